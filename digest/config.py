@@ -1,0 +1,258 @@
+"""digest.toml -> Config: the whole file is validated at start, every problem named by key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from digest.errors import ConfigError
+
+CONFIG_NAME = "digest.toml"
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    if any(ch in value for ch in "\r\n\t "):
+        raise ValueError(f"expected a URL without spaces or line breaks, got {value!r}")
+    return value
+
+
+def _site_url(value: str) -> str:
+    """The publication URL always ends with '/', so relative paths join below it."""
+    return _http_url(value).rstrip("/") + "/"
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"expected an IANA time zone such as 'Europe/Oslo', got {value!r}") from None
+    return value
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError(f"expected a colour as #rrggbb, got {value!r}")
+    return value.lower()
+
+
+def _single_line(value: str) -> str:
+    if any(ch in value for ch in "\r\n\x00"):
+        raise ValueError("must be a single line (no line breaks)")
+    return value
+
+
+def _address(value: str) -> str:
+    _single_line(value)
+    if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value):
+        raise ValueError(f"expected an email address such as news@example.org, got {value!r}")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+SiteUrl = Annotated[str, AfterValidator(_site_url)]
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+Colour = Annotated[str, AfterValidator(_colour)]
+Line = Annotated[str, AfterValidator(_single_line)]
+Address = Annotated[str, AfterValidator(_address)]
+NonEmptyLine = Annotated[str, Field(min_length=1), AfterValidator(_single_line)]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Publication(_Table):
+    title: NonEmptyLine
+    url: SiteUrl
+    timezone: TimeZoneName
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+    description: Line = ""
+    logo: str | None = None  # an http(s) URL, or a file path relative to digest.toml
+    logo_alt: Line = ""
+    brand_color: Colour = "#1f5a96"
+    sections: list[NonEmptyLine] = Field(default_factory=lambda: ["News"], min_length=1)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or "localhost"
+
+
+class Email(_Table):
+    from_name: Line = ""  # defaults to the publication title
+    from_address: Address | None = None  # defaults to digest@<publication host>
+    reply_to: Address | None = None
+    unsubscribe_url: HttpUrl | None = None
+    unsubscribe_mailto: Address | None = None
+    subject: Line = "{title}: {issue}"
+
+
+class Weekly(_Table):
+    upcoming_weeks: Annotated[int, Field(ge=0, le=52)] = 4
+    section_cap: Annotated[int, Field(ge=1)] | None = None
+
+
+class Highlights(_Table):
+    count: Annotated[int, Field(ge=1, le=100)] = 10
+    title: Line = "{count} highlights from {year}"
+    intro: str = ""
+
+
+class Entries(_Table):
+    path: str = "feeds/entries"
+    source: NonEmptyLine = "Local"
+    section: Line | None = None  # defaults to the first section
+
+
+class Archive(_Table):
+    path: str = "archive.sqlite"
+
+
+class Fetch(_Table):
+    timeout: Annotated[float, Field(gt=0, le=600)] = 20.0
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+
+
+class Source(_Table):
+    name: NonEmptyLine
+    url: HttpUrl | None = None
+    path: str | None = None
+    section: Line | None = None
+    categories: dict[str, str] = Field(default_factory=dict)  # feed category -> section
+    max_items: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _url_or_path(self) -> Source:
+        if (self.url is None) == (self.path is None):
+            raise ValueError("give exactly one of 'url' (an http(s) feed) or 'path' (a local feed file)")
+        return self
+
+
+class Config(_Table):
+    publication: Publication
+    email: Email = Email()
+    weekly: Weekly = Weekly()
+    highlights: Highlights = Highlights()
+    entries: Entries = Entries()
+    archive: Archive = Archive()
+    fetch: Fetch = Fetch()
+    sources: list[Source] = Field(default_factory=list)
+    root: Path = Field(default=Path("."), exclude=True)  # folder of digest.toml; set by load()
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the config, relative to the folder of digest.toml."""
+        return (self.root / path).resolve()
+
+    @property
+    def default_section(self) -> str:
+        return self.entries.section or self.publication.sections[0]
+
+    @property
+    def sender_name(self) -> str:
+        return self.email.from_name or self.publication.title
+
+    @property
+    def sender_address(self) -> str:
+        return self.email.from_address or f"digest@{self.publication.host}"
+
+
+def _location(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    """('sources', 2, 'url') -> 'sources[2].url' (with the source's name when it has one)."""
+    text = ""
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("name"), str):
+                text += f" ({node['name']})"
+        else:
+            text += f".{part}" if text else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return text
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing (required)"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _cross_check(config: Config) -> list[str]:
+    """Problems no single field can see: sections that are not configured, duplicate names."""
+    problems = []
+    sections = config.publication.sections
+    if len(set(sections)) != len(sections):
+        problems.append("publication.sections: each section may appear only once")
+    known = ", ".join(sections)
+    if config.entries.section and config.entries.section not in sections:
+        problems.append(f"entries.section: {config.entries.section!r} is not one of the sections ({known})")
+    names: set[str] = set()
+    for index, source in enumerate(config.sources):
+        where = f"sources[{index}] ({source.name})"
+        if source.name in names:
+            problems.append(f"{where}.name: another source already has this name")
+        names.add(source.name)
+        if source.section and source.section not in sections:
+            problems.append(f"{where}.section: {source.section!r} is not one of the sections ({known})")
+        for category, section in source.categories.items():
+            if section not in sections:
+                problems.append(
+                    f"{where}.categories.{category}: {section!r} is not one of the sections ({known})"
+                )
+        if source.path and not config.resolve(source.path).is_file():
+            problems.append(f"{where}.path: no such file {source.path!r}")
+    logo = config.publication.logo
+    if logo and not logo.startswith(("http://", "https://")) and not config.resolve(logo).is_file():
+        problems.append(f"publication.logo: expected an http(s) URL or an existing file, got {logo!r}")
+    return problems
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and validate digest.toml; raise ConfigError with every problem, one per line."""
+    file = Path(path) if path else Path.cwd() / CONFIG_NAME
+    if file.is_dir():
+        file = file / CONFIG_NAME
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: not found (run digest in a publication folder, or pass --config)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{file}: cannot read: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: not valid TOML: {error}") from None
+    if "root" in data:
+        raise ConfigError(f"{file}: root: unknown key")
+    try:
+        config = Config.model_validate({**data, "root": file.parent.resolve()})
+    except ValidationError as error:
+        raise ConfigError(
+            *(f"{file}: {_location(e['loc'], data)}: {_message(e)}" for e in error.errors())
+        ) from None
+    problems = _cross_check(config)
+    if problems:
+        raise ConfigError(*(f"{file}: {problem}" for problem in problems))
+    return config

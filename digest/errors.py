@@ -1,0 +1,47 @@
+"""Expected problems, printed for people as one line each, never as a traceback.
+
+Each class carries the exit code the command line returns for it, so cron jobs
+and scripts can tell a bad config from an unreachable feed.
+"""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """An expected problem the user can fix; printed as one line per problem."""
+
+    exit_code = 1
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems: tuple[str, ...] = problems
+
+
+class ConfigError(DigestError):
+    """digest.toml is missing, unreadable or invalid: nothing is built."""
+
+    exit_code = 3
+
+
+class EntryError(DigestError):
+    """One or more local entry files are malformed: nothing is built."""
+
+    exit_code = 3
+
+
+class TemplateError(DigestError):
+    """A template is missing or has a syntax or rendering error."""
+
+    exit_code = 4
+
+
+class OutputError(DigestError):
+    """out/ or the archive could not be written."""
+
+    exit_code = 5
+
+
+class BusyError(DigestError):
+    """Another digest process holds the publication's lock."""
+
+    exit_code = 6
