@@ -1,0 +1,50 @@
+"""Local files (entry images, the logo) published under out/media/ with stable, absolute URLs.
+
+Email clients only load absolute http(s) URLs, so a local image is copied to
+out/media/ under a name derived from its bytes: a changed image gets a new URL
+(no stale caches), an unchanged one keeps its URL across rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MEDIA_DIR = "media"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A local file and where it is published below out/."""
+
+    source: Path
+    out_path: str  # e.g. "media/3f2a9c01d4-logo.png"
+    width: int | None = None
+    height: int | None = None
+
+    def url(self, site_url: str) -> str:
+        return site_url + self.out_path
+
+
+def is_remote(reference: str) -> bool:
+    return reference.startswith(("http://", "https://"))
+
+
+def _image_size(path: Path) -> tuple[int | None, int | None]:
+    try:
+        from PIL import Image as PillowImage
+
+        with PillowImage.open(path) as image:
+            return image.size
+    except Exception:  # not an image Pillow knows: publish it without dimensions
+        return None, None
+
+
+def publish(path: Path) -> Asset:
+    """Describe how a local file is published; raises OSError when it cannot be read."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", path.name).strip("-") or "file"
+    width, height = _image_size(path)
+    return Asset(path, f"{MEDIA_DIR}/{digest}-{safe_name}", width, height)
