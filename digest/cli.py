@@ -1,5 +1,123 @@
-"""The command line: parse arguments, run the stages in order, print a summary."""
+"""The command line: parse arguments, run a command, print one summary line, return an exit code.
+
+Exit codes (also in the README): 0 all went well; 1 built, but a source failed;
+2 bad command line; 3 invalid digest.toml or entry files (nothing built);
+4 template problem; 5 out/ or the archive cannot be written; 6 another build is running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from digest import __version__
+from digest.errors import DigestError
+from digest.report import Reporter
+
+EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _week(value: str) -> str:
+    match = re.fullmatch(r"(\d{4})-?W(\d{1,2})", value.strip(), re.IGNORECASE)
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected an ISO week like 2025-W42, got {value!r}")
+    key = f"{match.group(1)}-W{int(match.group(2)):02d}"
+    try:
+        date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: {match.group(1)} has no week {int(match.group(2))}") from None
+    return key
+
+
+def _year(value: str) -> int:
+    if not re.fullmatch(r"\d{4}", value.strip()):
+        raise argparse.ArgumentTypeError(f"expected a year like 2022, got {value!r}")
+    return int(value)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digest", description="Weekly digests and yearly highlights from feeds and Markdown entries.")
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="PATH", help="digest.toml, or its folder (default: the current folder)")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only warnings and the summary")
+    common.add_argument("-v", "--verbose", action="store_true", help="print each step and its timing")
+
+    build = commands.add_parser("build", parents=[common], help="fetch sources, then build issues into out/")
+    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out/ beside digest.toml)")
+    build.add_argument("--offline", action="store_true", help="do not fetch web sources; use the archive")
+    which = build.add_mutually_exclusive_group()
+    which.add_argument("--week", type=_week, metavar="YYYY-Www", help="build this ISO week (default: the last complete week)")
+    which.add_argument("--year", type=_year, metavar="YYYY", help="build this year's highlights issue")
+    which.add_argument("--all", action="store_true", help="rebuild every archived week and every past year with highlights")
+
+    commands.add_parser("fetch", parents=[common], help="update the archive from all sources; build nothing")
+
+    new = commands.add_parser("new", parents=[common], help="create a new entry file with today's date")
+    new.add_argument("title", help="the entry's title")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    return 0
+    arguments = _parser().parse_args(argv)
+    reporter = Reporter(quiet=arguments.quiet, verbose=arguments.verbose)
+    try:
+        return _run(arguments, reporter)
+    except DigestError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
+    from digest import config as configuration
+
+    config = configuration.load(arguments.config)
+    started = time.perf_counter()
+    if arguments.command == "new":
+        from digest.ingest.local import scaffold
+
+        path = scaffold(arguments.title, date.today(), config.resolve(config.entries.path), config.default_section)
+        reporter.summary(f"created {path.relative_to(config.root) if path.is_relative_to(config.root) else path}")
+        return EXIT_OK
+
+    if arguments.command == "fetch":
+        from digest.archive import Archive
+        from digest.commands.fetch import update_archive
+        from digest.write import locked
+
+        archive_path = config.resolve(config.archive.path)
+        with locked(archive_path.parent), Archive(archive_path) as archive:
+            update = update_archive(config, archive, reporter, offline=False, now=datetime.now(UTC))
+            total = archive.count()
+        reporter.summary(
+            f"archive: {update.new} new, {update.updated} updated, {total} in all; "
+            f"{len(reporter.failed_sources)} source(s) failed; {time.perf_counter() - started:.1f} s"
+        )
+        return EXIT_SOURCE_FAILED if reporter.failed_sources else EXIT_OK
+
+    from digest.commands.build import Target, build
+
+    out = arguments.out.resolve() if arguments.out else config.root / "out"
+    target = Target(week=arguments.week, year=arguments.year, everything=arguments.all)
+    result = build(config, out, target, reporter, offline=arguments.offline)
+    built = ", ".join(result.built) if result.built else "no issue"
+    reporter.summary(
+        f"built {built}; archive: {result.new} new, {result.updated} updated; "
+        f"{len(reporter.failed_sources)} source(s) failed; {len(result.written)} file(s) written to {out} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return EXIT_SOURCE_FAILED if reporter.failed_sources else EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

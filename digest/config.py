@@ -41,7 +41,9 @@ def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"expected an IANA time zone such as 'Europe/Oslo', got {value!r}") from None
+        raise ValueError(
+            f"expected an IANA time zone such as 'Europe/Oslo', got {value!r}"
+        ) from None
     return value
 
 
@@ -143,7 +145,9 @@ class Source(_Table):
     @model_validator(mode="after")
     def _url_or_path(self) -> Source:
         if (self.url is None) == (self.path is None):
-            raise ValueError("give exactly one of 'url' (an http(s) feed) or 'path' (a local feed file)")
+            raise ValueError(
+                "give exactly one of 'url' (an http(s) feed) or 'path' (a local feed file)"
+            )
         return self
 
 
@@ -209,7 +213,9 @@ def _cross_check(config: Config) -> list[str]:
         problems.append("publication.sections: each section may appear only once")
     known = ", ".join(sections)
     if config.entries.section and config.entries.section not in sections:
-        problems.append(f"entries.section: {config.entries.section!r} is not one of the sections ({known})")
+        problems.append(
+            f"entries.section: {config.entries.section!r} is not one of the sections ({known})"
+        )
     names: set[str] = set()
     for index, source in enumerate(config.sources):
         where = f"sources[{index}] ({source.name})"
@@ -217,7 +223,9 @@ def _cross_check(config: Config) -> list[str]:
             problems.append(f"{where}.name: another source already has this name")
         names.add(source.name)
         if source.section and source.section not in sections:
-            problems.append(f"{where}.section: {source.section!r} is not one of the sections ({known})")
+            problems.append(
+                f"{where}.section: {source.section!r} is not one of the sections ({known})"
+            )
         for category, section in source.categories.items():
             if section not in sections:
                 problems.append(
@@ -227,7 +235,9 @@ def _cross_check(config: Config) -> list[str]:
             problems.append(f"{where}.path: no such file {source.path!r}")
     logo = config.publication.logo
     if logo and not logo.startswith(("http://", "https://")) and not config.resolve(logo).is_file():
-        problems.append(f"publication.logo: expected an http(s) URL or an existing file, got {logo!r}")
+        problems.append(
+            f"publication.logo: expected an http(s) URL or an existing file, got {logo!r}"
+        )
     return problems
 
 
@@ -239,7 +249,9 @@ def load(path: Path | None = None) -> Config:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{file}: not found (run digest in a publication folder, or pass --config)") from None
+        raise ConfigError(
+            f"{file}: not found (run digest in a publication folder, or pass --config)"
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{file}: cannot read: {error}") from None
     except tomllib.TOMLDecodeError as error:

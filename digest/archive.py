@@ -1,0 +1,281 @@
+"""The archive: every entry ever seen, in SQLite, so a yearly issue can draw on the whole year.
+
+Feeds only carry their last few items; the archive never drops an entry that
+falls out of its feed. Each entry is one row keyed by its stable id, with the
+columns that queries need and the whole Entry as JSON.
+
+A feed item keeps the date it was first archived under: when a source edits
+an item or changes its date, the entry is updated but does not move to another
+week, so subscribers never get the same story twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from digest.errors import OutputError
+from digest.ingest.fetch import Validators
+from digest.model import CallToAction, Entry, Event, Image
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    id          TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    published   TEXT NOT NULL,          -- ISO 8601, UTC: sorts as time
+    highlight   INTEGER NOT NULL,
+    weight      INTEGER NOT NULL,
+    event_start TEXT,
+    event_end   TEXT,
+    fingerprint TEXT NOT NULL,          -- hash of the entry: tells an edit from a repeat
+    first_seen  TEXT NOT NULL,
+    data        TEXT NOT NULL           -- the Entry as JSON
+);
+CREATE INDEX IF NOT EXISTS entries_by_published ON entries (published);
+CREATE INDEX IF NOT EXISTS entries_by_event ON entries (event_start) WHERE event_start IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_by_rank ON entries (highlight DESC, weight DESC, published DESC);
+CREATE TABLE IF NOT EXISTS sources (
+    name          TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT,
+    body_hash     TEXT,
+    checked_at    TEXT,
+    error         TEXT
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def entry_to_json(entry: Entry) -> str:
+    """The entry as canonical JSON (sorted keys), the same text for the same entry."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {key: convert(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [convert(item) for item in value]
+        return value
+
+    return json.dumps(
+        convert(asdict(entry)), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def entry_from_json(text: str) -> Entry:
+    data = json.loads(text)
+    data["published"] = _moment(data["published"])
+    data["updated"] = _moment(data.get("updated"))
+    data["categories"] = tuple(data.get("categories") or ())
+    if data.get("image"):
+        data["image"] = Image(**data["image"])
+    if data.get("call_to_action"):
+        data["call_to_action"] = CallToAction(**data["call_to_action"])
+    if data.get("event"):
+        event = data["event"]
+        data["event"] = Event(
+            _moment(event["start"]),
+            _moment(event.get("end")),
+            event.get("location", ""),
+            event.get("all_day", False),
+        )  # type: ignore[arg-type]
+    return Entry(**data)
+
+
+def _fingerprint(entry_json: str) -> str:
+    return hashlib.sha256(entry_json.encode()).hexdigest()[:32]
+
+
+class Archive:
+    """A SQLite archive of entries and of what each source last returned."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        except sqlite3.DatabaseError as error:
+            raise OutputError(f"{path}: cannot open the archive: {error}") from None
+        except OSError as error:
+            raise OutputError(
+                f"{path}: cannot create the archive: {error.strerror or error}"
+            ) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def store(self, entries: Iterable[Entry], now: datetime, keep_first_date: bool = True) -> tuple[int, int]:
+        """Insert new entries and update changed ones in one transaction; returns (new, updated).
+
+        With `keep_first_date` (feeds), an entry keeps the `published` it was first archived
+        with and the new date becomes `updated`; staff-written entries are taken as they are.
+        An id archived from another source is left to that source.
+        """
+        new = updated = 0
+        with self._transaction():
+            for entry in entries:
+                row = self.db.execute(
+                    "SELECT source, published, fingerprint FROM entries WHERE id = ?", (entry.id,)
+                ).fetchone()
+                if row and row[0] != entry.source:
+                    continue
+                if row and keep_first_date:
+                    first_date = _moment(row[1])
+                    if first_date != entry.published:
+                        entry = replace(
+                            entry, published=first_date, updated=entry.updated or entry.published
+                        )  # type: ignore[arg-type]
+                text = entry_to_json(entry)
+                fingerprint = _fingerprint(text)
+                if row and row[2] == fingerprint:
+                    continue
+                self._write(entry, text, fingerprint, now)
+                if row:
+                    updated += 1
+                else:
+                    new += 1
+        return new, updated
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All or nothing: a build killed mid-write leaves the archive as it was before."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _write(self, entry: Entry, text: str, fingerprint: str, now: datetime) -> None:
+        event = entry.event
+        self.db.execute(
+            """INSERT INTO entries (id, source, published, highlight, weight, event_start, event_end,
+                                    fingerprint, first_seen, data)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET
+                   published = excluded.published, highlight = excluded.highlight,
+                   weight = excluded.weight, event_start = excluded.event_start,
+                   event_end = excluded.event_end, fingerprint = excluded.fingerprint,
+                   data = excluded.data""",
+            (
+                entry.id,
+                entry.source,
+                _iso(entry.published),
+                int(entry.highlight),
+                entry.weight,
+                _iso(event.start) if event else None,
+                _iso(event.end or event.start) if event else None,
+                fingerprint,
+                _iso(now),
+                text,
+            ),
+        )
+
+    def remove_missing(self, source: str, keep_ids: set[str]) -> int:
+        """Delete a source's entries that are gone: for local entry files staff deleted."""
+        rows = self.db.execute("SELECT id FROM entries WHERE source = ?", (source,)).fetchall()
+        gone = [(entry_id,) for (entry_id,) in rows if entry_id not in keep_ids]
+        if gone:
+            with self._transaction():
+                self.db.executemany("DELETE FROM entries WHERE id = ?", gone)
+        return len(gone)
+
+    def _select(
+        self, where: str, parameters: tuple[Any, ...], order: str = "published DESC, id"
+    ) -> Iterator[Entry]:
+        query = f"SELECT data FROM entries WHERE {where} ORDER BY {order}"
+        for (text,) in self.db.execute(query, parameters):
+            yield entry_from_json(text)
+
+    def published_between(self, start: datetime, end: datetime) -> list[Entry]:
+        """Entries dated in [start, end), newest first."""
+        return list(self._select("published >= ? AND published < ?", (_iso(start), _iso(end))))
+
+    def events_overlapping(self, start: datetime, end: datetime) -> list[Entry]:
+        """Events that have not ended by `start` and begin before `end`, soonest first."""
+        return list(
+            self._select(
+                "event_start IS NOT NULL AND event_end >= ? AND event_start < ?",
+                (_iso(start), _iso(end)),
+                "event_start, id",
+            )
+        )
+
+    def ranked_between(self, start: datetime, end: datetime, limit: int) -> list[Entry]:
+        """Up to `limit` entries of [start, end): highlights first, then by weight, then newest."""
+        order = "highlight DESC, weight DESC, published DESC, id LIMIT ?"
+        return list(
+            self._select("published >= ? AND published < ?", (_iso(start), _iso(end), limit), order)
+        )
+
+    def published_dates(self) -> Iterator[datetime]:
+        """Every entry's date, for listing the weeks the archive covers."""
+        for (text,) in self.db.execute("SELECT published FROM entries"):
+            yield datetime.fromisoformat(text)
+
+    def highlight_dates(self) -> Iterator[datetime]:
+        """The dates of entries marked as highlights, for listing the years that have some."""
+        for (text,) in self.db.execute("SELECT published FROM entries WHERE highlight = 1"):
+            yield datetime.fromisoformat(text)
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+    def validators(self) -> dict[str, Validators]:
+        rows = self.db.execute("SELECT name, etag, last_modified FROM sources")
+        return {name: Validators(etag, modified) for name, etag, modified in rows}
+
+    def body_hash(self, source: str) -> str | None:
+        row = self.db.execute("SELECT body_hash FROM sources WHERE name = ?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def record_fetch(
+        self,
+        source: str,
+        now: datetime,
+        validators: Validators | None,
+        body_hash: str | None,
+        error: str | None,
+    ) -> None:
+        """Remember a source's validators and body hash (kept as they were when it failed)."""
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO sources (name) VALUES (?)", (source,))
+            if error is None and validators is not None:
+                self.db.execute(
+                    "UPDATE sources SET etag = ?, last_modified = ?, body_hash = coalesce(?, body_hash) WHERE name = ?",
+                    (validators.etag, validators.last_modified, body_hash, source),
+                )
+            self.db.execute(
+                "UPDATE sources SET checked_at = ?, error = ? WHERE name = ?",
+                (_iso(now), error, source),
+            )

@@ -1,0 +1,131 @@
+"""`digest build`: the whole pipeline, in order: ingest -> archive -> select -> render -> write.
+
+Everything is rendered in memory before anything is written, so a template error
+or a malformed entry leaves the previous out/ exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from digest import assets, select
+from digest.archive import Archive
+from digest.assets import Asset
+from digest.commands.fetch import update_archive
+from digest.config import Config
+from digest.errors import OutputError
+from digest.model import Issue, Period
+from digest.render import IssueSummary, render_issue, render_site
+from digest.render.environment import make_environment
+from digest.report import Reporter
+from digest.write import copy_file, locked, write_tree
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which issues to build: one week, one year, everything, or (default) the last complete week."""
+
+    week: str | None = None
+    year: int | None = None
+    everything: bool = False
+
+
+@dataclass
+class BuildResult:
+    built: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+
+
+def periods(target: Target, config: Config, archive: Archive, now: datetime) -> list[Period]:
+    """The periods to build, oldest first. --all: every archived week, every past year with highlights."""
+    zone = config.publication.zone
+    if target.week:
+        return [select.week_period(target.week, zone)]
+    if target.year:
+        return [select.year_period(target.year, zone)]
+    if not target.everything:
+        return [select.last_complete_week(now, zone)]
+    this_year = now.astimezone(zone).year
+    years = sorted({moment.astimezone(zone).year for moment in archive.highlight_dates()} - {this_year})
+    weeks = [week for week in select.weeks_of(archive.published_dates(), zone) if week.end <= now]
+    return weeks + [select.year_period(year, zone) for year in years if year < this_year]
+
+
+def select_issue(period: Period, config: Config, archive: Archive) -> Issue | None:
+    """Ask the archive for the period's candidates and let the select stage make the issue."""
+    if period.kind == "yearly":
+        candidates = archive.ranked_between(period.start, period.end, config.highlights.count * 3)
+        return select.yearly_issue(candidates, period, config)
+    dated = archive.published_between(period.start, period.end)
+    events = archive.events_overlapping(*select.upcoming_window(period, config))
+    return select.weekly_issue(dated, events, period, config)
+
+
+def _describe(period: Period) -> str:
+    return f"{period.first_day:%d %b %Y} – {period.last_day:%d %b %Y}"
+
+
+def _existing_summaries(out: Path) -> dict[str, IssueSummary]:
+    summaries = {}
+    for path in sorted(out.glob("*/*/issue.json")):
+        try:
+            summary = IssueSummary.from_json(path.read_bytes())
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a damaged summary is rebuilt with its issue; the site lists the rest
+        summaries[summary.path] = summary
+    return summaries
+
+
+def build(config: Config, out: Path, target: Target, reporter: Reporter, *, offline: bool, now: datetime | None = None) -> BuildResult:
+    """Update the archive (unless offline), then render and write the issues of `target`."""
+    now = now or datetime.now(UTC)
+    started = clock.perf_counter()
+    result = BuildResult()
+    archive_path = config.resolve(config.archive.path)
+    with locked(archive_path.parent), Archive(archive_path) as archive:
+        update = update_archive(config, archive, reporter, offline=offline, now=now)
+        result.new, result.updated = update.new, update.updated
+        reporter.detail(f"archive updated in {clock.perf_counter() - started:.2f} s")
+
+        env = make_environment(config)
+        files: dict[str, bytes] = {}
+        rendered: dict[str, IssueSummary] = {}
+        for period in periods(target, config, archive, now):
+            issue = select_issue(period, config, archive)
+            if issue is None:
+                result.empty.append(period.key)
+                reporter.note(f"{period.kind} {period.key}: no entries dated {_describe(period)}; nothing built")
+                continue
+            for name, data in render_issue(issue, config, env).items():
+                files[f"{issue.path}/{name}"] = data
+            rendered[issue.path] = IssueSummary.from_json(files[f"{issue.path}/issue.json"])
+            result.built.append(issue.path)
+            reporter.detail(f"rendered {issue.path} ({len(issue.entries)} entries)")
+
+        summaries = _existing_summaries(out) | rendered
+        if rendered or not (out / "index.html").exists():
+            files.update(render_site(sorted(summaries.values(), key=lambda s: (s.date, s.path)), config, env))
+        result.written = write_tree(out, files)
+        for asset in _assets(config, update.assets):
+            if copy_file(asset.source, out / asset.out_path):
+                result.written.append(asset.out_path)
+    reporter.detail(f"built in {clock.perf_counter() - started:.2f} s")
+    return result
+
+
+def _assets(config: Config, entry_assets: tuple[Asset, ...]) -> list[Asset]:
+    """Local files the output links to: entry images and a local logo."""
+    found = list(entry_assets)
+    logo = config.publication.logo
+    if logo and not assets.is_remote(logo):
+        try:
+            found.append(assets.publish(config.resolve(logo)))
+        except OSError as error:
+            raise OutputError(f"{logo}: cannot read the logo: {error.strerror or error}") from None
+    return found

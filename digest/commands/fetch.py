@@ -1,0 +1,79 @@
+"""`digest fetch`: bring the archive up to date with every source and the local entry files.
+
+This is the ingest -> archive half of a build. Local entries are read first:
+if any file is malformed, nothing (not even the archive) is changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from digest import __version__
+from digest.archive import Archive
+from digest.assets import Asset
+from digest.config import Config
+from digest.ingest.feeds import FeedUnreadable, parse_feed
+from digest.ingest.fetch import Fetched, fetch_all
+from digest.ingest.local import read_entries
+from digest.report import Reporter
+
+
+@dataclass(frozen=True)
+class ArchiveUpdate:
+    """What a fetch changed, and the local files the entries publish under out/media/."""
+
+    new: int
+    updated: int
+    assets: tuple[Asset, ...]
+
+
+def _body_hash(body: bytes) -> str:
+    """Hash of the bytes and of digest's version: a new version re-parses even unchanged feeds."""
+    return hashlib.sha256(__version__.encode() + b"\0" + body).hexdigest()
+
+
+def update_archive(config: Config, archive: Archive, reporter: Reporter, *, offline: bool, now: datetime) -> ArchiveUpdate:
+    """Read local entries, fetch and parse the sources, and store what changed."""
+    local = read_entries(config)  # raises EntryError before anything is written
+    new, updated = archive.store(local.entries, now, keep_first_date=False)
+    archive.remove_missing(config.entries.source, {entry.id for entry in local.entries})
+
+    sources = [source for source in config.sources if not (offline and source.url)]
+    skipped = len(config.sources) - len(sources)
+    if skipped:
+        reporter.note(f"offline: {skipped} web source(s) not fetched; using what the archive holds")
+    by_name = {source.name: source for source in sources}
+
+    def done(result: Fetched) -> None:
+        reporter.detail(f"fetched {result.source}: {'error' if result.error else 'not modified' if result.not_modified else 'ok'}")
+
+    for result in fetch_all(sources, archive.validators(), config, on_done=done):
+        source = by_name[result.source]
+        if result.notice:
+            reporter.warn(f"source {source.name!r}: {result.notice}")
+        if result.error:
+            reporter.source_failed(source.name, result.error)
+            archive.record_fetch(source.name, now, None, None, result.error)
+            continue
+        if result.body is None:
+            archive.record_fetch(source.name, now, result.validators, None, None)
+            continue
+        body_hash = _body_hash(result.body)
+        if body_hash == archive.body_hash(source.name):
+            archive.record_fetch(source.name, now, result.validators, body_hash, None)
+            continue
+        try:
+            parsed = parse_feed(result.body, source, config, now, source.url or "")
+        except FeedUnreadable as error:
+            where = source.url or source.path
+            reporter.source_failed(source.name, f"{where}: not a feed: {error}")
+            archive.record_fetch(source.name, now, None, None, str(error))
+            continue
+        for warning in parsed.warnings:
+            reporter.warn(f"source {source.name!r}: {warning}")
+        added, changed = archive.store(parsed.entries, now)
+        new, updated = new + added, updated + changed
+        archive.record_fetch(source.name, now, result.validators, body_hash, None)
+    return ArchiveUpdate(new, updated, local.assets)

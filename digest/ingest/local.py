@@ -1,0 +1,348 @@
+"""Markdown files with YAML front matter, written by staff -> Entry values.
+
+Every problem in every file is collected and reported at once as `file:line: problem`,
+so a staff member fixes all of them in one go; with any problem, nothing is built.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from markdown_it import MarkdownIt
+
+from digest import assets
+from digest.config import Config
+from digest.errors import EntryError
+from digest.ingest.clean import absolute_url, plain_text, sanitize_html, summarize
+from digest.model import CallToAction, Entry, Event, Image
+
+FIELDS = {
+    "id", "title", "date", "kicker", "section", "summary", "link", "image", "image_alt", "caption",
+    "credit", "tags", "highlight", "weight", "call_to_action", "start", "end", "location", "all_day",
+}  # fmt: skip
+_markdown = MarkdownIt("commonmark", {"typographer": True}).enable(
+    ["table", "replacements", "smartquotes"]
+)
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text: we read them ourselves, in the publication's zone."""
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+@dataclass(frozen=True)
+class LocalEntries:
+    """The entries read from feeds/entries/ and the local files they publish under out/media/."""
+
+    entries: tuple[Entry, ...]
+    assets: tuple[assets.Asset, ...]
+
+
+class _Problems:
+    """Collects `file:line: problem` lines for one file."""
+
+    def __init__(self, display: str, front_matter: str, first_line: int) -> None:
+        self.display, self.first_line = display, first_line
+        self.lines = front_matter.splitlines()
+        self.found: list[str] = []
+
+    def add(self, key: str | None, problem: str, line: int | None = None) -> None:
+        if line is None:
+            line = self.first_line
+            for number, text in enumerate(self.lines):
+                if key and re.match(rf"{re.escape(key)}\s*:", text):
+                    line = self.first_line + 1 + number
+                    break
+        self.found.append(f"{self.display}:{line}: {problem}")
+
+
+def read_entries(config: Config) -> LocalEntries:
+    """Read every `*.md` below the entries folder; raise EntryError listing all problems."""
+    folder = config.resolve(config.entries.path)
+    if not folder.is_dir():
+        return LocalEntries((), ())
+    entries: list[Entry] = []
+    published: dict[str, assets.Asset] = {}
+    problems: list[str] = []
+    file_of_id: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.md")):
+        if path.name.lower() == "readme.md" or any(part.startswith(".") for part in path.parts):
+            continue
+        entry, asset, found = _read_file(path, folder, config)
+        problems += found
+        if asset:
+            published[asset.out_path] = asset
+        if entry is None:
+            continue
+        if entry.id in file_of_id:
+            problems.append(
+                f"{_display(path, config)}:1: id {entry.id!r} is already used by {file_of_id[entry.id]}"
+            )
+        file_of_id[entry.id] = _display(path, config)
+        entries.append(entry)
+    if problems:
+        raise EntryError(*problems)
+    return LocalEntries(tuple(entries), tuple(published[key] for key in sorted(published)))
+
+
+def _display(path: Path, config: Config) -> str:
+    try:
+        return str(path.relative_to(config.root))
+    except ValueError:
+        return str(path)
+
+
+def _split(text: str) -> tuple[str, str] | None:
+    """(front matter, body), or None for a file without front matter."""
+    text = text.removeprefix("\ufeff")
+    match = re.match(r"---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|$)", text, re.DOTALL)
+    if not match:
+        return None
+    front = match.group(1) or ""
+    return front, text[match.end() :]
+
+
+def _read_file(
+    path: Path, folder: Path, config: Config
+) -> tuple[Entry | None, assets.Asset | None, list[str]]:
+    display = _display(path, config)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, None, [f"{display}:1: cannot read: {error}"]
+    split = _split(text)
+    if split is None:
+        return None, None, [f"{display}:1: no front matter (the file must start with a '---' line)"]
+    front, body = split
+    problems = _Problems(display, front, 1)
+    try:
+        fields = yaml.load(front, Loader=_FrontMatterLoader) if front.strip() else {}  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        return None, None, [f"{display}:{line}: invalid YAML: {reason}"]
+    if not isinstance(fields, dict):
+        return None, None, [f"{display}:2: front matter must be 'key: value' lines"]
+    entry, asset = _build(fields, body, path, folder, config, problems)
+    return (entry if not problems.found else None), asset, problems.found
+
+
+def _text(fields: dict[str, Any], key: str, problems: _Problems, required: bool = False) -> str:
+    value = fields.get(key)
+    if value is None:
+        if required:
+            problems.add(None, f"missing required field '{key}'")
+        return ""
+    if isinstance(value, (dict, list)):
+        problems.add(key, f"'{key}' must be text")
+        return ""
+    return " ".join(str(value).split())
+
+
+def _moment(value: Any, zone: ZoneInfo) -> datetime | None:
+    """A YAML date, datetime or ISO string as an aware datetime (naive means the publication's zone)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def _build(
+    fields: dict[str, Any], body: str, path: Path, folder: Path, config: Config, problems: _Problems
+) -> tuple[Entry | None, assets.Asset | None]:
+    zone = config.publication.zone
+    site = config.publication.url
+    for key in fields:
+        if key not in FIELDS:
+            problems.add(str(key), f"unknown field '{key}' (known: {', '.join(sorted(FIELDS))})")
+    title = plain_text(_text(fields, "title", problems, required=True))
+    published = None
+    if "date" not in fields:
+        problems.add(None, "missing required field 'date'")
+    else:
+        published = _moment(fields["date"], zone)
+        if published is None:
+            problems.add(
+                "date", f"cannot read date {fields['date']!r} (use 2025-10-14 or 2025-10-14T09:00)"
+            )
+    section = _text(fields, "section", problems) or config.default_section
+    if section not in config.publication.sections:
+        known = ", ".join(config.publication.sections)
+        problems.add("section", f"unknown section {section!r} (configured: {known})")
+    link = None
+    if fields.get("link"):
+        link = absolute_url(_text(fields, "link", problems), None)
+        if link is None:
+            problems.add("link", "'link' must be an absolute http(s) URL")
+    image, asset = _image(fields, config, problems)
+    event = _event(fields, zone, problems)
+    call_to_action = _call_to_action(fields, problems)
+    highlight = fields.get("highlight", False)
+    if not isinstance(highlight, bool):
+        problems.add("highlight", "'highlight' must be true or false")
+    weight = fields.get("weight", 0)
+    if not isinstance(weight, int) or isinstance(weight, bool):
+        problems.add("weight", "'weight' must be a whole number")
+        weight = 0
+    tags = fields.get("tags", [])
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list):
+        problems.add("tags", "'tags' must be a list")
+        tags = []
+    if problems.found or published is None:
+        return None, asset
+    html = sanitize_html(_markdown.render(body), link or site)
+    summary = _text(fields, "summary", problems) or summarize(plain_text(html))
+    relative = path.relative_to(folder).with_suffix("").as_posix()
+    return (
+        Entry(
+            id=_text(fields, "id", problems) or f"entry:{relative}",
+            source=config.entries.source,
+            title=title,
+            published=published.astimezone(UTC),
+            section=section,
+            link=link,
+            summary=summary,
+            html=html,
+            kicker=plain_text(_text(fields, "kicker", problems)),
+            image=image,
+            categories=tuple(str(tag) for tag in tags),
+            highlight=bool(highlight),
+            weight=weight,
+            call_to_action=call_to_action,
+            event=event,
+        ),
+        asset,
+    )
+
+
+def _image(
+    fields: dict[str, Any], config: Config, problems: _Problems
+) -> tuple[Image | None, assets.Asset | None]:
+    reference = _text(fields, "image", problems)
+    details = {
+        key: plain_text(_text(fields, key, problems)) for key in ("image_alt", "caption", "credit")
+    }
+    if not reference:
+        return None, None
+    if not details["image_alt"]:
+        problems.add(
+            "image",
+            "an image needs 'image_alt' (what the image shows, for readers who cannot see it)",
+        )
+    if assets.is_remote(reference):
+        url = absolute_url(reference, None)
+        if url is None:
+            problems.add("image", f"cannot use image URL {reference!r}")
+            return None, None
+        return Image(url, details["image_alt"], details["caption"], details["credit"]), None
+    file = config.resolve(reference)
+    if not file.is_file():
+        problems.add(
+            "image",
+            f"image file not found: {reference} (paths are relative to digest.toml's folder)",
+        )
+        return None, None
+    try:
+        asset = assets.publish(file)
+    except OSError as error:
+        problems.add("image", f"cannot read image {reference}: {error}")
+        return None, None
+    image = Image(
+        asset.url(config.publication.url),
+        details["image_alt"],
+        details["caption"],
+        details["credit"],
+        asset.width,
+        asset.height,
+    )
+    return image, asset
+
+
+def _event(fields: dict[str, Any], zone: ZoneInfo, problems: _Problems) -> Event | None:
+    if "start" not in fields:
+        for key in ("end", "location", "all_day"):
+            if key in fields:
+                problems.add(key, f"'{key}' belongs to an event, which needs a 'start'")
+        return None
+    start = _moment(fields["start"], zone)
+    if start is None:
+        problems.add("start", f"cannot read start {fields['start']!r} (use 2025-10-14T17:00)")
+        return None
+    end = None
+    if fields.get("end") is not None:
+        end = _moment(fields["end"], zone)
+        if end is None:
+            problems.add("end", f"cannot read end {fields['end']!r} (use 2025-10-14T19:30)")
+        elif end < start:
+            problems.add("end", "the event ends before it starts")
+    all_day = fields.get(
+        "all_day", isinstance(fields["start"], date) and not isinstance(fields["start"], datetime)
+    )
+    return Event(start, end, _text(fields, "location", problems), bool(all_day))
+
+
+def _call_to_action(fields: dict[str, Any], problems: _Problems) -> CallToAction | None:
+    value = fields.get("call_to_action")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return CallToAction(" ".join(value.split()))
+    if not isinstance(value, dict) or not value.get("text"):
+        problems.add(
+            "call_to_action",
+            "'call_to_action' needs at least 'text' (and optionally 'url', 'contact')",
+        )
+        return None
+    unknown = set(value) - {"text", "url", "contact"}
+    if unknown:
+        problems.add(
+            "call_to_action",
+            f"call_to_action: unknown field(s) {', '.join(sorted(map(str, unknown)))}",
+        )
+    url = None
+    if value.get("url"):
+        url = absolute_url(str(value["url"]), None)
+        if url is None:
+            problems.add("call_to_action", "call_to_action.url must be an absolute http(s) URL")
+    contact = " ".join(str(value["contact"]).split()) if value.get("contact") else None
+    return CallToAction(" ".join(str(value["text"]).split()), url, contact)
+
+
+def scaffold(title: str, today: date, folder: Path, section: str) -> Path:
+    """Write a new entry file for `digest new`, named after the date and title; never overwrite."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "entry"
+    path = folder / str(today.year) / f"{today:%Y-%m-%d}-{slug}.md"
+    counter = 2
+    while path.exists():
+        path = folder / str(today.year) / f"{today:%Y-%m-%d}-{slug}-{counter}.md"
+        counter += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text(
+        f'---\ntitle: "{quoted}"\ndate: {today:%Y-%m-%d}\nsection: {section}\n'
+        "# kicker: Publication in Nature Communications\n# summary: One or two sentences for the digest.\n"
+        "# link: https://example.org/news/...\n# image: feeds/entries/images/photo.jpg\n# image_alt: What the photo shows\n"
+        "# caption: ...\n# credit: Photo: ...\n# highlight: false\n# weight: 0\n"
+        "---\n\nWrite the story here, in Markdown.\n",
+        encoding="utf-8",
+    )
+    return path

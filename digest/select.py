@@ -1,0 +1,166 @@
+"""Turn archived entries into issues: periods, deduplication, sections, caps and highlight ranking.
+
+Pure functions of their arguments: the caller queries the archive and passes the
+entries in, so every rule here is tested without a database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from digest.config import Config
+from digest.model import Entry, Issue, Period, Section
+
+EVENTS_SECTION = "Upcoming events"
+HIGHLIGHTS_SECTION = "Highlights"
+_TRACKING_PARAMETERS = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|ref|source)$", re.I)
+
+
+def week_period(key: str, zone: ZoneInfo) -> Period:
+    """The ISO week "2025-W42" as a Period in the publication's time zone; ValueError if malformed."""
+    match = re.fullmatch(r"(\d{4})-W(\d{2})", key)
+    if not match:
+        raise ValueError(f"expected a week like 2025-W42, got {key!r}")
+    year, week = int(match.group(1)), int(match.group(2))
+    monday = date.fromisocalendar(year, week, 1)  # raises ValueError for week 53 of a 52-week year
+    start = datetime.combine(monday, time(), zone)
+    return Period("weekly", f"{year}-W{week:02d}", start, datetime.combine(monday + timedelta(days=7), time(), zone))
+
+
+def year_period(year: int, zone: ZoneInfo) -> Period:
+    start = datetime.combine(date(year, 1, 1), time(), zone)
+    return Period("yearly", str(year), start, datetime.combine(date(year + 1, 1, 1), time(), zone))
+
+
+def week_of(moment: datetime, zone: ZoneInfo) -> Period:
+    year, week, _ = moment.astimezone(zone).isocalendar()
+    return week_period(f"{year}-W{week:02d}", zone)
+
+
+def last_complete_week(now: datetime, zone: ZoneInfo) -> Period:
+    """The most recent ISO week that has ended by `now` in the publication's time zone."""
+    return week_of(week_of(now, zone).start - timedelta(days=1), zone)
+
+
+def weeks_of(moments: Iterable[datetime], zone: ZoneInfo) -> list[Period]:
+    """Every ISO week in which at least one of `moments` falls, oldest first."""
+    keys = {"{}-W{:02d}".format(*moment.astimezone(zone).isocalendar()[:2]) for moment in moments}
+    return [week_period(key, zone) for key in sorted(keys)]
+
+
+def canonical_link(url: str) -> str:
+    """The link without what differs between copies of one story: scheme, www., tracking, slash."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host += f":{parts.port}"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMETERS.match(k)))
+    return urlunsplit(("", host, parts.path.rstrip("/") or "/", query, ""))
+
+
+def deduplicate(entries: Iterable[Entry]) -> list[Entry]:
+    """Keep the first of entries that share an id or a canonical link; callers order by preference."""
+    kept: list[Entry] = []
+    seen: set[str] = set()
+    for entry in entries:
+        keys = {entry.id} | ({canonical_link(entry.link)} if entry.link else set())
+        if keys & seen:
+            continue
+        seen |= keys
+        kept.append(entry)
+    return kept
+
+
+def _preference(config: Config) -> dict[str, int]:
+    """Staff-written entries win over feed copies of the same story; then sources in config order."""
+    order = {config.entries.source: 0}
+    for index, source in enumerate(config.sources, start=1):
+        order.setdefault(source.name, index)
+    return order
+
+
+def _newest_first(entry: Entry) -> tuple[float, str]:
+    return (-entry.published.timestamp(), entry.id)
+
+
+def _apply_caps(entries: list[Entry], config: Config) -> tuple[list[Entry], list[Entry]]:
+    """(kept, dropped): at most `max_items` per source and `section_cap` per section, newest kept."""
+    caps = {source.name: source.max_items for source in config.sources if source.max_items}
+    per_source: Counter[str] = Counter()
+    per_section: Counter[str] = Counter()
+    kept, dropped = [], []
+    for entry in sorted(entries, key=_newest_first):
+        over_source = entry.source in caps and per_source[entry.source] >= caps[entry.source]
+        over_section = config.weekly.section_cap is not None and per_section[entry.section] >= config.weekly.section_cap
+        if over_source or over_section:
+            dropped.append(entry)
+            continue
+        per_source[entry.source] += 1
+        per_section[entry.section] += 1
+        kept.append(entry)
+    return kept, dropped
+
+
+def _by_preference(entries: Iterable[Entry], config: Config) -> list[Entry]:
+    rank = _preference(config)
+    return sorted(entries, key=lambda e: (rank.get(e.source, len(rank)), e.published, e.id))
+
+
+def weekly_issue(dated: Iterable[Entry], events: Iterable[Entry], period: Period, config: Config) -> Issue | None:
+    """The issue for one week: entries dated in it, by section, plus upcoming events; None if empty.
+
+    `dated` are the entries published in the week; `events` those that have not
+    ended by the end of the week and start within the configured look-ahead.
+    """
+    unique = deduplicate(_by_preference([e for e in dated if period.contains(e.published)], config))
+    upcoming = deduplicate(_by_preference([e for e in events if e.event and (e.event.end or e.event.start) >= period.end], config))
+    upcoming_ids = {e.id for e in upcoming}
+    news, dropped = _apply_caps([e for e in unique if e.id not in upcoming_ids], config)
+    sections = [
+        Section(title, tuple(sorted((e for e in news if e.section == title), key=_newest_first)))
+        for title in config.publication.sections
+    ]
+    if upcoming:
+        ordered = sorted(upcoming, key=lambda e: (e.event.start if e.event else e.published, e.id))
+        sections.append(Section(EVENTS_SECTION, tuple(ordered), kind="events"))
+    sections = [section for section in sections if section.entries]
+    if not unique:
+        return None  # events announced in earlier weeks alone do not make an issue
+    year, week, _ = period.start.isocalendar()
+    return Issue(
+        period=period,
+        title=f"Week {week}, {year}",
+        sections=tuple(sections),
+        date=period.end.astimezone(UTC),
+        dropped=tuple(sorted(dropped, key=_newest_first)),
+    )
+
+
+def yearly_issue(candidates: Iterable[Entry], period: Period, config: Config) -> Issue | None:
+    """The highlights of a year: marked highlights first, then by weight, then newest; None if empty.
+
+    `candidates` should hold more than the count (e.g. three times), so duplicates can be dropped.
+    """
+    in_year = [e for e in candidates if period.contains(e.published)]
+    ranked = sorted(deduplicate(_by_preference(in_year, config)), key=lambda e: (not e.highlight, -e.weight, -e.published.timestamp(), e.id))
+    chosen = tuple(ranked[: config.highlights.count])
+    if not chosen:
+        return None
+    title = config.highlights.title.format(count=len(chosen), year=period.key)
+    return Issue(
+        period=period,
+        title=title,
+        sections=(Section(HIGHLIGHTS_SECTION, chosen, kind="highlights"),),
+        date=period.end.astimezone(UTC),
+        intro=config.highlights.intro,
+    )
+
+
+def upcoming_window(period: Period, config: Config) -> tuple[datetime, datetime]:
+    """The span in which an event must take place to be listed as upcoming in a weekly issue."""
+    return period.end, period.end + timedelta(weeks=config.weekly.upcoming_weeks)

@@ -1,0 +1,130 @@
+"""Feed items become normalised entries: ids, dates, plain titles, safe HTML, images, sections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from digest.config import Config
+from digest.ingest.feeds import FeedUnreadable, parse_feed, stable_id
+from tests.conftest import NOW, Publication, rss
+
+SOURCE = """
+[[sources]]
+name = "ICR news"
+url = "https://icr.test/feed/"
+section = "News"
+categories = { "Publication" = "Publications", "award" = "Awards" }
+"""
+
+
+@pytest.fixture
+def config(publication: Publication) -> Config:
+    return publication.load(SOURCE)
+
+
+def parse(config: Config, document: str):
+    return parse_feed(document.encode(), config.sources[0], config, NOW, "https://icr.test/feed/")
+
+
+def test_wordpress_item_is_cleaned_for_email(config: Config) -> None:
+    document = rss(
+        """<item>
+          <title>Olweus &amp;amp; co. in &lt;i&gt;Nature Reviews Cancer&lt;/i&gt;</title>
+          <link>/news/olweus?utm_source=rss</link>
+          <guid isPermaLink="false">https://icr.test/?p=42</guid>
+          <pubDate>Thu, 02 Oct 2025 10:00:00 +0200</pubDate>
+          <category>Publication</category>
+          <description><![CDATA[The article has been published [&#8230;] The post Olweus first appeared on ICR.]]></description>
+          <content:encoded><![CDATA[<p onclick="steal()">The article <a href="/papers/1">Targeting the roots</a>.</p>
+            <img src="/img/olweus.jpg" alt="Johanna Olweus">
+            <img src="https://pixel.wp.com/g.gif" width="1" height="1">
+            <script>alert(1)</script><iframe src="https://evil.test"></iframe>
+            <a href="javascript:alert(1)">click</a>
+            <p>The post <a href="https://icr.test/news/olweus">Olweus</a> first appeared on <a href="https://icr.test">ICR</a>.</p>]]></content:encoded>
+        </item>""",
+        link="https://icr.test/",
+    )
+    [entry] = parse(config, document).entries
+    assert entry.id == "https://icr.test/?p=42"
+    assert entry.title == "Olweus & co. in Nature Reviews Cancer"
+    assert entry.link == "https://icr.test/news/olweus?utm_source=rss"
+    assert entry.published == datetime(2025, 10, 2, 8, 0, tzinfo=UTC)
+    assert entry.section == "Publications"
+    assert entry.summary == "The article has been published"
+    assert entry.image is not None and entry.image.url == "https://icr.test/img/olweus.jpg"
+    assert entry.image.alt == "Johanna Olweus"
+    for gone in ("onclick", "<script", "<iframe", "javascript:", "pixel.wp.com", "first appeared on", "olweus.jpg"):
+        assert gone not in entry.html
+    assert '<a href="https://icr.test/papers/1">Targeting the roots</a>' in entry.html
+
+
+def test_media_content_and_enclosures_give_the_lead_image(config: Config) -> None:
+    document = rss(
+        """<item><title>A</title><link>https://icr.test/a</link>
+             <media:content url="https://icr.test/a.jpg" medium="image"><media:description>Lab</media:description></media:content></item>
+           <item><title>B</title><link>https://icr.test/b</link>
+             <enclosure url="https://icr.test/b.png" type="image/png" length="1"/></item>"""
+    )
+    first, second = parse(config, document).entries
+    assert first.image is not None and (first.image.url, first.image.alt) == ("https://icr.test/a.jpg", "")
+    assert second.image is not None and second.image.url == "https://icr.test/b.png"
+
+
+def test_atom_feed_with_xml_base_and_categories(config: Config) -> None:
+    document = """<?xml version="1.0" encoding="utf-8"?>
+    <feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://icr.test/">
+      <title>ICR</title><id>urn:icr</id><updated>2025-10-01T00:00:00Z</updated>
+      <entry><title type="html">Prize to &lt;b&gt;Anette Weyergang&lt;/b&gt;</title>
+        <id>tag:icr.test,2024:weyergang</id>
+        <link href="news/weyergang"/>
+        <published>2024-12-11T12:00:00+01:00</published>
+        <category term="Award"/>
+        <content type="html">&lt;p&gt;&lt;img src="img/w.jpg" alt="Anette Weyergang"&gt;Researcher of the Year.&lt;/p&gt;</content>
+      </entry>
+    </feed>"""
+    [entry] = parse(config, document).entries
+    assert entry.title == "Prize to Anette Weyergang"
+    assert entry.link == "https://icr.test/news/weyergang"
+    assert entry.section == "Awards"  # category mapping ignores case
+    assert entry.image is not None and entry.image.url == "https://icr.test/img/w.jpg"
+    assert entry.published == datetime(2024, 12, 11, 11, 0, tzinfo=UTC)
+
+
+def test_items_without_guid_or_date_are_kept_not_missed(config: Config) -> None:
+    document = rss(
+        """<item><title>With link</title><link>https://icr.test/x</link></item>
+           <item><title>Bare</title><description>No link, no guid, no date.</description></item>
+           <item><title>Numbered</title><guid isPermaLink="false">42</guid><pubDate>Mon, 06 Oct 2025 08:00:00 GMT</pubDate></item>"""
+    )
+    parsed = parse(config, document)
+    with_link, bare, numbered = parsed.entries
+    assert with_link.id == "https://icr.test/x"
+    assert with_link.published == NOW  # dated when first seen
+    assert bare.id.startswith("sha1:")
+    assert numbered.id == "ICR news:42"  # a bare guid only means something within its source
+    assert sum("no date" in warning for warning in parsed.warnings) == 2
+
+
+def test_ids_are_stable_across_parses(config: Config) -> None:
+    document = rss("<item><title>Bare</title><description>Same</description></item>")
+    assert parse(config, document).entries[0].id == parse(config, document).entries[0].id
+    assert stable_id("S", None, None, "T", None) != stable_id("S", None, None, "U", None)
+
+
+def test_future_dates_and_duplicate_guids_are_warned_about(config: Config) -> None:
+    document = rss(
+        """<item><title>Future</title><guid>https://icr.test/f</guid><pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate></item>
+           <item><title>Again</title><guid>https://icr.test/f</guid></item>"""
+    )
+    parsed = parse(config, document)
+    [entry] = parsed.entries
+    assert entry.published == NOW
+    assert any("dated in the future" in w for w in parsed.warnings)
+    assert any("duplicate id" in w for w in parsed.warnings)
+
+
+def test_html_page_is_not_a_feed(config: Config) -> None:
+    with pytest.raises(FeedUnreadable):
+        parse(config, "<html><body><h1>Welcome</h1></body></html>")

@@ -1,0 +1,132 @@
+"""Staff-written Markdown entries: fields, events, images, and `file:line: problem` errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest.errors import EntryError
+from digest.ingest.local import read_entries, scaffold
+from tests.conftest import Publication
+
+PNG_1x1_RED = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db40000000049454e44ae426082"
+)
+
+
+def test_full_entry_becomes_one_entry(publication: Publication) -> None:
+    publication.file("feeds/entries/images/lab.png", PNG_1x1_RED)
+    publication.entry(
+        "2025/ibrutinib.md",
+        """
+        ---
+        title: "Preclinical study suggests proteasome inhibitor as therapy"
+        date: 2025-02-10T09:30
+        kicker: Publication in Nature Communications
+        section: Publications
+        summary: A study led by Martina Seiffert with Sigrid S. Skånland.
+        link: https://icr.test/news/ibrutinib
+        image: feeds/entries/images/lab.png
+        image_alt: Sigrid S. Skånland and Johanne U. Hermansen
+        caption: Sigrid S. Skånland and co-author Johanne U. Hermansen
+        credit: "Photo: OUS"
+        tags: [CLL, Publication]
+        highlight: true
+        weight: 5
+        call_to_action:
+          text: Read the article
+          url: https://nature.test/article
+          contact: Sigrid S. Skånland
+        ---
+        Drug resistance remains a **major challenge** in CLL.
+
+        <script>alert(1)</script>
+        """,
+    )
+    config = publication.load()
+    local = read_entries(config)
+    [entry] = local.entries
+    assert entry.id == "entry:2025/ibrutinib"
+    assert entry.source == "Local"
+    assert entry.published == datetime(2025, 2, 10, 8, 30, tzinfo=UTC)  # 09:30 in Oslo (CET)
+    assert entry.section == "Publications"
+    assert entry.kicker == "Publication in Nature Communications"
+    assert entry.html == "<p>Drug resistance remains a <strong>major challenge</strong> in CLL.</p>"
+    assert entry.highlight and entry.weight == 5
+    assert entry.call_to_action and entry.call_to_action.contact == "Sigrid S. Skånland"
+    assert entry.categories == ("CLL", "Publication")
+    assert entry.image is not None
+    assert entry.image.url.startswith("https://digest.test/media/") and entry.image.url.endswith("-lab.png")
+    assert (entry.image.width, entry.image.height) == (1, 1)
+    [asset] = local.assets
+    assert asset.source.name == "lab.png"
+
+
+def test_event_times_are_in_the_publication_time_zone(publication: Publication) -> None:
+    publication.entry(
+        "conference.md",
+        """
+        ---
+        title: Science Impact 2025
+        date: 2025-10-01
+        start: 2025-10-22T08:00
+        end: 2025-10-22T17:00
+        location: Oslo Science Park, Gaustadalléen 21, Oslo
+        ---
+        """,
+    )
+    [entry] = read_entries(publication.load()).entries
+    assert entry.event is not None
+    assert entry.event.start.astimezone(UTC) == datetime(2025, 10, 22, 6, 0, tzinfo=UTC)  # CEST
+    assert entry.event.location == "Oslo Science Park, Gaustadalléen 21, Oslo"
+    assert not entry.event.all_day
+
+
+def test_all_problems_in_all_files_are_reported_with_file_and_line(publication: Publication) -> None:
+    publication.entry("a.md", "---\ntitle: Fine title\ndate: 2025-13-45\nsection: Sport\n---\nBody\n")
+    publication.entry("b.md", "---\ndate: 2025-01-01\ntitel: typo\n---\n")
+    publication.entry("c.md", "---\ntitle: [unclosed\ndate: 2025-01-01\n---\n")
+    publication.entry("d.md", "No front matter here.\n")
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    problems = caught.value.problems
+    assert "feeds/entries/a.md:3: cannot read date '2025-13-45' (use 2025-10-14 or 2025-10-14T09:00)" in problems
+    assert "feeds/entries/a.md:4: unknown section 'Sport' (configured: News, Publications, Awards)" in problems
+    assert "feeds/entries/b.md:1: missing required field 'title'" in problems
+    assert any(p.startswith("feeds/entries/b.md:3: unknown field 'titel'") for p in problems)
+    assert any(p.startswith("feeds/entries/c.md:3: invalid YAML") for p in problems)
+    assert "feeds/entries/d.md:1: no front matter (the file must start with a '---' line)" in problems
+    assert len(problems) == 6
+
+
+def test_image_needs_alt_text_and_an_existing_file(publication: Publication) -> None:
+    publication.entry("a.md", "---\ntitle: T\ndate: 2025-01-01\nimage: feeds/entries/images/none.jpg\n---\n")
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    assert any("needs 'image_alt'" in p for p in caught.value.problems)
+    assert any("image file not found: feeds/entries/images/none.jpg" in p for p in caught.value.problems)
+
+
+def test_two_files_with_one_id_are_refused(publication: Publication) -> None:
+    publication.entry("a.md", "---\nid: story-1\ntitle: A\ndate: 2025-01-01\n---\n")
+    publication.entry("b.md", "---\nid: story-1\ntitle: B\ndate: 2025-01-02\n---\n")
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    assert caught.value.problems == ("feeds/entries/b.md:1: id 'story-1' is already used by feeds/entries/a.md",)
+
+
+def test_scaffolded_entry_is_valid_and_never_overwrites(publication: Publication) -> None:
+    config = publication.load()
+    folder = config.resolve(config.entries.path)
+    first = scaffold('New group leader: "Jørgen Wesche"', datetime(2026, 11, 23).date(), folder, "News")
+    second = scaffold('New group leader: "Jørgen Wesche"', datetime(2026, 11, 23).date(), folder, "News")
+    assert first != second and first.name == "2026-11-23-new-group-leader-j-rgen-wesche.md"
+    titles = sorted(entry.title for entry in read_entries(config).entries)
+    assert titles == ['New group leader: "Jørgen Wesche"'] * 2
+
+
+def test_no_entries_folder_means_no_entries(tmp_path: Path, publication: Publication) -> None:
+    config = publication.load('[entries]\npath = "nowhere"\n')
+    assert read_entries(config).entries == ()
