@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from digest.config import Config, load
 
@@ -54,6 +55,16 @@ class Publication:
 
     def load(self, extra: str = "") -> Config:
         return load(self.configure(extra))
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[HTTPServer]:
+    """A local HTTP server that answers requests in parallel (slow handlers do not block others)."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 @pytest.fixture

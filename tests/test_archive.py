@@ -1,0 +1,128 @@
+"""The archive is a real SQLite file that keeps every entry ever seen."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from digest.archive import Archive, entry_from_json, entry_to_json
+from digest.model import CallToAction, Entry, Event, Image
+
+T0 = datetime(2025, 10, 1, 8, 0, tzinfo=UTC)
+
+
+def entry(number: int, **changes) -> Entry:
+    base = Entry(
+        id=f"https://icr.test/{number}",
+        source="ICR news",
+        title=f"Story {number}",
+        published=T0 + timedelta(days=number),
+        section="News",
+        link=f"https://icr.test/{number}",
+    )
+    return replace(base, **changes)
+
+
+def test_entry_survives_a_round_trip_through_json() -> None:
+    rich = entry(
+        1,
+        image=Image("https://icr.test/a.jpg", "alt", "caption", "credit", 600, 400),
+        call_to_action=CallToAction("Register", "https://icr.test/r", "Kari"),
+        event=Event(T0, T0 + timedelta(hours=2), "Oslo", False),
+        categories=("Award",),
+        updated=T0,
+        highlight=True,
+        weight=3,
+    )
+    assert entry_from_json(entry_to_json(rich)) == rich
+
+
+def test_entry_that_left_the_feed_stays_in_the_archive(tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite"
+    with Archive(path) as archive:
+        assert archive.store([entry(1), entry(2)], T0) == (2, 0)
+    with Archive(path) as archive:  # a later fetch: the feed now only has story 3
+        assert archive.store([entry(3)], T0) == (1, 0)
+        titles = [e.title for e in archive.published_between(T0, T0 + timedelta(days=10))]
+    assert titles == ["Story 3", "Story 2", "Story 1"]
+
+
+def test_edited_entry_is_updated_not_duplicated_and_keeps_its_week(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store([entry(1)], T0)
+        assert archive.store([entry(1)], T0) == (0, 0)  # unchanged: nothing written
+        moved = entry(1, title="Story 1 (corrected)", published=T0 + timedelta(days=30))
+        assert archive.store([moved], T0) == (0, 1)
+        [stored] = archive.published_between(T0, T0 + timedelta(days=60))
+        assert archive.count() == 1
+    assert stored.title == "Story 1 (corrected)"
+    assert stored.published == entry(1).published  # not re-sent in a later week
+    assert stored.updated == T0 + timedelta(days=30)
+
+
+def test_staff_entries_take_their_new_date(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store([entry(1, id="entry:a", source="Local")], T0, keep_first_date=False)
+        archive.store([entry(1, id="entry:a", source="Local", published=T0 + timedelta(days=9))], T0, keep_first_date=False)
+        [stored] = archive.published_between(T0, T0 + timedelta(days=60))
+    assert stored.published == T0 + timedelta(days=9)
+
+
+def test_same_id_from_another_source_does_not_take_over(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store([entry(1)], T0)
+        assert archive.store([entry(1, source="Partner", title="Copy")], T0) == (0, 0)
+        [stored] = archive.published_between(T0, T0 + timedelta(days=5))
+    assert (stored.source, stored.title) == ("ICR news", "Story 1")
+
+
+def test_deleted_local_files_leave_the_archive(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store([entry(1, id="entry:a", source="Local"), entry(2, id="entry:b", source="Local"), entry(3)], T0)
+        assert archive.remove_missing("Local", {"entry:b"}) == 1
+        assert sorted(e.id for e in archive.published_between(T0, T0 + timedelta(days=5))) == ["entry:b", "https://icr.test/3"]
+
+
+def test_a_failed_store_changes_nothing(tmp_path: Path) -> None:
+    def entries():
+        yield entry(1)
+        raise RuntimeError("killed mid-fetch")
+
+    with Archive(tmp_path / "a.sqlite") as archive:
+        try:
+            archive.store(entries(), T0)
+        except RuntimeError:
+            pass
+        assert archive.count() == 0
+        archive.store([entry(2)], T0)  # and the archive is usable afterwards
+        assert archive.count() == 1
+
+
+def test_ranked_and_event_queries(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store(
+            [
+                entry(1, weight=5),
+                entry(2, highlight=True, weight=1),
+                entry(3),
+                entry(4, event=Event(T0 + timedelta(days=20), T0 + timedelta(days=21))),
+            ],
+            T0,
+        )
+        ranked = [e.title for e in archive.ranked_between(T0, T0 + timedelta(days=10), 3)]
+        events = archive.events_overlapping(T0 + timedelta(days=10), T0 + timedelta(days=25))
+        over = archive.events_overlapping(T0 + timedelta(days=22), T0 + timedelta(days=25))
+    assert ranked == ["Story 2", "Story 1", "Story 4"]
+    assert [e.title for e in events] == ["Story 4"]
+    assert over == []  # the event ended before the window
+
+
+def test_validators_are_remembered_per_source(tmp_path: Path) -> None:
+    from digest.ingest.fetch import Validators
+
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.record_fetch("ICR news", T0, Validators('"v1"', "Wed, 01 Oct 2025 08:00:00 GMT"), "hash1", None)
+        archive.record_fetch("ICR news", T0, None, None, "HTTP 500")  # a failure keeps what we knew
+        assert archive.validators()["ICR news"] == Validators('"v1"', "Wed, 01 Oct 2025 08:00:00 GMT")
+        assert archive.body_hash("ICR news") == "hash1"

@@ -1,0 +1,154 @@
+"""Selecting issues: ISO weeks in the publication's zone, dedup, sections, caps, events, highlights."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from digest import select
+from digest.config import Config
+from digest.model import Entry, Event
+from tests.conftest import Publication
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def at(text: str) -> datetime:
+    """A moment given in Oslo time, as UTC (how entries carry it)."""
+    return datetime.fromisoformat(text).replace(tzinfo=OSLO).astimezone(UTC)
+
+
+def news(key: str, when: str, **changes) -> Entry:
+    return replace(Entry(id=f"id:{key}", source="ICR news", title=key, published=at(when), section="News", link=f"https://icr.test/{key}"), **changes)
+
+
+@pytest.fixture
+def config(publication: Publication) -> Config:
+    publication.file("feeds/saved/a.xml", "<rss/>")
+    return publication.load(
+        """
+        [weekly]
+        upcoming_weeks = 4
+
+        [[sources]]
+        name = "ICR news"
+        url = "https://icr.test/feed/"
+
+        [[sources]]
+        name = "Partner"
+        url = "https://partner.test/feed/"
+        max_items = 2
+        """
+    )
+
+
+def test_week_boundaries_are_in_the_publication_time_zone() -> None:
+    week = select.week_period("2025-W42", OSLO)
+    assert week.start == datetime(2025, 10, 13, tzinfo=OSLO)
+    assert week.contains(at("2025-10-19T23:59"))  # Sunday night in Oslo is still week 42 ...
+    assert not week.contains(at("2025-10-20T00:00"))
+    assert at("2025-10-19T23:30").hour == 21  # ... though it is 21:30 UTC
+
+
+def test_last_complete_week_and_year_edges() -> None:
+    monday_morning = datetime(2025, 10, 20, 0, 30, tzinfo=OSLO)
+    assert select.last_complete_week(monday_morning, OSLO).key == "2025-W42"
+    assert select.last_complete_week(datetime(2025, 10, 19, 23, 0, tzinfo=OSLO), OSLO).key == "2025-W41"
+    assert select.week_of(datetime(2021, 1, 3, 12, tzinfo=OSLO), OSLO).key == "2020-W53"
+    with pytest.raises(ValueError):
+        select.week_period("2025-W53", OSLO)
+
+
+def test_weekly_issue_groups_sections_in_configured_order_newest_first(config: Config) -> None:
+    week = select.week_period("2025-W40", OSLO)
+    entries = [
+        news("older", "2025-09-30T10:00"),
+        news("paper", "2025-10-02T10:00", section="Publications"),
+        news("newer", "2025-10-03T10:00"),
+        news("last week", "2025-09-28T23:59"),
+    ]
+    issue = select.weekly_issue(entries, [], week, config)
+    assert issue is not None
+    assert issue.title == "Week 40, 2025"
+    assert [(s.title, [e.title for e in s.entries]) for s in issue.sections] == [
+        ("News", ["newer", "older"]),
+        ("Publications", ["paper"]),
+    ]
+    assert issue.date == datetime(2025, 10, 6, tzinfo=OSLO).astimezone(UTC)
+
+
+def test_same_story_from_two_sources_appears_once(config: Config) -> None:
+    week = select.week_period("2025-W40", OSLO)
+    ours = news("ours", "2025-10-01T10:00", link="https://www.icr.test/news/story/")
+    theirs = news("theirs", "2025-10-01T09:00", source="Partner", link="http://icr.test/news/story?utm_source=partner&fbclid=x")
+    same_guid = news("ours", "2025-10-02T10:00", source="Partner", title="copy with same id", link=None)
+    issue = select.weekly_issue([theirs, same_guid, ours], [], week, config)
+    assert issue is not None
+    assert [e.title for e in issue.entries] == ["ours"]
+
+
+def test_canonical_link_keeps_what_identifies_the_page() -> None:
+    assert select.canonical_link("https://www.a.test/x/?utm_medium=rss&id=3") == select.canonical_link("http://a.test/x?id=3")
+    assert select.canonical_link("https://a.test/x?id=3") != select.canonical_link("https://a.test/x?id=4")
+
+
+def test_source_cap_moves_the_oldest_to_headline_links(config: Config) -> None:
+    week = select.week_period("2025-W40", OSLO)
+    partner = [news(f"p{i}", f"2025-10-0{i}T10:00", source="Partner") for i in range(1, 5)]
+    issue = select.weekly_issue(partner, [], week, config)
+    assert issue is not None
+    assert [e.title for e in issue.entries] == ["p4", "p3"]
+    assert [e.title for e in issue.dropped] == ["p2", "p1"]
+
+
+def test_upcoming_events_whatever_their_publish_date(config: Config) -> None:
+    week = select.week_period("2025-W40", OSLO)
+    announced_earlier = news("conference", "2025-09-01T10:00", event=Event(at("2025-10-22T08:00"), at("2025-10-22T17:00")))
+    announced_now = news("meeting", "2025-10-01T10:00", event=Event(at("2025-10-14T17:00")))
+    over = news("seminar", "2025-09-01T10:00", event=Event(at("2025-10-01T12:00"), at("2025-10-01T13:00")))
+    issue = select.weekly_issue([news("story", "2025-10-02T10:00"), announced_now], [announced_earlier, announced_now, over], week, config)
+    assert issue is not None
+    events = [s for s in issue.sections if s.kind == "events"]
+    assert [e.title for e in events[0].entries] == ["meeting", "conference"]  # by start time
+    assert [e.title for e in issue.sections[0].entries] == ["story"]  # not listed twice
+
+
+def test_a_week_with_nothing_new_builds_nothing(config: Config) -> None:
+    week = select.week_period("2025-W40", OSLO)
+    upcoming = news("conference", "2025-09-01T10:00", event=Event(at("2025-10-22T08:00")))
+    assert select.weekly_issue([], [upcoming], week, config) is None
+
+
+def test_highlights_rank_marked_then_weight_then_date(config: Config) -> None:
+    year = select.year_period(2022, OSLO)
+    candidates = [
+        news("plain new", "2022-12-20T10:00"),
+        news("weighted", "2022-03-01T10:00", highlight=True, weight=50),
+        news("top", "2022-01-10T10:00", highlight=True, weight=100),
+        news("marked light", "2022-06-01T10:00", highlight=True),
+        news("plain old", "2022-02-01T10:00"),
+        news("other year", "2023-01-01T10:00", highlight=True, weight=999),
+    ]
+    issue = select.yearly_issue(candidates, year, replace_count(config, 4))
+    assert issue is not None
+    assert [e.title for e in issue.entries] == ["top", "weighted", "marked light", "plain new"]
+    assert issue.title == "4 highlights from 2022"
+    assert issue.sections[0].kind == "highlights"
+
+
+def replace_count(config: Config, count: int) -> Config:
+    return config.model_copy(update={"highlights": config.highlights.model_copy(update={"count": count})})
+
+
+def test_weeks_of_lists_each_week_once_in_order() -> None:
+    moments = [at("2025-10-02T10:00"), at("2025-09-30T10:00"), at("2024-12-31T10:00")]
+    assert [p.key for p in select.weeks_of(moments, OSLO)] == ["2025-W01", "2025-W40"]
+
+
+def test_week_with_a_daylight_saving_change_is_seven_local_days() -> None:
+    week = select.week_period("2025-W43", OSLO)  # clocks go back on Sunday 26 October
+    assert week.end.astimezone(UTC) - week.start.astimezone(UTC) == timedelta(days=7, hours=1)
+    assert week.contains(at("2025-10-26T23:30")) and not week.contains(at("2025-10-27T00:00"))
