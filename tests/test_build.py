@@ -1,0 +1,205 @@
+"""End-to-end builds of the sample publication and of small ones, through the real command line."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from digest.cli import main
+from tests.conftest import Publication, rss
+
+GMAIL_CLIP_BYTES = 102 * 1024
+
+
+def build(root: Path, *arguments: str) -> int:
+    return main(["build", "--config", str(root / "digest.toml"), "--quiet", *arguments])
+
+
+def tree(out: Path) -> dict[str, str]:
+    """Every file below out/ with its hash (the lock file aside)."""
+    return {
+        str(path.relative_to(out)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(out.rglob("*"))
+        if path.is_file()
+    }
+
+
+class Links(HTMLParser):
+    """Collects every link and image of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.images: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "img":
+            self.images.append(attributes)
+        for name in ("href", "src"):
+            if attributes.get(name) is not None and tag in ("a", "img", "link"):
+                self.urls.append(attributes[name] or "")
+
+
+def links_of(path: Path) -> Links:
+    parser = Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.fixture(scope="module")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample publication built once with --all, as the README's first command does."""
+    from tests.conftest import REPO
+
+    root = tmp_path_factory.mktemp("sample")
+    (root / "digest.toml").write_bytes((REPO / "digest.toml").read_bytes())
+    subprocess.run(["cp", "-r", str(REPO / "feeds"), str(root / "feeds")], check=True)
+    assert build(root, "--all") == 0
+    return root
+
+
+def test_sample_builds_a_weekly_issue_and_the_2022_highlights(built_sample: Path) -> None:
+    out = built_sample / "out"
+    for issue in ("weekly/2025-W40", "yearly/2022"):
+        for name in ("email.html", "email.txt", "message.eml", "index.html"):
+            assert (out / issue / name).stat().st_size > 1000, f"{issue}/{name}"
+    assert (out / "feed.xml").exists() and (out / "index.html").exists()
+    assert list((out / "media").glob("*-logo.png"))
+
+
+def test_week_40_has_its_sections_and_upcoming_events(built_sample: Path) -> None:
+    text = (built_sample / "out/weekly/2025-W40/email.txt").read_text(encoding="utf-8")
+    for expected in ("Week 40, 2025", "PREDI-LYNCH", "Nature Reviews Cancer", "Upcoming events", "Science Impact 2025"):
+        assert expected in text
+    assert text.index("News") < text.index("Publications") < text.index("Upcoming events")
+
+
+def test_yearly_issue_lists_ten_ranked_highlights(built_sample: Path) -> None:
+    text = (built_sample / "out/yearly/2022/email.txt").read_text(encoding="utf-8")
+    assert "10 highlights from 2022" in text
+    assert text.index("Growing our community") < text.index("Arranging popular meeting places") < text.index("Strengthening the team")
+    assert "first appeared on" not in text
+
+
+def test_every_link_and_image_is_absolute_with_alt_text(built_sample: Path) -> None:
+    pages = list((built_sample / "out").rglob("*.html"))
+    assert len(pages) >= 5
+    for page in pages:
+        parsed = links_of(page)
+        for url in parsed.urls:
+            assert re.match(r"(https?|mailto):", url), f"{page.name}: relative or unsafe URL {url!r}"
+        for image in parsed.images:
+            assert image.get("alt") is not None, f"{page}: <img> without alt: {image}"
+
+
+def test_email_stays_under_gmail_clipping_limit(built_sample: Path) -> None:
+    for path in (built_sample / "out").rglob("email.html"):
+        assert path.stat().st_size < GMAIL_CLIP_BYTES, path
+
+
+def test_feed_parses_back_with_one_item_per_issue(built_sample: Path) -> None:
+    out = built_sample / "out"
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    issues = sorted(str(p.parent.relative_to(out)) for p in out.glob("*/*/issue.json"))
+    assert len(feed.entries) == len(issues)
+    links = {entry.link for entry in feed.entries}
+    assert "https://digest.example.org/weekly/2025-W40/" in links and "https://digest.example.org/yearly/2022/" in links
+    dates = [entry.published_parsed for entry in feed.entries]
+    assert dates == sorted(dates, reverse=True)
+    assert all(entry.get("content") for entry in feed.entries)
+
+
+def test_message_has_both_parts_and_headers(built_sample: Path) -> None:
+    raw = (built_sample / "out/weekly/2025-W40/message.eml").read_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["Subject"] == "ICR News Digest: Week 40, 2025"
+    assert message["From"].addresses[0].addr_spec == "news@digest.example.org"
+    assert message["Message-ID"] and message["Date"]
+    assert "List-Unsubscribe" in message
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and "PREDI-LYNCH" in text.get_content()
+    assert html is not None and "PREDI-LYNCH" in html.get_content()
+
+
+def test_two_builds_are_byte_identical_and_the_second_rewrites_nothing(built_sample: Path, tmp_path: Path) -> None:
+    out = built_sample / "out"
+    before = tree(out)
+    times = {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()}
+    assert build(built_sample, "--all") == 0
+    assert tree(out) == before
+    assert {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()} == times
+    # and a build from scratch elsewhere gives the same bytes
+    fresh = tmp_path / "fresh"
+    subprocess.run(["cp", "-r", str(built_sample), str(fresh)], check=True)
+    for leftover in ("out", "archive.sqlite", "archive.sqlite-wal", "archive.sqlite-shm"):
+        subprocess.run(["rm", "-rf", str(fresh / leftover)], check=True)
+    assert build(fresh, "--all") == 0
+    assert tree(fresh / "out") == before
+
+
+def test_malformed_entry_stops_the_build_and_leaves_out_untouched(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert build(sample, "--week", "2025-W40") == 0
+    before = tree(sample / "out")
+    broken = sample / "feeds/entries/2025/broken.md"
+    broken.write_text("---\ntitle: Broken\ndate: someday\n---\n", encoding="utf-8")
+    assert build(sample, "--week", "2025-W40") == 3
+    assert "error: feeds/entries/2025/broken.md:3: cannot read date 'someday'" in capsys.readouterr().err
+    assert tree(sample / "out") == before
+
+
+def test_empty_week_builds_nothing_and_says_so(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--config", str(sample / "digest.toml"), "--week", "2025-W30"]) == 0
+    output = capsys.readouterr().out
+    assert "weekly 2025-W30: no entries dated 21 Jul 2025 – 27 Jul 2025; nothing built" in output
+    assert not (sample / "out" / "weekly").exists()
+
+
+def test_failing_source_warns_and_the_archive_still_serves(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    feed = rss("<item><title>Kept story</title><link>https://icr.test/kept</link><pubDate>Wed, 01 Oct 2025 10:00:00 GMT</pubDate></item>")
+    saved = publication.file("feeds/saved/icr.xml", feed)
+    config = '[[sources]]\nname = "ICR"\npath = "feeds/saved/icr.xml"\n[[sources]]\nname = "Partner"\nurl = "http://127.0.0.1:9/feed"\n'
+    publication.configure(config)
+    assert build(publication.root, "--week", "2025-W40") == 1  # the partner is down
+    assert "warning: source 'Partner': http://127.0.0.1:9/feed:" in capsys.readouterr().err
+    saved.write_text(rss(""), encoding="utf-8")  # the item falls out of the feed
+    (publication.root / "out" / "weekly").rename(publication.root / "old-out")
+    assert build(publication.root, "--week", "2025-W40", "--offline") == 0
+    assert "Kept story" in (publication.root / "out/weekly/2025-W40/email.txt").read_text(encoding="utf-8")
+
+
+def test_new_scaffolds_an_entry_that_builds(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    publication.configure()
+    assert main(["new", "--config", str(publication.root), "Kari Aalrust Berger Employee of the Year"]) == 0
+    created = capsys.readouterr().out.strip().removeprefix("created ")
+    assert (publication.root / created).read_text(encoding="utf-8").startswith('---\ntitle: "Kari Aalrust Berger Employee of the Year"\n')
+
+
+def test_bad_config_is_exit_3_with_one_line(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    publication.config_text = publication.config_text.replace('timezone = "Europe/Oslo"', 'timezone = "Mars/Olympus"')
+    publication.configure()
+    assert build(publication.root) == 3
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: ") and "publication.timezone" in line
+
+
+def test_python_dash_m_and_the_console_script(tmp_path: Path) -> None:
+    version = subprocess.run([sys.executable, "-m", "digest", "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.startswith("digest ")
+    script = Path(sys.executable).parent / "digest"
+    assert script.exists() and os.access(script, os.X_OK)
+    usage = subprocess.run([str(script), "build", "--week", "2025-W99"], capture_output=True, text=True, cwd=tmp_path)
+    assert usage.returncode == 2 and "2025 has no week 99" in usage.stderr and "Traceback" not in usage.stderr
