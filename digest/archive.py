@@ -91,11 +91,11 @@ def entry_from_json(text: str) -> Entry:
     if data.get("event"):
         event = data["event"]
         data["event"] = Event(
-            _moment(event["start"]),
+            datetime.fromisoformat(event["start"]),
             _moment(event.get("end")),
             event.get("location", ""),
             event.get("all_day", False),
-        )  # type: ignore[arg-type]
+        )
     return Entry(**data)
 
 
@@ -149,11 +149,11 @@ class Archive:
                 if row and row[0] != entry.source:
                     continue
                 if row and keep_first_date:
-                    first_date = _moment(row[1])
+                    first_date = datetime.fromisoformat(row[1])
                     if first_date != entry.published:
                         entry = replace(
                             entry, published=first_date, updated=entry.updated or entry.published
-                        )  # type: ignore[arg-type]
+                        )
                 text = entry_to_json(entry)
                 fingerprint = _fingerprint(text)
                 if row and row[2] == fingerprint:

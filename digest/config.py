@@ -130,8 +130,12 @@ class Archive(_Table):
 
 
 class Fetch(_Table):
-    timeout: Annotated[float, Field(gt=0, le=600)] = 20.0
+    timeout: Annotated[float, Field(gt=0, le=600)] = 20.0  # seconds for one whole download
+    connect_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
     concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+    retries: Annotated[int, Field(ge=0, le=10)] = 2  # for timeouts and 5xx; never for 4xx
+    backoff: Annotated[float, Field(ge=0, le=60)] = 1.0  # seconds before the first retry, doubling
+    max_mb: Annotated[float, Field(gt=0, le=1024)] = 10.0
 
 
 class Source(_Table):

@@ -16,9 +16,9 @@ from tests.conftest import Publication, rss
 FEED = rss("<item><title>A</title><link>https://icr.test/a</link></item>")
 
 
-def configure(publication: Publication, server: HTTPServer, *paths: str, timeout: float = 5) -> Config:
+def configure(publication: Publication, server: HTTPServer, *paths: str, timeout: float = 5, retries: int = 0) -> Config:
     sources = "".join(f'\n[[sources]]\nname = "s{i}"\nurl = "{server.url_for(p)}"\n' for i, p in enumerate(paths))
-    return publication.load(f"[fetch]\ntimeout = {timeout}\n{sources}")
+    return publication.load(f"[fetch]\ntimeout = {timeout}\nretries = {retries}\nbackoff = 0.05\n{sources}")
 
 
 def test_conditional_get_turns_an_unchanged_feed_into_a_304(publication: Publication, httpserver: HTTPServer) -> None:
@@ -40,7 +40,7 @@ def test_conditional_get_turns_an_unchanged_feed_into_a_304(publication: Publica
     assert seen[0].headers["User-Agent"] == user_agent(config) and "digest/" in user_agent(config)
 
 
-@pytest.mark.parametrize(("status", "expected"), [(404, "HTTP 404 NOT FOUND"), (500, "HTTP 500 INTERNAL SERVER ERROR"), (410, "HTTP 410 GONE")])
+@pytest.mark.parametrize(("status", "expected"), [(404, "HTTP 404 NOT FOUND"), (500, "HTTP 500 INTERNAL SERVER ERROR"), (410, "HTTP 410 Gone: the feed was removed for good; remove this source")])
 def test_error_status_is_one_line_naming_the_url(publication: Publication, httpserver: HTTPServer, status: int, expected: str) -> None:
     httpserver.expect_request("/feed").respond_with_data("no", status=status)
     config = configure(publication, httpserver, "/feed")
@@ -85,3 +85,22 @@ def test_unreachable_host_is_an_error_not_a_crash(publication: Publication, make
     config = publication.load('[fetch]\ntimeout = 2\n[[sources]]\nname = "down"\nurl = "http://127.0.0.1:9/feed"\n')
     [result] = fetch_all(config.sources, {}, config)
     assert result.error is not None and result.error.startswith("http://127.0.0.1:9/feed: ")
+
+
+def test_server_errors_are_retried_and_client_errors_are_not(publication: Publication, httpserver: HTTPServer) -> None:
+    answers = iter([Response("busy", status=503, headers={"Retry-After": "0"}), Response("oops", status=500), Response(FEED)])
+    httpserver.expect_request("/flaky").respond_with_handler(lambda _: next(answers))
+    httpserver.expect_request("/missing").respond_with_data("no", status=404)
+    config = configure(publication, httpserver, "/flaky", "/missing", retries=2)
+    flaky, missing = fetch_all(config.sources, {}, config)
+    assert flaky.body == FEED.encode()
+    assert missing.error is not None and "HTTP 404" in missing.error
+    assert sum(1 for request, _ in httpserver.log if request.path == "/missing") == 1
+
+
+def test_body_over_the_size_cap_is_cut_off(publication: Publication, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/huge").respond_with_data(b"<rss>" + b" " * (2 * 1024 * 1024))
+    config = configure(publication, httpserver, "/huge")
+    config = config.model_copy(update={"fetch": config.fetch.model_copy(update={"max_mb": 1})})
+    [result] = fetch_all(config.sources, {}, config)
+    assert result.error == f"{httpserver.url_for('/huge')}: larger than 1 MB; not read"

@@ -6,17 +6,20 @@ line, and the build goes on with what the archive already holds for it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 
 from digest import __version__
 from digest.config import Config, Source
 
-MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
+MAX_RETRY_WAIT = 30.0  # a Retry-After longer than this is not worth holding a build for
 
 
 @dataclass(frozen=True)
@@ -54,40 +57,104 @@ def _read_file(source: Source, config: Config) -> Fetched:
         return Fetched(source.name, error=f"cannot read {source.path}: {error.strerror or error}")
 
 
-def _download(client: httpx.Client, source: Source, previous: Validators) -> Fetched:
+class _Retry(Exception):
+    """A failure worth another try (timeout, connection reset, 5xx), after `delay` seconds."""
+
+    def __init__(self, message: str, delay: float | None = None) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _attempt(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    source: Source,
+    previous: Validators,
+    config: Config,
+) -> Fetched:
+    """One GET. Raises _Retry for what another try may fix; returns everything else."""
+    limit = config.fetch.max_mb * 1024 * 1024
+    deadline = time.monotonic() + config.fetch.timeout
+    try:
+        with client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            if status == 304:
+                return Fetched(source.name, validators=previous)
+            if status >= 500 or status == 429:
+                raise _Retry(
+                    f"{url}: HTTP {status} {response.reason_phrase}", _retry_after(response)
+                )
+            if status == 410:
+                return Fetched(
+                    source.name,
+                    error=f"{url}: HTTP 410 Gone: the feed was removed for good; remove this source",
+                )
+            if status >= 400:
+                return Fetched(
+                    source.name, error=f"{url}: HTTP {status} {response.reason_phrase or 'error'}"
+                )
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():  # decompressed bytes: a gzip bomb hits the cap too
+                size += len(chunk)
+                if size > limit:
+                    return Fetched(
+                        source.name,
+                        error=f"{url}: larger than {config.fetch.max_mb:g} MB; not read",
+                    )
+                if time.monotonic() > deadline:
+                    raise _Retry(
+                        f"{url}: timed out after {config.fetch.timeout:g} s (the server sends too slowly)"
+                    )
+                chunks.append(chunk)
+            validators = Validators(
+                response.headers.get("etag"), response.headers.get("last-modified")
+            )
+            return Fetched(
+                source.name, b"".join(chunks), validators, notice=_permanent_redirect(response, url)
+            )
+    except httpx.TooManyRedirects:
+        return Fetched(source.name, error=f"{url}: more than {MAX_REDIRECTS} redirects")
+    except httpx.TimeoutException:
+        raise _Retry(f"{url}: timed out") from None
+    except httpx.ConnectError as error:
+        if "SSL" in str(error) or "certificate" in str(error).lower():
+            return Fetched(source.name, error=f"{url}: TLS error: {error}")
+        raise _Retry(f"{url}: cannot connect: {error}") from None
+    except httpx.HTTPError as error:
+        raise _Retry(f"{url}: {type(error).__name__}: {error}") from None
+
+
+def _download(
+    client: httpx.Client, source: Source, previous: Validators, config: Config
+) -> Fetched:
+    """GET with conditional headers; timeouts and 5xx are retried with backoff, 4xx are not."""
     url = source.url or ""
     headers = {}
     if previous.etag:
         headers["If-None-Match"] = previous.etag
     if previous.last_modified:
         headers["If-Modified-Since"] = previous.last_modified
-    try:
-        with client.stream("GET", url, headers=headers) as response:
-            if response.status_code == 304:
-                return Fetched(source.name, validators=previous)
-            if response.status_code >= 400:
-                reason = response.reason_phrase or "error"
-                return Fetched(source.name, error=f"{url}: HTTP {response.status_code} {reason}")
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_BYTES:
-                    return Fetched(
-                        source.name,
-                        error=f"{url}: feed larger than {MAX_BYTES // 1048576} MB; not read",
-                    )
-                chunks.append(chunk)
-            validators = Validators(
-                response.headers.get("etag"), response.headers.get("last-modified")
-            )
-            notice = _permanent_redirect(response, url)
-            return Fetched(source.name, body=b"".join(chunks), validators=validators, notice=notice)
-    except httpx.TooManyRedirects:
-        return Fetched(source.name, error=f"{url}: more than {MAX_REDIRECTS} redirects")
-    except httpx.TimeoutException:
-        return Fetched(source.name, error=f"{url}: timed out")
-    except httpx.HTTPError as error:
-        return Fetched(source.name, error=f"{url}: {type(error).__name__}: {error}")
+    for attempt in range(config.fetch.retries + 1):
+        try:
+            return _attempt(client, url, headers, source, previous, config)
+        except _Retry as failure:
+            if attempt == config.fetch.retries:
+                return Fetched(source.name, error=str(failure))
+            backoff = config.fetch.backoff * 2**attempt
+            time.sleep(min(failure.delay if failure.delay is not None else backoff, MAX_RETRY_WAIT))
+    raise AssertionError("unreachable")
 
 
 def _permanent_redirect(response: httpx.Response, url: str) -> str | None:
@@ -105,7 +172,7 @@ def fetch_all(
 ) -> list[Fetched]:
     """Fetch every source, a bounded number at once; results come back in the sources' order."""
     sources = list(sources)
-    timeout = httpx.Timeout(config.fetch.timeout, connect=min(10.0, config.fetch.timeout))
+    timeout = httpx.Timeout(config.fetch.timeout, connect=config.fetch.connect_timeout)
     with httpx.Client(
         timeout=timeout,
         follow_redirects=True,
@@ -120,7 +187,7 @@ def fetch_all(
             if source.path:
                 result = _read_file(source, config)
             else:
-                result = _download(client, source, previous.get(source.name, Validators()))
+                result = _download(client, source, previous.get(source.name, Validators()), config)
             if on_done:
                 on_done(result)
             return result
