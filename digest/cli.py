@@ -2,7 +2,8 @@
 
 Exit codes (also in the README): 0 all went well; 1 built, but a source failed;
 2 bad command line; 3 invalid digest.toml or entry files (nothing built);
-4 template problem; 5 out/ or the archive cannot be written; 6 another build is running.
+4 template problem; 5 out/ or the archive cannot be written; 6 another build is running;
+7 sending failed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def _week(value: str) -> str:
     try:
         date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r}: {match.group(1)} has no week {int(match.group(2))}") from None
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: {match.group(1)} has no week {int(match.group(2))}"
+        ) from None
     return key
 
 
@@ -40,26 +43,76 @@ def _year(value: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="digest", description="Weekly digests and yearly highlights from feeds and Markdown entries.")
+    parser = argparse.ArgumentParser(
+        prog="digest",
+        description="Weekly digests and yearly highlights from feeds and Markdown entries.",
+    )
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, metavar="PATH", help="digest.toml, or its folder (default: the current folder)")
-    common.add_argument("-q", "--quiet", action="store_true", help="print only warnings and the summary")
-    common.add_argument("-v", "--verbose", action="store_true", help="print each step and its timing")
+    common.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="digest.toml, or its folder (default: the current folder)",
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", help="print only warnings and the summary"
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="print each step and its timing"
+    )
 
-    build = commands.add_parser("build", parents=[common], help="fetch sources, then build issues into out/")
-    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out/ beside digest.toml)")
-    build.add_argument("--offline", action="store_true", help="do not fetch web sources; use the archive")
+    build = commands.add_parser(
+        "build", parents=[common], help="fetch sources, then build issues into out/"
+    )
+    build.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: out/ beside digest.toml)"
+    )
+    build.add_argument(
+        "--offline", action="store_true", help="do not fetch web sources; use the archive"
+    )
     which = build.add_mutually_exclusive_group()
-    which.add_argument("--week", type=_week, metavar="YYYY-Www", help="build this ISO week (default: the last complete week)")
-    which.add_argument("--year", type=_year, metavar="YYYY", help="build this year's highlights issue")
-    which.add_argument("--all", action="store_true", help="rebuild every archived week and every past year with highlights")
+    which.add_argument(
+        "--week",
+        type=_week,
+        metavar="YYYY-Www",
+        help="build this ISO week (default: the last complete week)",
+    )
+    which.add_argument(
+        "--year", type=_year, metavar="YYYY", help="build this year's highlights issue"
+    )
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="rebuild every archived week and every past year with highlights",
+    )
 
-    commands.add_parser("fetch", parents=[common], help="update the archive from all sources; build nothing")
+    commands.add_parser(
+        "fetch", parents=[common], help="update the archive from all sources; build nothing"
+    )
 
-    new = commands.add_parser("new", parents=[common], help="create a new entry file with today's date")
+    send = commands.add_parser(
+        "send", parents=[common], help="send a built issue to proof addresses over SMTP"
+    )
+    send.add_argument(
+        "--to",
+        action="append",
+        required=True,
+        metavar="ADDRESS",
+        help="a proof reader's address (repeatable)",
+    )
+    send.add_argument(
+        "--issue", metavar="PATH", help="e.g. weekly/2025-W42 (default: the newest built issue)"
+    )
+    send.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: out/ beside digest.toml)"
+    )
+
+    new = commands.add_parser(
+        "new", parents=[common], help="create a new entry file with today's date"
+    )
     new.add_argument("title", help="the entry's title")
     return parser
 
@@ -86,8 +139,25 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
     if arguments.command == "new":
         from digest.ingest.local import scaffold
 
-        path = scaffold(arguments.title, date.today(), config.resolve(config.entries.path), config.default_section)
-        reporter.summary(f"created {path.relative_to(config.root) if path.is_relative_to(config.root) else path}")
+        path = scaffold(
+            arguments.title,
+            date.today(),
+            config.resolve(config.entries.path),
+            config.default_section,
+        )
+        reporter.summary(
+            f"created {path.relative_to(config.root) if path.is_relative_to(config.root) else path}"
+        )
+        return EXIT_OK
+
+    if arguments.command == "send":
+        from digest.commands.send import send
+
+        out = arguments.out.resolve() if arguments.out else config.root / "out"
+        issue = send(config, out, arguments.issue, arguments.to)
+        reporter.summary(
+            f"sent {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
+        )
         return EXIT_OK
 
     if arguments.command == "fetch":

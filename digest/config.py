@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -106,6 +106,18 @@ class Email(_Table):
     unsubscribe_url: HttpUrl | None = None
     unsubscribe_mailto: Address | None = None
     subject: Line = "{title}: {issue}"
+    size_budget_kb: Annotated[int, Field(ge=20, le=102)] = 95  # Gmail clips at 102 KB
+
+
+class Smtp(_Table):
+    """Where `digest send` delivers proofs; the password comes only from the environment."""
+
+    host: NonEmptyLine = "localhost"
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: Line | None = None
+    password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] = "DIGEST_SMTP_PASSWORD"
+    timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
 
 
 class Weekly(_Table):
@@ -158,6 +170,7 @@ class Source(_Table):
 class Config(_Table):
     publication: Publication
     email: Email = Email()
+    smtp: Smtp = Smtp()
     weekly: Weekly = Weekly()
     highlights: Highlights = Highlights()
     entries: Entries = Entries()

@@ -45,3 +45,9 @@ class BusyError(DigestError):
     """Another digest process holds the publication's lock."""
 
     exit_code = 6
+
+
+class SendError(DigestError):
+    """The issue to send was not found, or the SMTP server could not be reached or refused it."""
+
+    exit_code = 7

@@ -1,0 +1,144 @@
+"""Checks on built issues, as subscribers' mail clients will meet them; one Finding per problem.
+
+These read the files in out/, not the templates, so they hold for overridden
+templates too. `digest build` runs them on what it built; `digest check` on any issue.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+
+from digest.config import Config
+
+GMAIL_CLIP_BYTES = 102 * 1024
+SUBJECT_WARN_LENGTH = 70  # phones show about this much of a subject line
+Severity = Literal["error", "warning"]
+Add = Callable[[Severity, str], None]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem in one built issue."""
+
+    issue: str  # e.g. "weekly/2025-W40"
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.issue}: {self.message}"
+
+
+def built_issues(out: Path) -> list[str]:
+    """Every built issue below out/, as "weekly/2025-W40" paths, in order."""
+    return sorted(str(path.parent.relative_to(out)) for path in out.glob("*/*/email.html"))
+
+
+def check_issue(out: Path, issue: str, config: Config) -> list[Finding]:
+    """All findings for one built issue folder."""
+    folder = out / issue
+    findings: list[Finding] = []
+
+    def add(severity: Severity, message: str) -> None:
+        findings.append(Finding(issue, severity, message))
+
+    html_path = folder / "email.html"
+    try:
+        data = html_path.read_bytes()
+    except OSError as error:
+        return [Finding(issue, "error", f"email.html: cannot read: {error.strerror or error}")]
+    size = len(data)
+    budget = config.email.size_budget_kb * 1024
+    if size > GMAIL_CLIP_BYTES:
+        add("error", f"email.html is {size / 1024:.1f} KB: Gmail clips messages over 102 KB, hiding the footer and unsubscribe link")
+    elif size > budget:
+        add("warning", f"email.html is {size / 1024:.1f} KB, over the budget of {config.email.size_budget_kb} KB")
+    document = lxml.html.document_fromstring(data)
+    _check_images(document, add)
+    _check_links(document, out, config, add)
+    _check_sections(document, add)
+    _check_message(folder / "message.eml", add)
+    return sorted(findings)
+
+
+def _check_images(document: lxml.html.HtmlElement, add: Add) -> None:
+    for image in document.iter("img"):
+        src = image.get("src", "")
+        label = src[-60:] or "(no src)"
+        if image.get("alt") is None:
+            add("error", f"image without alt text: {label}")
+        if not src.startswith(("https://", "http://")):
+            add("error", f"image with a relative or non-http(s) URL: {label}")
+        elif src.startswith("http://"):
+            add("warning", f"image over plain http (blocked or flagged by some clients): {label}")
+        if not (image.get("width") or "").isdigit() or not image.get("height"):
+            add("warning", f"image without width and height (the layout jumps while it loads): {label}")
+
+
+def _check_links(document: lxml.html.HtmlElement, out: Path, config: Config, add: Add) -> None:
+    site = config.publication.url
+    for anchor in document.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href:
+            add("error", f"link without a target: {anchor.text_content().strip()[:40]!r}")
+            continue
+        scheme = urlsplit(href).scheme
+        if scheme not in ("http", "https", "mailto"):
+            add("error", f"relative or non-http(s) link: {href[:80]}")
+        elif href.startswith(site) and not _resolves(out, href[len(site) :]):
+            add("error", f"link into the web version that does not resolve: {href}")
+
+
+def _resolves(out: Path, relative: str) -> bool:
+    """Does a site-relative URL (maybe with a #fragment) name a file, and an id in it, in out/?"""
+    parts = urlsplit(relative)
+    path = unquote(parts.path)
+    if ".." in path.split("/"):
+        return False
+    target = out / path
+    if not path or path.endswith("/"):
+        target = target / "index.html"
+    if not target.is_file():
+        return False
+    if parts.fragment and target.suffix == ".html":
+        document = lxml.html.document_fromstring(target.read_bytes())
+        return bool(document.xpath("//*[@id=$name or @name=$name]", name=parts.fragment))
+    return True
+
+
+def _check_sections(document: lxml.html.HtmlElement, add: Add) -> None:
+    """A section heading (h2) with no entry heading (h3) before the next h2 is an empty section."""
+    headings = [(element.tag, element.text_content().strip()) for element in document.iter("h2", "h3")]
+    for index, (tag, text) in enumerate(headings):
+        if tag == "h2" and (index + 1 == len(headings) or headings[index + 1][0] == "h2") and not _is_closing(text):
+            add("warning", f"empty section: {text!r}")
+
+
+def _is_closing(heading: str) -> bool:
+    return bool(re.match(r"(also in this issue|about)", heading, re.IGNORECASE))
+
+
+def _check_message(path: Path, add: Add) -> None:
+    try:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    except OSError as error:
+        add("error", f"message.eml: cannot read: {error.strerror or error}")
+        return
+    subject = str(message.get("Subject", ""))
+    if not subject:
+        add("error", "message.eml has no Subject")
+    elif len(subject) > SUBJECT_WARN_LENGTH:
+        add("warning", f"subject is {len(subject)} characters; phones show about {SUBJECT_WARN_LENGTH}: {subject!r}")
+    kinds = {part.get_content_type() for part in message.walk()}
+    if not {"text/plain", "text/html"} <= kinds:
+        add("error", "message.eml lacks a plain-text or an HTML part")
+    if "List-Unsubscribe" not in message:
+        add("warning", "no List-Unsubscribe header: set email.unsubscribe_url (Gmail and Yahoo require one-click unsubscribe for bulk mail)")
