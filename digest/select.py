@@ -64,14 +64,21 @@ def canonical_link(url: str) -> str:
 
 
 def deduplicate(entries: Iterable[Entry]) -> list[Entry]:
-    """Keep the first of entries that share an id or a canonical link; callers order by preference."""
+    """Keep the first of entries that share an id, or a canonical link across different sources.
+
+    Callers order entries by preference. Within one source a shared link is deliberate
+    (several highlights pointing at one yearly post), so only other sources' copies go.
+    """
     kept: list[Entry] = []
-    seen: set[str] = set()
+    ids: set[str] = set()
+    link_sources: dict[str, str] = {}
     for entry in entries:
-        keys = {entry.id} | ({canonical_link(entry.link)} if entry.link else set())
-        if keys & seen:
+        link = canonical_link(entry.link) if entry.link else None
+        if entry.id in ids or (link in link_sources and link_sources[link] != entry.source):
             continue
-        seen |= keys
+        ids.add(entry.id)
+        if link:
+            link_sources.setdefault(link, entry.source)
         kept.append(entry)
     return kept
 

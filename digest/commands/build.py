@@ -52,7 +52,9 @@ def periods(target: Target, config: Config, archive: Archive, now: datetime) -> 
     if not target.everything:
         return [select.last_complete_week(now, zone)]
     this_year = now.astimezone(zone).year
-    years = sorted({moment.astimezone(zone).year for moment in archive.highlight_dates()} - {this_year})
+    years = sorted(
+        {moment.astimezone(zone).year for moment in archive.highlight_dates()} - {this_year}
+    )
     weeks = [week for week in select.weeks_of(archive.published_dates(), zone) if week.end <= now]
     return weeks + [select.year_period(year, zone) for year in years if year < this_year]
 
@@ -82,7 +84,15 @@ def _existing_summaries(out: Path) -> dict[str, IssueSummary]:
     return summaries
 
 
-def build(config: Config, out: Path, target: Target, reporter: Reporter, *, offline: bool, now: datetime | None = None) -> BuildResult:
+def build(
+    config: Config,
+    out: Path,
+    target: Target,
+    reporter: Reporter,
+    *,
+    offline: bool,
+    now: datetime | None = None,
+) -> BuildResult:
     """Update the archive (unless offline), then render and write the issues of `target`."""
     now = now or datetime.now(UTC)
     started = clock.perf_counter()
@@ -100,7 +110,9 @@ def build(config: Config, out: Path, target: Target, reporter: Reporter, *, offl
             issue = select_issue(period, config, archive)
             if issue is None:
                 result.empty.append(period.key)
-                reporter.note(f"{period.kind} {period.key}: no entries dated {_describe(period)}; nothing built")
+                reporter.note(
+                    f"{period.kind} {period.key}: no entries dated {_describe(period)}; nothing built"
+                )
                 continue
             for name, data in render_issue(issue, config, env).items():
                 files[f"{issue.path}/{name}"] = data
@@ -110,7 +122,9 @@ def build(config: Config, out: Path, target: Target, reporter: Reporter, *, offl
 
         summaries = _existing_summaries(out) | rendered
         if rendered or not (out / "index.html").exists():
-            files.update(render_site(sorted(summaries.values(), key=lambda s: (s.date, s.path)), config, env))
+            files.update(
+                render_site(sorted(summaries.values(), key=lambda s: (s.date, s.path)), config, env)
+            )
         result.written = write_tree(out, files)
         for asset in _assets(config, update.assets):
             if copy_file(asset.source, out / asset.out_path):

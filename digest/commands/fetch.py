@@ -34,7 +34,9 @@ def _body_hash(body: bytes) -> str:
     return hashlib.sha256(__version__.encode() + b"\0" + body).hexdigest()
 
 
-def update_archive(config: Config, archive: Archive, reporter: Reporter, *, offline: bool, now: datetime) -> ArchiveUpdate:
+def update_archive(
+    config: Config, archive: Archive, reporter: Reporter, *, offline: bool, now: datetime
+) -> ArchiveUpdate:
     """Read local entries, fetch and parse the sources, and store what changed."""
     local = read_entries(config)  # raises EntryError before anything is written
     new, updated = archive.store(local.entries, now, keep_first_date=False)
@@ -47,7 +49,9 @@ def update_archive(config: Config, archive: Archive, reporter: Reporter, *, offl
     by_name = {source.name: source for source in sources}
 
     def done(result: Fetched) -> None:
-        reporter.detail(f"fetched {result.source}: {'error' if result.error else 'not modified' if result.not_modified else 'ok'}")
+        reporter.detail(
+            f"fetched {result.source}: {'error' if result.error else 'not modified' if result.not_modified else 'ok'}"
+        )
 
     for result in fetch_all(sources, archive.validators(), config, on_done=done):
         source = by_name[result.source]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -46,6 +47,9 @@ _WORDPRESS_FOOTER_TEXT = re.compile(
     r"\s*The post\s.{0,2000}?\sfirst appeared on\s.{0,500}?\.?\s*$", re.DOTALL | re.IGNORECASE
 )
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_FIGURE = re.compile(r"<figure>.*?</figure>", re.DOTALL)
+_FIGCAPTION = re.compile(r"<figcaption>(.*?)</figcaption>", re.DOTALL)
+_EMPTY_WRAPPER = re.compile(r"<(p|a|div|span)>\s*</\1>|<a href=\"[^\"]*\">\s*</a>")
 _ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
 _SPACES = re.compile(r"\s+")
 _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
@@ -130,21 +134,41 @@ def summarize(text: str, limit: int = 320) -> str:
     return cut + "…"
 
 
-def first_image(fragment: str) -> tuple[str, str] | None:
-    """(src, alt) of the first image in sanitised HTML, for entries whose feed names no image."""
+@dataclass(frozen=True)
+class FoundImage:
+    """An <img> found in sanitised HTML."""
+
+    src: str
+    alt: str
+    width: int | None
+    height: int | None
+
+
+def first_image(fragment: str) -> FoundImage | None:
+    """The first image in sanitised HTML, for entries whose feed names no image."""
     match = _IMG_TAG.search(fragment)
     if not match:
         return None
-    attributes = dict(_ATTRIBUTE.findall(match.group(0)))
+    attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match.group(0))}
     src = attributes.get("src")
-    return (html.unescape(src), html.unescape(attributes.get("alt", ""))) if src else None
+    if not src:
+        return None
+    width, height = attributes.get("width", ""), attributes.get("height", "")
+    return FoundImage(
+        src,
+        attributes.get("alt", ""),
+        int(width) if width else None,
+        int(height) if height else None,
+    )
 
 
-def remove_image(fragment: str, src: str) -> str:
-    """The fragment without the <img> of `src` (it is shown as the lead image instead)."""
-    escaped = html.escape(src, quote=True)
-
-    def drop(match: re.Match[str]) -> str:
-        return "" if f'src="{escaped}"' in match.group(0) else match.group(0)
-
-    return re.sub(r"<p>\s*</p>", "", _IMG_TAG.sub(drop, fragment, count=1))
+def remove_image(fragment: str, src: str) -> tuple[str, str]:
+    """(fragment without the image, the caption of its <figure>): it is shown as the lead image instead."""
+    marker = f'src="{html.escape(src, quote=True)}"'
+    for figure in _FIGURE.finditer(fragment):
+        if marker in figure.group(0):
+            caption = _FIGCAPTION.search(figure.group(0))
+            rest = fragment[: figure.start()] + fragment[figure.end() :]
+            return rest.strip(), plain_text(caption.group(1)) if caption else ""
+    without = _IMG_TAG.sub(lambda m: "" if marker in m.group(0) else m.group(0), fragment, count=1)
+    return _EMPTY_WRAPPER.sub("", without).strip(), ""

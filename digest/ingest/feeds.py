@@ -114,24 +114,33 @@ def _body(item: Any) -> tuple[str, str]:
 
 
 def _lead_image(item: Any, html: str, base: str) -> tuple[Image | None, str]:
-    """The entry's lead image from media:content, media:thumbnail or enclosures, else its first <img>."""
+    """The entry's lead image from media:content, media:thumbnail or enclosures, else its first <img>.
+
+    An image found in the body is taken out of it (with its <figure>, whose caption it keeps),
+    so the email does not show it twice.
+    """
+    credit = plain_text(
+        dict.get(item, "media_credit", [{}])[0].get("content", "")
+        if item.get("media_credit")
+        else ""
+    )
     candidates: list[tuple[str, str]] = []
-    alt = ""  # feeds rarely describe their images; the headline beside it carries the meaning
     for media in item.get("media_content", []):
         if media.get("medium") == "image" or str(media.get("type", "")).startswith("image/"):
-            candidates.append((media.get("url", ""), alt))
-    candidates += [(thumb.get("url", ""), alt) for thumb in item.get("media_thumbnail", [])]
+            candidates.append((media.get("url", ""), ""))
+    candidates += [(thumb.get("url", ""), "") for thumb in item.get("media_thumbnail", [])]
     for link in item.get("links", []):
         if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
-            candidates.append((link.get("href", ""), alt))
-    for url, text in candidates:
+            candidates.append((link.get("href", ""), plain_text(link.get("title", ""))))
+    for url, alt in candidates:
         absolute = absolute_url(url, base)
         if absolute and not absolute.startswith("mailto:"):
-            return Image(url=absolute, alt=text), html
+            return Image(url=absolute, alt=alt, credit=credit), html
     found = first_image(html)
-    if found:
-        return Image(url=found[0], alt=found[1]), remove_image(html, found[0])
-    return None, html
+    if found is None:
+        return None, html
+    html, caption = remove_image(html, found.src)
+    return Image(found.src, found.alt, caption, credit, found.width, found.height), html
 
 
 def _entry(

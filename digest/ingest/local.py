@@ -128,7 +128,7 @@ def _read_file(
     front, body = split
     problems = _Problems(display, front, 1)
     try:
-        fields = yaml.load(front, Loader=_FrontMatterLoader) if front.strip() else {}  # noqa: S506 - a SafeLoader
+        fields = yaml.load(front, Loader=_FrontMatterLoader) if front.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark else 1

@@ -1,0 +1,100 @@
+"""What the issue templates need besides the Issue itself: its URLs, subject, logo and preheader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from digest import assets
+from digest.config import Config
+from digest.errors import ConfigError
+from digest.model import Issue
+
+PREHEADER_LIMIT = 140
+PREHEADER_TITLES = 4
+
+
+@dataclass(frozen=True)
+class Logo:
+    """The publication logo as shown: absolute URL and display size in CSS pixels."""
+
+    url: str
+    alt: str
+    width: int | None = None
+    height: int | None = None
+
+
+def issue_url(issue: Issue, config: Config) -> str:
+    """The web version of an issue: out/{path}/index.html under the publication URL."""
+    return f"{config.publication.url}{issue.path}/"
+
+
+def subject(issue: Issue, config: Config) -> str:
+    """email.subject with {title} and {issue} filled in, on one line."""
+    try:
+        text = config.email.subject.format_map(
+            {"title": config.publication.title, "issue": issue.title}
+        )
+    except (KeyError, IndexError, ValueError) as error:
+        raise ConfigError(
+            f"email.subject: {config.email.subject!r}: only {{title}} and {{issue}} can be used ({error})"
+        ) from None
+    return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """Line breaks become spaces: a header or a preheader must never span lines."""
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+
+
+def logo(config: Config) -> Logo | None:
+    """A remote logo as is; a local one at its published URL, shown at half its pixels (2x image)."""
+    reference = config.publication.logo
+    if not reference:
+        return None
+    alt = config.publication.logo_alt or config.publication.title
+    if assets.is_remote(reference):
+        return Logo(reference, alt)
+    try:
+        asset = assets.publish(config.resolve(reference))
+    except OSError as error:
+        raise ConfigError(
+            f"publication.logo: cannot read {reference!r}: {error.strerror}"
+        ) from None
+    width = asset.width // 2 if asset.width else None
+    height = asset.height // 2 if asset.height else None
+    return Logo(asset.url(config.publication.url), alt, width, height)
+
+
+def preheader(issue: Issue) -> str:
+    """The inbox preview line: the first few entry titles joined with ' · ', at most 140 chars."""
+    text = ""
+    for entry in issue.entries[:PREHEADER_TITLES]:
+        candidate = f"{text} · {one_line(entry.title)}" if text else one_line(entry.title)
+        if len(candidate) > PREHEADER_LIMIT:
+            break
+        text = candidate
+    return text or _shorten(one_line(issue.entries[0].title if issue.entries else issue.title))
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= PREHEADER_LIMIT:
+        return text
+    return text[: PREHEADER_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+
+
+def issue_context(issue: Issue, config: Config, *, web: bool) -> dict[str, Any]:
+    """Everything an issue template can use; the same for the email, the text and the web page."""
+    site_url = config.publication.url
+    return {
+        "issue": issue,
+        "config": config,
+        "publication": config.publication,
+        "web": web,
+        "web_url": issue_url(issue, config),
+        "site_url": site_url,
+        "feed_url": f"{site_url}feed.xml",
+        "subject": subject(issue, config),
+        "preheader": preheader(issue),
+        "logo": logo(config),
+    }

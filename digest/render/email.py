@@ -1,0 +1,54 @@
+"""Issue -> HTML email: Jinja renders MJML, MRML compiles it, premailer inlines the CSS."""
+
+from __future__ import annotations
+
+import logging
+
+import jinja2
+from mjml import mjml2html
+from premailer import Premailer
+
+from digest.config import Config
+from digest.errors import TemplateError
+from digest.model import Issue
+from digest.render.context import issue_context
+from digest.render.environment import render_template
+
+TEMPLATE = "email.mjml.j2"
+_MJML_RESET = '<style type="text/css">\n#outlook a'
+
+
+def render_email(issue: Issue, config: Config, env: jinja2.Environment, *, web: bool) -> str:
+    """The email (web=False) or its web version (web=True: no "view in browser" link)."""
+    mjml = render_template(env, TEMPLATE, **issue_context(issue, config, web=web))
+    try:
+        # fonts={}: never pull web fonts from Google (privacy, and the font stack is the system's)
+        html = mjml2html(mjml, fonts={})
+    except ValueError as error:
+        raise TemplateError(f"templates/{TEMPLATE}: not valid MJML: {error}") from None
+    return inline_css(html)
+
+
+def inline_css(html: str) -> str:
+    """Inline the CSS for clients that drop <style>; keep the media queries and Outlook comments."""
+    # premailer keeps a doctype only when it matches lxml's spelling exactly
+    if html[:15].lower() == "<!doctype html>":
+        html = "<!DOCTYPE html>" + html[15:]
+    # MJML's reset (table, td, p, img) belongs in <head>, as MJML itself leaves it: inlined into
+    # every cell it would cost ~100 bytes per element, and Gmail clips messages over 102 KB.
+    html = html.replace(
+        _MJML_RESET, '<style type="text/css" data-premailer="ignore">\n#outlook a', 1
+    )
+    inlined = Premailer(
+        html,
+        keep_style_tags=True,
+        strip_important=False,
+        allow_network=False,
+        disable_validation=True,
+        cssutils_logging_level=logging.CRITICAL,
+        exclude_pseudoclasses=True,
+        remove_classes=False,
+        # MJML sets width/height attributes for Outlook; premailer would copy "100%" from CSS over them
+        disable_basic_attributes=["width", "height"],
+    ).transform()
+    return inlined if inlined.endswith("\n") else inlined + "\n"

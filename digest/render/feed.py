@@ -1,0 +1,41 @@
+"""The RSS 2.0 feed of all issues, rebuilt from their issue.json summaries; deterministic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from feedgen.feed import FeedGenerator
+
+from digest.config import Config
+
+if TYPE_CHECKING:
+    from digest.render import IssueSummary
+
+# An empty feed still needs a lastBuildDate; "now" would make every build differ.
+EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def render_feed(summaries: list[IssueSummary], config: Config) -> bytes:
+    """feed.xml: newest issue first; lastBuildDate is the newest issue's date, never the clock."""
+    site_url = config.publication.url
+    newest_first = sorted(summaries, key=lambda summary: (summary.date, summary.path), reverse=True)
+    feed = FeedGenerator()
+    feed.title(config.publication.title)
+    feed.link(href=f"{site_url}feed.xml", rel="self", type="application/rss+xml")
+    feed.link(href=site_url, rel="alternate")  # last: feedgen uses the last link as the RSS <link>
+    feed.description(config.publication.description or config.publication.title)
+    feed.language(config.publication.language)
+    feed.generator("digest")
+    feed.lastBuildDate(newest_first[0].date if newest_first else EMPTY_FEED_DATE)
+    for summary in newest_first:
+        url = f"{site_url}{summary.path}/"
+        item = feed.add_entry(order="append")
+        item.title(summary.title)
+        item.link(href=url)
+        item.guid(url, permalink=True)
+        item.pubDate(summary.date)
+        item.content(summary.feed_html)  # escaped text, not CDATA: the HTML may contain "]]>"
+        if summary.preheader:
+            item.description(summary.preheader)
+    return feed.rss_str(pretty=True)
