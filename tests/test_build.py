@@ -208,3 +208,13 @@ def test_python_dash_m_and_the_console_script(tmp_path: Path) -> None:
     assert script.exists() and os.access(script, os.X_OK)
     usage = subprocess.run([str(script), "build", "--week", "2025-W99"], capture_output=True, text=True, cwd=tmp_path)
     assert usage.returncode == 2 and "2025 has no week 99" in usage.stderr and "Traceback" not in usage.stderr
+
+
+def test_fetch_updates_the_archive_only_and_out_can_be_elsewhere(sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fetch", "--config", str(sample)]) == 0
+    assert "archive: 34 new, 0 updated, 34 in all" in capsys.readouterr().out
+    assert (sample / "archive.sqlite").exists() and not (sample / "out").exists()
+    elsewhere = tmp_path / "published"
+    assert main(["build", "--config", str(sample), "--offline", "--year", "2022", "--out", str(elsewhere)]) == 0
+    assert (elsewhere / "yearly/2022/email.html").exists() and not (sample / "out").exists()
+    assert "archive: 0 new, 0 updated" in capsys.readouterr().out
