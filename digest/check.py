@@ -58,9 +58,15 @@ def check_issue(out: Path, issue: str, config: Config) -> list[Finding]:
     size = len(data)
     budget = config.email.size_budget_kb * 1024
     if size > GMAIL_CLIP_BYTES:
-        add("error", f"email.html is {size / 1024:.1f} KB: Gmail clips messages over 102 KB, hiding the footer and unsubscribe link")
+        add(
+            "error",
+            f"email.html is {size / 1024:.1f} KB: Gmail clips messages over 102 KB, hiding the footer and unsubscribe link",
+        )
     elif size > budget:
-        add("warning", f"email.html is {size / 1024:.1f} KB, over the budget of {config.email.size_budget_kb} KB")
+        add(
+            "warning",
+            f"email.html is {size / 1024:.1f} KB, over the budget of {config.email.size_budget_kb} KB",
+        )
     document = lxml.html.document_fromstring(data)
     _check_images(document, add)
     _check_links(document, out, config, add)
@@ -80,7 +86,10 @@ def _check_images(document: lxml.html.HtmlElement, add: Add) -> None:
         elif src.startswith("http://"):
             add("warning", f"image over plain http (blocked or flagged by some clients): {label}")
         if not (image.get("width") or "").isdigit() or not image.get("height"):
-            add("warning", f"image without width and height (the layout jumps while it loads): {label}")
+            add(
+                "warning",
+                f"image without width and height (the layout jumps while it loads): {label}",
+            )
 
 
 def _check_links(document: lxml.html.HtmlElement, out: Path, config: Config, add: Add) -> None:
@@ -93,8 +102,20 @@ def _check_links(document: lxml.html.HtmlElement, out: Path, config: Config, add
         scheme = urlsplit(href).scheme
         if scheme not in ("http", "https", "mailto"):
             add("error", f"relative or non-http(s) link: {href[:80]}")
-        elif href.startswith(site) and not _resolves(out, href[len(site) :]):
+        elif (
+            href.startswith(site)
+            and _is_ours(href[len(site) :])
+            and not _resolves(out, href[len(site) :])
+        ):
             add("error", f"link into the web version that does not resolve: {href}")
+
+
+def _is_ours(relative: str) -> bool:
+    """Paths digest itself writes below the site URL (others, like an unsubscribe page, are not ours)."""
+    path = urlsplit(relative).path
+    return path in ("", "index.html", "feed.xml") or path.startswith(
+        ("weekly/", "yearly/", "media/")
+    )
 
 
 def _resolves(out: Path, relative: str) -> bool:
@@ -116,9 +137,15 @@ def _resolves(out: Path, relative: str) -> bool:
 
 def _check_sections(document: lxml.html.HtmlElement, add: Add) -> None:
     """A section heading (h2) with no entry heading (h3) before the next h2 is an empty section."""
-    headings = [(element.tag, element.text_content().strip()) for element in document.iter("h2", "h3")]
+    headings = [
+        (element.tag, element.text_content().strip()) for element in document.iter("h2", "h3")
+    ]
     for index, (tag, text) in enumerate(headings):
-        if tag == "h2" and (index + 1 == len(headings) or headings[index + 1][0] == "h2") and not _is_closing(text):
+        if (
+            tag == "h2"
+            and (index + 1 == len(headings) or headings[index + 1][0] == "h2")
+            and not _is_closing(text)
+        ):
             add("warning", f"empty section: {text!r}")
 
 
@@ -136,9 +163,15 @@ def _check_message(path: Path, add: Add) -> None:
     if not subject:
         add("error", "message.eml has no Subject")
     elif len(subject) > SUBJECT_WARN_LENGTH:
-        add("warning", f"subject is {len(subject)} characters; phones show about {SUBJECT_WARN_LENGTH}: {subject!r}")
+        add(
+            "warning",
+            f"subject is {len(subject)} characters; phones show about {SUBJECT_WARN_LENGTH}: {subject!r}",
+        )
     kinds = {part.get_content_type() for part in message.walk()}
     if not {"text/plain", "text/html"} <= kinds:
         add("error", "message.eml lacks a plain-text or an HTML part")
     if "List-Unsubscribe" not in message:
-        add("warning", "no List-Unsubscribe header: set email.unsubscribe_url (Gmail and Yahoo require one-click unsubscribe for bulk mail)")
+        add(
+            "warning",
+            "no List-Unsubscribe header: set email.unsubscribe_url (Gmail and Yahoo require one-click unsubscribe for bulk mail)",
+        )

@@ -1,6 +1,6 @@
 """The command line: parse arguments, run a command, print one summary line, return an exit code.
 
-Exit codes (also in the README): 0 all went well; 1 built, but a source failed;
+Exit codes (also in the README): 0 all went well; 1 built, but a source failed or a check found an error;
 2 bad command line; 3 invalid digest.toml or entry files (nothing built);
 4 template problem; 5 out/ or the archive cannot be written; 6 another build is running;
 7 sending failed.
@@ -16,10 +16,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from digest import __version__
+from digest.config import Config
 from digest.errors import DigestError
 from digest.report import Reporter
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CHECK_FAILED = 1
 
 
 def _week(value: str) -> str:
@@ -64,11 +66,13 @@ def _parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="print each step and its timing"
     )
 
-    build = commands.add_parser(
-        "build", parents=[common], help="fetch sources, then build issues into out/"
-    )
-    build.add_argument(
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument(
         "--out", type=Path, metavar="DIR", help="output folder (default: out/ beside digest.toml)"
+    )
+
+    build = commands.add_parser(
+        "build", parents=[common, output], help="fetch sources, then build issues into out/"
     )
     build.add_argument(
         "--offline", action="store_true", help="do not fetch web sources; use the archive"
@@ -93,8 +97,15 @@ def _parser() -> argparse.ArgumentParser:
         "fetch", parents=[common], help="update the archive from all sources; build nothing"
     )
 
+    check = commands.add_parser(
+        "check", parents=[common, output], help="check built issues as mail clients will meet them"
+    )
+    check.add_argument(
+        "--issue", metavar="PATH", help="e.g. weekly/2025-W42 (default: every built issue)"
+    )
+
     send = commands.add_parser(
-        "send", parents=[common], help="send a built issue to proof addresses over SMTP"
+        "send", parents=[common, output], help="send a built issue to proof addresses over SMTP"
     )
     send.add_argument(
         "--to",
@@ -106,15 +117,16 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--issue", metavar="PATH", help="e.g. weekly/2025-W42 (default: the newest built issue)"
     )
-    send.add_argument(
-        "--out", type=Path, metavar="DIR", help="output folder (default: out/ beside digest.toml)"
-    )
 
     new = commands.add_parser(
         "new", parents=[common], help="create a new entry file with today's date"
     )
     new.add_argument("title", help="the entry's title")
     return parser
+
+
+def _out(arguments: argparse.Namespace, config: Config) -> Path:
+    return arguments.out.resolve() if arguments.out else config.root / "out"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,10 +162,30 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
         )
         return EXIT_OK
 
+    if arguments.command == "check":
+        from digest.check import built_issues, check_issue
+
+        out = _out(arguments, config)
+        issues = [arguments.issue.strip("/")] if arguments.issue else built_issues(out)
+        if not issues or not (out / issues[0] / "email.html").exists():
+            print(
+                f"error: {out / (issues[0] if issues else '')}: no built issue there; run digest build first",
+                file=sys.stderr,
+            )
+            return EXIT_CHECK_FAILED
+        findings = [finding for issue in issues for finding in check_issue(out, issue, config)]
+        for finding in findings:
+            print(finding)
+        errors = sum(finding.severity == "error" for finding in findings)
+        reporter.summary(
+            f"checked {len(issues)} issue(s): {errors} error(s), {len(findings) - errors} warning(s)"
+        )
+        return EXIT_CHECK_FAILED if errors else EXIT_OK
+
     if arguments.command == "send":
         from digest.commands.send import send
 
-        out = arguments.out.resolve() if arguments.out else config.root / "out"
+        out = _out(arguments, config)
         issue = send(config, out, arguments.issue, arguments.to)
         reporter.summary(
             f"sent {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
@@ -177,16 +209,23 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
 
     from digest.commands.build import Target, build
 
-    out = arguments.out.resolve() if arguments.out else config.root / "out"
+    out = _out(arguments, config)
     target = Target(week=arguments.week, year=arguments.year, everything=arguments.all)
     result = build(config, out, target, reporter, offline=arguments.offline)
     built = ", ".join(result.built) if result.built else "no issue"
+    errors = [finding for finding in result.findings if finding.severity == "error"]
+    for finding in result.findings:
+        (reporter.warn if finding.severity == "error" else reporter.detail)(str(finding))
+    if result.built:
+        reporter.note(
+            f"check: {len(errors)} error(s), {len(result.findings) - len(errors)} warning(s) (details: digest check)"
+        )
     reporter.summary(
         f"built {built}; archive: {result.new} new, {result.updated} updated; "
         f"{len(reporter.failed_sources)} source(s) failed; {len(result.written)} file(s) written to {out} "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    return EXIT_SOURCE_FAILED if reporter.failed_sources else EXIT_OK
+    return EXIT_SOURCE_FAILED if reporter.failed_sources or errors else EXIT_OK
 
 
 if __name__ == "__main__":

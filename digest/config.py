@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from digest.colour import MINIMUM_TEXT_CONTRAST, contrast
 from digest.errors import ConfigError
 
 CONFIG_NAME = "digest.toml"
@@ -250,6 +251,17 @@ def _cross_check(config: Config) -> list[str]:
                 )
         if source.path and not config.resolve(source.path).is_file():
             problems.append(f"{where}.path: no such file {source.path!r}")
+    brand = config.publication.brand_color
+    for background, where in (
+        ("#ffffff", "white"),
+        ("#f1f5f9", "the light grey of call-to-action boxes"),
+    ):
+        ratio = contrast(brand, background)
+        if ratio < MINIMUM_TEXT_CONTRAST:
+            problems.append(
+                f"publication.brand_color: {brand} on {where} has a contrast of {ratio:.1f}:1; links and "
+                f"headings need at least {MINIMUM_TEXT_CONTRAST}:1 (choose a darker colour)"
+            )
     logo = config.publication.logo
     if logo and not logo.startswith(("http://", "https://")) and not config.resolve(logo).is_file():
         problems.append(

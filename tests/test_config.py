@@ -99,3 +99,17 @@ def test_missing_config_file_is_one_clear_line(tmp_path) -> None:
     with pytest.raises(ConfigError) as caught:
         load(tmp_path)
     assert caught.value.problems[0].endswith("digest.toml: not found (run digest in a publication folder, or pass --config)")
+
+
+def test_brand_colour_must_be_readable_on_white(publication: Publication) -> None:
+    problems = problems_of(publication, text=publication.config_text + 'brand_color = "#f5a623"\n')
+    assert "publication.brand_color: #f5a623 on white has a contrast of 2.0:1; links and headings need at least 4.5:1" in problems[0]
+
+
+def test_brand_colour_is_lightened_for_dark_mode_just_enough() -> None:
+    from digest.colour import contrast, readable_on
+
+    for brand in ("#1f5a96", "#0b3d2e", "#7a1f5c", "#000000"):
+        light = readable_on(brand, "#1c2027")
+        assert contrast(light, "#1c2027") >= 4.5
+    assert readable_on("#8ab4f8", "#1c2027") == "#8ab4f8"  # already readable: unchanged

@@ -14,6 +14,7 @@ from pathlib import Path
 from digest import assets, select
 from digest.archive import Archive
 from digest.assets import Asset
+from digest.check import Finding, check_issue
 from digest.commands.fetch import update_archive
 from digest.config import Config
 from digest.errors import OutputError
@@ -38,6 +39,7 @@ class BuildResult:
     built: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     new: int = 0
     updated: int = 0
 
@@ -129,6 +131,8 @@ def build(
         for asset in _assets(config, update.assets):
             if copy_file(asset.source, out / asset.out_path):
                 result.written.append(asset.out_path)
+    for path in result.built:
+        result.findings += check_issue(out, path, config)
     reporter.detail(f"built in {clock.perf_counter() - started:.2f} s")
     return result
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from digest.colour import readable_on
 from digest.config import Config
 from digest.errors import TemplateError
 from digest.model import Event, Period
@@ -142,8 +143,8 @@ def _filters(zone: tzinfo) -> dict[str, Callable[..., Any]]:
         "event_when": event_when,
         "iso_datetime": iso_datetime,
         "wrap": wrap,
-        "tint": tint,
         "html_to_text": html_to_text,
+        "readable_on": readable_on,
     }
 
 
@@ -158,12 +159,6 @@ def _range(first: date, last: date, short: bool) -> str:
     if first.year == last.year or short:
         return f"{first.day} {first:{month}} – {last.day} {last:{month}}{year}"
     return f"{first.day} {first:{month}} {first.year} – {last.day} {last:{month}} {last.year}"
-
-
-def tint(colour: str, amount: float) -> str:
-    """'#rrggbb' mixed with white by `amount` (0..1): the brand colour made readable on dark."""
-    channels = (int(colour[index : index + 2], 16) for index in (1, 3, 5))
-    return "#" + "".join(f"{round(value + (255 - value) * amount):02x}" for value in channels)
 
 
 def wrap(text: str, width: int = 72, indent: str = "") -> str:
