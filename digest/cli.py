@@ -147,72 +147,79 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
     from digest import config as configuration
 
     config = configuration.load(arguments.config)
+    command = {"new": _new, "check": _check, "send": _send, "fetch": _fetch, "build": _build}[
+        arguments.command
+    ]
+    return command(arguments, config, reporter)
+
+
+def _new(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+    from digest.ingest.local import scaffold
+
+    path = scaffold(
+        arguments.title, date.today(), config.resolve(config.entries.path), config.default_section
+    )
+    reporter.summary(
+        f"created {path.relative_to(config.root) if path.is_relative_to(config.root) else path}"
+    )
+    return EXIT_OK
+
+
+def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+    from digest.check import built_issues, check_issue
+
+    out = _out(arguments, config)
+    issues = [arguments.issue.strip("/")] if arguments.issue else built_issues(out)
+    if not issues or not (out / issues[0] / "email.html").exists():
+        print(
+            f"error: {out / (issues[0] if issues else '')}: no built issue there; run digest build first",
+            file=sys.stderr,
+        )
+        return EXIT_CHECK_FAILED
+    findings = [finding for issue in issues for finding in check_issue(out, issue, config)]
+    for finding in findings:
+        print(finding)
+    errors = sum(finding.severity == "error" for finding in findings)
+    reporter.summary(
+        f"checked {len(issues)} issue(s): {errors} error(s), {len(findings) - errors} warning(s)"
+    )
+    return EXIT_CHECK_FAILED if errors else EXIT_OK
+
+
+def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+    from digest.commands.send import send
+
+    issue = send(config, _out(arguments, config), arguments.issue, arguments.to)
+    reporter.summary(
+        f"sent {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
+    )
+    return EXIT_OK
+
+
+def _fetch(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+    from digest.archive import Archive
+    from digest.commands.fetch import update_archive
+    from digest.write import locked
+
     started = time.perf_counter()
-    if arguments.command == "new":
-        from digest.ingest.local import scaffold
+    archive_path = config.resolve(config.archive.path)
+    with locked(archive_path.parent), Archive(archive_path) as archive:
+        update = update_archive(config, archive, reporter, offline=False, now=datetime.now(UTC))
+        total = archive.count()
+    reporter.summary(
+        f"archive: {update.new} new, {update.updated} updated, {total} in all; "
+        f"{len(reporter.failed_sources)} source(s) failed; {time.perf_counter() - started:.1f} s"
+    )
+    return EXIT_SOURCE_FAILED if reporter.failed_sources else EXIT_OK
 
-        path = scaffold(
-            arguments.title,
-            date.today(),
-            config.resolve(config.entries.path),
-            config.default_section,
-        )
-        reporter.summary(
-            f"created {path.relative_to(config.root) if path.is_relative_to(config.root) else path}"
-        )
-        return EXIT_OK
 
-    if arguments.command == "check":
-        from digest.check import built_issues, check_issue
-
-        out = _out(arguments, config)
-        issues = [arguments.issue.strip("/")] if arguments.issue else built_issues(out)
-        if not issues or not (out / issues[0] / "email.html").exists():
-            print(
-                f"error: {out / (issues[0] if issues else '')}: no built issue there; run digest build first",
-                file=sys.stderr,
-            )
-            return EXIT_CHECK_FAILED
-        findings = [finding for issue in issues for finding in check_issue(out, issue, config)]
-        for finding in findings:
-            print(finding)
-        errors = sum(finding.severity == "error" for finding in findings)
-        reporter.summary(
-            f"checked {len(issues)} issue(s): {errors} error(s), {len(findings) - errors} warning(s)"
-        )
-        return EXIT_CHECK_FAILED if errors else EXIT_OK
-
-    if arguments.command == "send":
-        from digest.commands.send import send
-
-        out = _out(arguments, config)
-        issue = send(config, out, arguments.issue, arguments.to)
-        reporter.summary(
-            f"sent {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
-        )
-        return EXIT_OK
-
-    if arguments.command == "fetch":
-        from digest.archive import Archive
-        from digest.commands.fetch import update_archive
-        from digest.write import locked
-
-        archive_path = config.resolve(config.archive.path)
-        with locked(archive_path.parent), Archive(archive_path) as archive:
-            update = update_archive(config, archive, reporter, offline=False, now=datetime.now(UTC))
-            total = archive.count()
-        reporter.summary(
-            f"archive: {update.new} new, {update.updated} updated, {total} in all; "
-            f"{len(reporter.failed_sources)} source(s) failed; {time.perf_counter() - started:.1f} s"
-        )
-        return EXIT_SOURCE_FAILED if reporter.failed_sources else EXIT_OK
-
+def _build(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
     from digest.commands.build import Target, build
 
+    started = time.perf_counter()
     out = _out(arguments, config)
     target = Target(week=arguments.week, year=arguments.year, everything=arguments.all)
     result = build(config, out, target, reporter, offline=arguments.offline)
-    built = ", ".join(result.built) if result.built else "no issue"
     errors = [finding for finding in result.findings if finding.severity == "error"]
     for finding in result.findings:
         (reporter.warn if finding.severity == "error" else reporter.detail)(str(finding))
@@ -220,12 +227,18 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
         reporter.note(
             f"check: {len(errors)} error(s), {len(result.findings) - len(errors)} warning(s) (details: digest check)"
         )
+    built = ", ".join(result.built) if result.built else "no issue"
     reporter.summary(
         f"built {built}; archive: {result.new} new, {result.updated} updated; "
-        f"{len(reporter.failed_sources)} source(s) failed; {len(result.written)} file(s) written to {out} "
+        f"{len(reporter.failed_sources)} source(s) failed; {len(result.written)} file(s) written to {_shown(out)} "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return EXIT_SOURCE_FAILED if reporter.failed_sources or errors else EXIT_OK
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be said: relative to the current folder when below it."""
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from digest.archive import Archive, entry_from_json, entry_to_json
 from digest.model import CallToAction, Entry, Event, Image
 
@@ -90,10 +92,8 @@ def test_a_failed_store_changes_nothing(tmp_path: Path) -> None:
         raise RuntimeError("killed mid-fetch")
 
     with Archive(tmp_path / "a.sqlite") as archive:
-        try:
+        with pytest.raises(RuntimeError):
             archive.store(entries(), T0)
-        except RuntimeError:
-            pass
         assert archive.count() == 0
         archive.store([entry(2)], T0)  # and the archive is usable afterwards
         assert archive.count() == 1
