@@ -1,16 +1,17 @@
-"""Put rendered bytes on disk: atomically, and only when they changed.
+"""Put rendered bytes on disk: all or nothing, and only what changed.
 
-Each file is written to a temporary file beside it and renamed over the old one,
-so a reader (or a web server) sees the old file or the new one, never half of
-one. Unchanged files are not touched, so their modification times tell what
-a rebuild really changed.
+A build writes in two phases. First every changed file goes to a temporary file
+beside its target; if any write fails (disk full, no permission) the temporary
+files are removed and out/ is exactly as it was. Then each temporary file is
+renamed over its target: a rename never half-happens, so even a build killed
+there leaves every file whole, old or new. Unchanged files are not touched,
+so their modification times tell what a rebuild really changed.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,46 +20,64 @@ from pathlib import Path
 from digest.errors import BusyError, OutputError
 
 LOCK_NAME = ".digest.lock"
+TEMPORARY_SUFFIX = ".digest-tmp"
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write via a temporary file and rename; skip when the bytes are unchanged. True if written."""
+def _unchanged(path: Path, data: bytes) -> bool:
     try:
-        if path.read_bytes() == data:
-            return False
+        return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
-        pass
+        return False
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """Write `data` to a synced temporary file beside `path`; returns the temporary file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX
+    )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
-    return True
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(name, 0o644)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
 
 
 def write_tree(root: Path, files: Mapping[str, bytes]) -> list[str]:
-    """Write `files` (paths relative to `root`) in sorted order; returns the paths that changed."""
-    return [name for name in sorted(files) if write_atomic(root / name, files[name])]
-
-
-def copy_file(source: Path, target: Path) -> bool:
-    """Copy a local asset into out/ unless an identical copy is there; True if copied."""
+    """Write `files` (paths relative to `root`) all or nothing; returns the paths that changed."""
+    remove_leftovers(root)
+    changed = [name for name in sorted(files) if not _unchanged(root / name, files[name])]
+    staged: list[tuple[Path, Path]] = []
     try:
-        if target.exists() and target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
-            return False
-        return write_atomic(target, source.read_bytes())
+        for name in changed:
+            staged.append((_stage(root / name, files[name]), root / name))
     except OSError as error:
-        raise OutputError(f"{source}: cannot copy to {target}: {error.strerror or error}") from None
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        where = root / changed[len(staged)]
+        raise OutputError(
+            f"{where}: cannot write: {error.strerror or error}; out/ was left as it was"
+        ) from None
+    for temporary, target in staged:
+        os.replace(temporary, target)
+    return changed
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write one file via a temporary file and rename; skip unchanged bytes. True if written."""
+    return bool(write_tree(path.parent, {path.name: data}))
+
+
+def remove_leftovers(root: Path) -> None:
+    """Remove temporary files a killed build left behind (they are never read)."""
+    if root.is_dir():
+        for leftover in root.rglob(f".*{TEMPORARY_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -68,16 +87,16 @@ def locked(folder: Path) -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
         handle = open(folder / LOCK_NAME, "a+")  # noqa: SIM115 - held for the whole block
     except OSError as error:
-        raise OutputError(f"{folder}: cannot create the lock file: {error.strerror or error}") from None
+        raise OutputError(
+            f"{folder}: cannot create the lock file: {error.strerror or error}"
+        ) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BusyError(f"{folder}: another digest build or fetch is running; try again when it has finished") from None
+            raise BusyError(
+                f"{folder}: another digest build or fetch is running; try again when it has finished"
+            ) from None
         yield
     finally:
         handle.close()
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

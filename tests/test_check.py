@@ -36,19 +36,34 @@ def test_the_sample_is_clean(built: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "checked 1 issue(s): 0 error(s), 0 warning(s)" in capsys.readouterr().out
 
 
-def test_broken_images_and_links_are_errors(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    tamper(built, "</body>", '<img src="/relative.png"><img src="http://plain.test/a.png" alt="" width="10" height="10">'
-           '<a href="weekly/2025-W40/">relative</a><a href="javascript:alert(1)">js</a>'
-           '<a href="https://digest.example.org/weekly/2031-W01/">missing issue</a>'
-           '<a href="https://digest.example.org/weekly/2025-W40/#no-such-anchor">missing anchor</a></body>')
+def test_broken_images_and_links_are_errors(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tamper(
+        built,
+        "</body>",
+        '<img src="/relative.png"><img src="http://plain.test/a.png" alt="" width="10" height="10">'
+        '<a href="weekly/2025-W40/">relative</a><a href="javascript:alert(1)">js</a>'
+        '<a href="https://digest.example.org/weekly/2031-W01/">missing issue</a>'
+        '<a href="https://digest.example.org/weekly/2025-W40/#no-such-anchor">missing anchor</a></body>',
+    )
     found = messages(built)
     assert f"error: {ISSUE}: image without alt text: /relative.png" in found
     assert f"error: {ISSUE}: image with a relative or non-http(s) URL: /relative.png" in found
-    assert f"warning: {ISSUE}: image without width and height (the layout jumps while it loads): /relative.png" in found
-    assert f"warning: {ISSUE}: image over plain http (blocked or flagged by some clients): http://plain.test/a.png" in found
+    assert (
+        f"warning: {ISSUE}: image without width and height (the layout jumps while it loads): /relative.png"
+        in found
+    )
+    assert (
+        f"warning: {ISSUE}: image over plain http (blocked or flagged by some clients): http://plain.test/a.png"
+        in found
+    )
     assert f"error: {ISSUE}: relative or non-http(s) link: weekly/2025-W40/" in found
     assert f"error: {ISSUE}: relative or non-http(s) link: javascript:alert(1)" in found
-    assert f"error: {ISSUE}: link into the web version that does not resolve: https://digest.example.org/weekly/2031-W01/" in found
+    assert (
+        f"error: {ISSUE}: link into the web version that does not resolve: https://digest.example.org/weekly/2031-W01/"
+        in found
+    )
     assert any("#no-such-anchor" in line for line in found)
     assert main(["check", "--config", str(built), "--issue", ISSUE]) == 1
     output = capsys.readouterr().out
@@ -57,19 +72,29 @@ def test_broken_images_and_links_are_errors(built: Path, capsys: pytest.CaptureF
 
 def test_size_over_gmail_clipping_limit_is_an_error(built: Path) -> None:
     tamper(built, "</body>", "<!-- " + "x" * 110_000 + " --></body>")
-    assert any("Gmail clips messages over 102 KB" in line and line.startswith("error") for line in messages(built))
+    assert any(
+        "Gmail clips messages over 102 KB" in line and line.startswith("error")
+        for line in messages(built)
+    )
 
 
 def test_empty_section_and_long_subject_are_warnings(built: Path) -> None:
     tamper(built, "<h2", "<h2>Nothing here</h2><h2")
     config = built / "digest.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('title = "ICR News Digest"', 'title = "' + "Very long publication title " * 3 + '"'), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            'title = "ICR News Digest"', 'title = "' + "Very long publication title " * 3 + '"'
+        ),
+        encoding="utf-8",
+    )
     found = "\n".join(messages(built))
     assert "warning: weekly/2025-W40: empty section: 'Nothing here'" in found
     assert main(["build", "--config", str(built), "--quiet", "--week", "2025-W40"]) == 0
     assert "subject is 98 characters" in "\n".join(messages(built))
 
 
-def test_check_without_a_build_says_what_to_do(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_without_a_build_says_what_to_do(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["check", "--config", str(sample)]) == 1
     assert "no built issue there; run digest build first" in capsys.readouterr().err

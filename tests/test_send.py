@@ -66,7 +66,9 @@ security = "none"
 
 
 def build_norwegian(publication: Publication, port: int) -> None:
-    publication.config_text = publication.config_text.replace('title = "Test Digest"', 'title = "Nytt fra Høivik-gruppen"')
+    publication.config_text = publication.config_text.replace(
+        'title = "Test Digest"', 'title = "Nytt fra Høivik-gruppen"'
+    )
     publication.configure(NORWEGIAN.format(port=port))
     publication.entry(
         "award.md",
@@ -81,10 +83,25 @@ def build_norwegian(publication: Publication, port: int) -> None:
     assert main(["build", "--config", str(publication.root), "--quiet", "--week", "2025-W40"]) == 0
 
 
-def test_proof_arrives_with_both_parts_and_intact_non_ascii(publication: Publication, smtp_server: tuple[Inbox, int]) -> None:
+def test_proof_arrives_with_both_parts_and_intact_non_ascii(
+    publication: Publication, smtp_server: tuple[Inbox, int]
+) -> None:
     inbox, port = smtp_server
     build_norwegian(publication, port)
-    assert main(["send", "--config", str(publication.root), "--to", "proof@digest.test", "--to", "editor@digest.test"]) == 0
+    assert (
+        main(
+            [
+                "send",
+                "--config",
+                str(publication.root),
+                "--to",
+                "proof@digest.test",
+                "--to",
+                "editor@digest.test",
+            ]
+        )
+        == 0
+    )
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == ["proof@digest.test", "editor@digest.test"]
     assert envelope.mail_from == "nyheter@digest.test"
@@ -92,24 +109,61 @@ def test_proof_arrives_with_both_parts_and_intact_non_ascii(publication: Publica
     assert message["Subject"] == "Nytt fra Høivik-gruppen: Week 40, 2025"
     assert message["From"].addresses[0].display_name == "Kjetil Taskén"
     assert message["To"] == "proof@digest.test, editor@digest.test"
-    raw_headers = envelope.original_content.split(b"\r\n\r\n", 1)[0] if envelope.original_content else b""
+    raw_headers = (
+        envelope.original_content.split(b"\r\n\r\n", 1)[0] if envelope.original_content else b""
+    )
     assert raw_headers.isascii()  # non-ASCII travels RFC 2047-encoded
     text, html = message.get_body(("plain",)), message.get_body(("html",))
     assert text is not None and "Anne-Lise Børresen-Dale" in text.get_content()
     assert html is not None and "Anne-Lise Børresen-Dale" in html.get_content()
 
 
-def test_send_names_the_issue_and_fails_clearly(publication: Publication, smtp_server: tuple[Inbox, int], capsys: pytest.CaptureFixture[str]) -> None:
+def test_send_names_the_issue_and_fails_clearly(
+    publication: Publication, smtp_server: tuple[Inbox, int], capsys: pytest.CaptureFixture[str]
+) -> None:
     inbox, port = smtp_server
     build_norwegian(publication, port)
-    assert main(["send", "--config", str(publication.root), "--to", "a@digest.test", "--issue", "weekly/2025-W40"]) == 0
+    assert (
+        main(
+            [
+                "send",
+                "--config",
+                str(publication.root),
+                "--to",
+                "a@digest.test",
+                "--issue",
+                "weekly/2025-W40",
+            ]
+        )
+        == 0
+    )
     assert len(inbox.envelopes) == 1
-    assert main(["send", "--config", str(publication.root), "--to", "a@digest.test", "--issue", "weekly/1999-W01"]) == 7
+    assert (
+        main(
+            [
+                "send",
+                "--config",
+                str(publication.root),
+                "--to",
+                "a@digest.test",
+                "--issue",
+                "weekly/1999-W01",
+            ]
+        )
+        == 7
+    )
     assert "weekly/1999-W01/message.eml: cannot read" in capsys.readouterr().err
-    assert main(["send", "--config", str(publication.root), "--to", "a@digest.test\r\nBcc: x@evil.test"]) == 7
+    assert (
+        main(
+            ["send", "--config", str(publication.root), "--to", "a@digest.test\r\nBcc: x@evil.test"]
+        )
+        == 7
+    )
 
 
-def test_unreachable_smtp_server_is_one_line(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_smtp_server_is_one_line(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     build_norwegian(publication, free_port())  # nothing listens there
     assert main(["send", "--config", str(publication.root), "--to", "a@digest.test"]) == 7
     [line] = capsys.readouterr().err.strip().splitlines()
@@ -129,16 +183,22 @@ def test_line_breaks_in_titles_never_become_headers(publication: Publication, ho
     config = publication.load()
     start = datetime(2025, 9, 29, tzinfo=UTC)
     entry = Entry(id="x", source="s", title=hostile, published=start, section="News")
-    issue = Issue(Period("weekly", "2025-W40", start, start), hostile, (Section("News", (entry,)),), start)
+    issue = Issue(
+        Period("weekly", "2025-W40", start, start), hostile, (Section("News", (entry,)),), start
+    )
     raw = build_message(issue, config, "<p>html</p>", "text")
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert "Bcc" not in message and "Bad Injection" not in message and "Injection Test" not in message
+    assert (
+        "Bcc" not in message and "Bad Injection" not in message and "Injection Test" not in message
+    )
     assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
     headers = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
     assert all(line.startswith((" ", "\t")) or ":" in line for line in headers.split("\r\n"))
 
 
-def test_built_message_parses_with_the_standard_library(tmp_path: Path, publication: Publication, smtp_server: tuple[Inbox, int]) -> None:
+def test_built_message_parses_with_the_standard_library(
+    tmp_path: Path, publication: Publication, smtp_server: tuple[Inbox, int]
+) -> None:
     _, port = smtp_server
     build_norwegian(publication, port)
     raw = (publication.root / "out/weekly/2025-W40/message.eml").read_bytes()

@@ -22,7 +22,7 @@ from digest.model import Issue, Period
 from digest.render import IssueSummary, render_issue, render_site
 from digest.render.environment import make_environment
 from digest.report import Reporter
-from digest.write import copy_file, locked, write_tree
+from digest.write import locked, write_tree
 
 
 @dataclass(frozen=True)
@@ -127,23 +127,21 @@ def build(
             files.update(
                 render_site(sorted(summaries.values(), key=lambda s: (s.date, s.path)), config, env)
             )
+        files.update(_asset_files(config, update.assets))
         result.written = write_tree(out, files)
-        for asset in _assets(config, update.assets):
-            if copy_file(asset.source, out / asset.out_path):
-                result.written.append(asset.out_path)
     for path in result.built:
         result.findings += check_issue(out, path, config)
     reporter.detail(f"built in {clock.perf_counter() - started:.2f} s")
     return result
 
 
-def _assets(config: Config, entry_assets: tuple[Asset, ...]) -> list[Asset]:
-    """Local files the output links to: entry images and a local logo."""
+def _asset_files(config: Config, entry_assets: tuple[Asset, ...]) -> dict[str, bytes]:
+    """Local files the output links to (entry images, a local logo), as out/ paths and bytes."""
     found = list(entry_assets)
     logo = config.publication.logo
     if logo and not assets.is_remote(logo):
-        try:
-            found.append(assets.publish(config.resolve(logo)))
-        except OSError as error:
-            raise OutputError(f"{logo}: cannot read the logo: {error.strerror or error}") from None
-    return found
+        found.append(assets.publish(config.resolve(logo)))
+    try:
+        return {asset.out_path: asset.source.read_bytes() for asset in found}
+    except OSError as error:
+        raise OutputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
