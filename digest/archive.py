@@ -133,7 +133,9 @@ class Archive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def store(self, entries: Iterable[Entry], now: datetime, keep_first_date: bool = True) -> tuple[int, int]:
+    def store(
+        self, entries: Iterable[Entry], now: datetime, keep_first_date: bool = True
+    ) -> tuple[int, int]:
         """Insert new entries and update changed ones in one transaction; returns (new, updated).
 
         With `keep_first_date` (feeds), an entry keeps the `published` it was first archived

@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
-import lxml.html
-
 from digest.config import Config
+
+if TYPE_CHECKING:
+    import lxml.html
 
 GMAIL_CLIP_BYTES = 102 * 1024
 SUBJECT_WARN_LENGTH = 70  # phones show about this much of a subject line
@@ -67,6 +68,8 @@ def check_issue(out: Path, issue: str, config: Config) -> list[Finding]:
             "warning",
             f"email.html is {size / 1024:.1f} KB, over the budget of {config.email.size_budget_kb} KB",
         )
+    import lxml.html
+
     document = lxml.html.document_fromstring(data)
     _check_images(document, add)
     _check_links(document, out, config, add)
@@ -130,6 +133,8 @@ def _resolves(out: Path, relative: str) -> bool:
     if not target.is_file():
         return False
     if parts.fragment and target.suffix == ".html":
+        import lxml.html
+
         document = lxml.html.document_fromstring(target.read_bytes())
         return bool(document.xpath("//*[@id=$name or @name=$name]", name=parts.fragment))
     return True

@@ -228,6 +228,8 @@ def _build(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
             f"check: {len(errors)} error(s), {len(result.findings) - len(errors)} warning(s) (details: digest check)"
         )
     built = ", ".join(result.built) if result.built else "no issue"
+    if result.unchanged:
+        built += f" ({len(result.unchanged)} unchanged)"
     reporter.summary(
         f"built {built}; archive: {result.new} new, {result.updated} updated; "
         f"{len(reporter.failed_sources)} source(s) failed; {len(result.written)} file(s) written to {_shown(out)} "

@@ -22,6 +22,13 @@ from digest.colour import MINIMUM_TEXT_CONTRAST, contrast
 from digest.errors import ConfigError
 
 CONFIG_NAME = "digest.toml"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_templates_dir() -> Path:
+    """digest/templates/ in an installed wheel, else the checkout's top-level templates/."""
+    installed = _PACKAGE_DIR / "templates"
+    return installed if installed.is_dir() else _PACKAGE_DIR.parent / "templates"
 
 
 def _http_url(value: str) -> str:
@@ -179,6 +186,11 @@ class Config(_Table):
     fetch: Fetch = Fetch()
     sources: list[Source] = Field(default_factory=list)
     root: Path = Field(default=Path("."), exclude=True)  # folder of digest.toml; set by load()
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """Where templates are looked up, in order: the publication's own, then digest's defaults."""
+        return [self.root / "templates", default_templates_dir()]
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the config, relative to the folder of digest.toml."""

@@ -13,7 +13,13 @@ from typing import TextIO
 class Reporter:
     """Collects and prints warnings and notes; counts warnings for the exit code."""
 
-    def __init__(self, quiet: bool = False, verbose: bool = False, out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        quiet: bool = False,
+        verbose: bool = False,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
         self.quiet, self.verbose = quiet, verbose
         self.out = out or sys.stdout
         self.err = err or sys.stderr

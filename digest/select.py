@@ -18,7 +18,9 @@ from digest.model import Entry, Issue, Period, Section
 
 EVENTS_SECTION = "Upcoming events"
 HIGHLIGHTS_SECTION = "Highlights"
-_TRACKING_PARAMETERS = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|ref|source)$", re.I)
+_TRACKING_PARAMETERS = re.compile(
+    r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|ref|source)$", re.I
+)
 
 
 def week_period(key: str, zone: ZoneInfo) -> Period:
@@ -29,7 +31,12 @@ def week_period(key: str, zone: ZoneInfo) -> Period:
     year, week = int(match.group(1)), int(match.group(2))
     monday = date.fromisocalendar(year, week, 1)  # raises ValueError for week 53 of a 52-week year
     start = datetime.combine(monday, time(), zone)
-    return Period("weekly", f"{year}-W{week:02d}", start, datetime.combine(monday + timedelta(days=7), time(), zone))
+    return Period(
+        "weekly",
+        f"{year}-W{week:02d}",
+        start,
+        datetime.combine(monday + timedelta(days=7), time(), zone),
+    )
 
 
 def year_period(year: int, zone: ZoneInfo) -> Period:
@@ -59,7 +66,13 @@ def canonical_link(url: str) -> str:
     host = (parts.hostname or "").lower().removeprefix("www.")
     if parts.port and parts.port not in (80, 443):
         host += f":{parts.port}"
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMETERS.match(k)))
+    query = urlencode(
+        sorted(
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING_PARAMETERS.match(k)
+        )
+    )
     return urlunsplit(("", host, parts.path.rstrip("/") or "/", query, ""))
 
 
@@ -103,7 +116,10 @@ def _apply_caps(entries: list[Entry], config: Config) -> tuple[list[Entry], list
     kept, dropped = [], []
     for entry in sorted(entries, key=_newest_first):
         over_source = entry.source in caps and per_source[entry.source] >= caps[entry.source]
-        over_section = config.weekly.section_cap is not None and per_section[entry.section] >= config.weekly.section_cap
+        over_section = (
+            config.weekly.section_cap is not None
+            and per_section[entry.section] >= config.weekly.section_cap
+        )
         if over_source or over_section:
             dropped.append(entry)
             continue
@@ -118,14 +134,20 @@ def _by_preference(entries: Iterable[Entry], config: Config) -> list[Entry]:
     return sorted(entries, key=lambda e: (rank.get(e.source, len(rank)), e.published, e.id))
 
 
-def weekly_issue(dated: Iterable[Entry], events: Iterable[Entry], period: Period, config: Config) -> Issue | None:
+def weekly_issue(
+    dated: Iterable[Entry], events: Iterable[Entry], period: Period, config: Config
+) -> Issue | None:
     """The issue for one week: entries dated in it, by section, plus upcoming events; None if empty.
 
     `dated` are the entries published in the week; `events` those that have not
     ended by the end of the week and start within the configured look-ahead.
     """
     unique = deduplicate(_by_preference([e for e in dated if period.contains(e.published)], config))
-    upcoming = deduplicate(_by_preference([e for e in events if e.event and (e.event.end or e.event.start) >= period.end], config))
+    upcoming = deduplicate(
+        _by_preference(
+            [e for e in events if e.event and (e.event.end or e.event.start) >= period.end], config
+        )
+    )
     upcoming_ids = {e.id for e in upcoming}
     news, dropped = _apply_caps([e for e in unique if e.id not in upcoming_ids], config)
     sections = [
@@ -154,7 +176,10 @@ def yearly_issue(candidates: Iterable[Entry], period: Period, config: Config) ->
     `candidates` should hold more than the count (e.g. three times), so duplicates can be dropped.
     """
     in_year = [e for e in candidates if period.contains(e.published)]
-    ranked = sorted(deduplicate(_by_preference(in_year, config)), key=lambda e: (not e.highlight, -e.weight, -e.published.timestamp(), e.id))
+    ranked = sorted(
+        deduplicate(_by_preference(in_year, config)),
+        key=lambda e: (not e.highlight, -e.weight, -e.published.timestamp(), e.id),
+    )
     chosen = tuple(ranked[: config.highlights.count])
     if not chosen:
         return None

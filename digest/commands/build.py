@@ -10,19 +10,22 @@ import time as clock
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest import assets, select
 from digest.archive import Archive
 from digest.assets import Asset
+from digest.catalog import IssueSummary, is_current, issue_inputs, read_catalog, render_inputs
 from digest.check import Finding, check_issue
 from digest.commands.fetch import update_archive
 from digest.config import Config
 from digest.errors import OutputError
 from digest.model import Issue, Period
-from digest.render import IssueSummary, render_issue, render_site
-from digest.render.environment import make_environment
 from digest.report import Reporter
 from digest.write import locked, write_tree
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Target:
 @dataclass
 class BuildResult:
     built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -75,17 +79,6 @@ def _describe(period: Period) -> str:
     return f"{period.first_day:%d %b %Y} – {period.last_day:%d %b %Y}"
 
 
-def _existing_summaries(out: Path) -> dict[str, IssueSummary]:
-    summaries = {}
-    for path in sorted(out.glob("*/*/issue.json")):
-        try:
-            summary = IssueSummary.from_json(path.read_bytes())
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a damaged summary is rebuilt with its issue; the site lists the rest
-        summaries[summary.path] = summary
-    return summaries
-
-
 def build(
     config: Config,
     out: Path,
@@ -105,7 +98,9 @@ def build(
         result.new, result.updated = update.new, update.updated
         reporter.detail(f"archive updated in {clock.perf_counter() - started:.2f} s")
 
-        env = make_environment(config)
+        renderer = _Renderer(config)
+        fingerprint = render_inputs(config, config.template_dirs)
+        existing = read_catalog(out)
         files: dict[str, bytes] = {}
         rendered: dict[str, IssueSummary] = {}
         for period in periods(target, config, archive, now):
@@ -116,23 +111,54 @@ def build(
                     f"{period.kind} {period.key}: no entries dated {_describe(period)}; nothing built"
                 )
                 continue
-            for name, data in render_issue(issue, config, env).items():
+            inputs = issue_inputs(issue, fingerprint)
+            if is_current(out, existing.get(issue.path), inputs):
+                result.unchanged.append(
+                    issue.path
+                )  # same inputs give the same bytes: nothing to render
+                continue
+            for name, data in renderer.issue(issue, inputs).items():
                 files[f"{issue.path}/{name}"] = data
             rendered[issue.path] = IssueSummary.from_json(files[f"{issue.path}/issue.json"])
             result.built.append(issue.path)
             reporter.detail(f"rendered {issue.path} ({len(issue.entries)} entries)")
 
-        summaries = _existing_summaries(out) | rendered
         if rendered or not (out / "index.html").exists():
-            files.update(
-                render_site(sorted(summaries.values(), key=lambda s: (s.date, s.path)), config, env)
-            )
+            summaries = existing | rendered
+            files.update(renderer.site(sorted(summaries.values(), key=lambda s: (s.date, s.path))))
         files.update(_asset_files(config, update.assets))
         result.written = write_tree(out, files)
     for path in result.built:
         result.findings += check_issue(out, path, config)
     reporter.detail(f"built in {clock.perf_counter() - started:.2f} s")
     return result
+
+
+class _Renderer:
+    """The render stage, loaded on first use: a build with nothing to render never imports
+    Jinja2, MJML or premailer (premailer alone takes ~0.4 s to import)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._env: jinja2.Environment | None = None
+
+    @property
+    def env(self) -> jinja2.Environment:
+        if self._env is None:
+            from digest.render.environment import make_environment
+
+            self._env = make_environment(self.config)
+        return self._env
+
+    def issue(self, issue: Issue, inputs: str) -> dict[str, bytes]:
+        from digest.render import render_issue
+
+        return render_issue(issue, self.config, self.env, inputs)
+
+    def site(self, summaries: list[IssueSummary]) -> dict[str, bytes]:
+        from digest.render import render_site
+
+        return render_site(summaries, self.config, self.env)
 
 
 def _asset_files(config: Config, entry_assets: tuple[Asset, ...]) -> dict[str, bytes]:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import feedparser
-
 from digest.config import Config, Source
 from digest.ingest.clean import (
     absolute_url,
@@ -46,6 +44,8 @@ def parse_feed(
     data: bytes, source: Source, config: Config, fetched_at: datetime, base_url: str
 ) -> ParsedFeed:
     """Parse a feed's bytes into normalised entries; raise FeedUnreadable when there is no feed."""
+    import feedparser  # imported here: an unchanged feed is never parsed, so never pays for it
+
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS or Atom feed found"

@@ -12,11 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-
-import httpx
+from typing import TYPE_CHECKING
 
 from digest import __version__
 from digest.config import Config, Source
+
+if TYPE_CHECKING:  # httpx is imported only when a source is on the web
+    import httpx
 
 MAX_REDIRECTS = 5
 MAX_RETRY_WAIT = 30.0  # a Retry-After longer than this is not worth holding a build for
@@ -85,6 +87,8 @@ def _attempt(
     config: Config,
 ) -> Fetched:
     """One GET. Raises _Retry for what another try may fix; returns everything else."""
+    import httpx
+
     limit = config.fetch.max_mb * 1024 * 1024
     deadline = time.monotonic() + config.fetch.timeout
     try:
@@ -172,6 +176,14 @@ def fetch_all(
 ) -> list[Fetched]:
     """Fetch every source, a bounded number at once; results come back in the sources' order."""
     sources = list(sources)
+    if not any(source.url for source in sources):  # local feed files only: no HTTP client needed
+        results = [_read_file(source, config) for source in sources]
+        for result in results:
+            if on_done:
+                on_done(result)
+        return results
+    import httpx
+
     timeout = httpx.Timeout(config.fetch.timeout, connect=config.fetch.connect_timeout)
     with httpx.Client(
         timeout=timeout,

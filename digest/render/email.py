@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 
 import jinja2
-from mjml import mjml2html
-from premailer import Premailer
 
 from digest.config import Config
 from digest.errors import TemplateError
@@ -20,6 +18,8 @@ _MJML_RESET = '<style type="text/css">\n#outlook a'
 
 def render_email(issue: Issue, config: Config, env: jinja2.Environment, *, web: bool) -> str:
     """The email (web=False) or its web version (web=True: no "view in browser" link)."""
+    from mjml import mjml2html  # imported here: a build with nothing to render never loads it
+
     mjml = render_template(env, TEMPLATE, **issue_context(issue, config, web=web))
     try:
         # fonts={}: never pull web fonts from Google (privacy, and the font stack is the system's)
@@ -31,6 +31,8 @@ def render_email(issue: Issue, config: Config, env: jinja2.Environment, *, web: 
 
 def inline_css(html: str) -> str:
     """Inline the CSS for clients that drop <style>; keep the media queries and Outlook comments."""
+    from premailer import Premailer  # ~0.4 s to import: only when an issue is really rendered
+
     # premailer keeps a doctype only when it matches lxml's spelling exactly
     if html[:15].lower() == "<!doctype html>":
         html = "<!DOCTYPE html>" + html[15:]

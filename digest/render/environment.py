@@ -17,22 +17,11 @@ from digest.errors import TemplateError
 from digest.model import Event, Period
 from digest.render.plain import html_to_text
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def default_templates_dir() -> Path:
-    """digest/templates/ in an installed wheel, else the checkout's top-level templates/."""
-    installed = _PACKAGE_DIR / "templates"
-    return installed if installed.is_dir() else _PACKAGE_DIR.parent / "templates"
-
 
 def make_environment(config: Config) -> jinja2.Environment:
     """Templates from the publication's templates/ first, so it can override single files."""
     loader = jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(config.root / "templates"),
-            jinja2.FileSystemLoader(default_templates_dir()),
-        ]
+        [jinja2.FileSystemLoader(folder) for folder in config.template_dirs]
     )
     env = jinja2.Environment(
         loader=loader,

@@ -1,0 +1,80 @@
+"""The catalogue of built issues: one issue.json per issue folder, read back for the feed and site.
+
+Each summary carries a fingerprint of everything its issue was rendered from,
+so a rebuild can tell, without rendering, that an issue would come out the same.
+Kept free of the rendering libraries: a build with nothing to render never loads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from digest import __version__
+from digest.config import Config
+from digest.model import Issue
+
+ISSUE_FILES = ("email.html", "email.txt", "message.eml", "index.html", "issue.json")
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    """What the feed and the site index need of an issue; stored as issue.json in its folder."""
+
+    path: str  # "weekly/2025-W40": folder below out/ and tail of the web URL
+    kind: str
+    key: str
+    title: str
+    subject: str
+    date: datetime  # timezone-aware, UTC
+    preheader: str
+    feed_html: str  # the issue as an HTML fragment for content:encoded, URLs absolute
+    inputs: str = ""  # fingerprint of everything the issue was rendered from; equal means unchanged
+
+    def to_json(self) -> bytes:
+        fields = {**asdict(self), "date": self.date.isoformat()}
+        return json.dumps(fields, ensure_ascii=False, indent=2, sort_keys=True).encode() + b"\n"
+
+    @classmethod
+    def from_json(cls, data: bytes) -> IssueSummary:
+        fields = json.loads(data)
+        return cls(**{**fields, "date": datetime.fromisoformat(fields["date"])})
+
+
+def read_catalog(out: Path) -> dict[str, IssueSummary]:
+    """The summaries of every issue built in out/, by path; a damaged one is skipped (and rebuilt)."""
+    summaries = {}
+    for path in sorted(out.glob("*/*/issue.json")):
+        try:
+            summary = IssueSummary.from_json(path.read_bytes())
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        summaries[summary.path] = summary
+    return summaries
+
+
+def render_inputs(config: Config, template_dirs: list[Path]) -> str:
+    """A fingerprint of what every issue is rendered with: digest's version, the config, the templates."""
+    digest = hashlib.sha256(f"{__version__}\0{config.model_dump_json()}".encode())
+    for folder in template_dirs:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file():
+                digest.update(f"\0{path.relative_to(folder)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def issue_inputs(issue: Issue, render_fingerprint: str) -> str:
+    """A fingerprint of one issue's inputs: equal fingerprints render to equal bytes."""
+    return hashlib.sha256(f"{render_fingerprint}\0{issue!r}".encode()).hexdigest()[:32]
+
+
+def is_current(out: Path, summary: IssueSummary | None, inputs: str) -> bool:
+    """Was this issue built from exactly these inputs, with all its files still there?"""
+    return bool(
+        summary
+        and summary.inputs == inputs
+        and all((out / summary.path / name).is_file() for name in ISSUE_FILES)
+    )
