@@ -43,8 +43,9 @@ def built_issues(out: Path) -> list[str]:
     return sorted(str(path.parent.relative_to(out)) for path in out.glob("*/*/email.html"))
 
 
-def check_issue(out: Path, issue: str, config: Config) -> list[Finding]:
-    """All findings for one built issue folder."""
+def check_issue(out: Path, issue: str, config: Config, css: bool = True) -> list[Finding]:
+    """All findings for one built issue folder. The CSS comes from the templates only (feed HTML
+    carries no styles), so a build checks it on one issue, not on each of them."""
     folder = out / issue
     findings: list[Finding] = []
 
@@ -75,6 +76,11 @@ def check_issue(out: Path, issue: str, config: Config) -> list[Finding]:
     _check_links(document, out, config, add)
     _check_sections(document, add)
     _check_message(folder / "message.eml", add)
+    if css:
+        from digest.css_support import unsupported_css
+
+        for finding in unsupported_css(data.decode("utf-8", "replace")):
+            add(finding.severity, finding.message)
     return sorted(findings)
 
 

@@ -98,3 +98,9 @@ def test_check_without_a_build_says_what_to_do(
 ) -> None:
     assert main(["check", "--config", str(sample)]) == 1
     assert "no built issue there; run digest build first" in capsys.readouterr().err
+
+
+def test_css_that_mail_clients_ignore_is_named_with_the_clients(built: Path) -> None:
+    tamper(built, "</body>", '<div style="display:flex; position:absolute">layout</div></body>')
+    found = "\n".join(messages(built))
+    assert "warning: weekly/2025-W40: CSS display:flex is not supported by" in found and "Outlook (Windows)" in found

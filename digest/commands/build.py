@@ -128,8 +128,8 @@ def build(
             files.update(renderer.site(sorted(summaries.values(), key=lambda s: (s.date, s.path))))
         files.update(_asset_files(config, update.assets))
         result.written = write_tree(out, files)
-    for path in result.built:
-        result.findings += check_issue(out, path, config)
+    for index, path in enumerate(result.built):
+        result.findings += check_issue(out, path, config, css=index == 0)
     reporter.detail(f"built in {clock.perf_counter() - started:.2f} s")
     return result
 
