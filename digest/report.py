@@ -7,6 +7,8 @@ summary goes to stdout. With --quiet only warnings and the summary remain.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 
@@ -44,3 +46,32 @@ class Reporter:
 
     def summary(self, line: str) -> None:
         print(line, file=self.out, flush=True)
+
+    @contextmanager
+    def progress(self, label: str, total: int) -> Iterator[Callable[[str], None]]:
+        """A progress bar on a terminal (rich); nothing when piped, quiet, or for tiny jobs.
+
+        Yields `advance(what)`, to call once per item done.
+        """
+        if self.quiet or total < 2 or not self.err.isatty():
+            yield lambda what: None
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[what]}"),
+        )
+        with Progress(*columns, console=Console(file=self.err), transient=True) as bar:
+            task = bar.add_task(label, total=total, what="")
+            yield lambda what: bar.update(task, advance=1, what=what)

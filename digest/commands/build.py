@@ -99,12 +99,48 @@ def build(
         reporter.detail(f"archive updated in {clock.perf_counter() - started:.2f} s")
 
         renderer = _Renderer(config)
-        fingerprint = render_inputs(config, config.template_dirs)
         existing = read_catalog(out)
-        files: dict[str, bytes] = {}
-        rendered: dict[str, IssueSummary] = {}
-        for period in periods(target, config, archive, now):
+        files, rendered = _render_issues(
+            periods(target, config, archive, now),
+            config,
+            archive,
+            out,
+            existing,
+            renderer,
+            reporter,
+            result,
+        )
+        if rendered or not (out / "index.html").exists():
+            summaries = sorted(
+                (existing | rendered).values(), key=lambda summary: (summary.date, summary.path)
+            )
+            files.update(renderer.site(summaries))
+        files.update(_asset_files(config, update.assets))
+        result.written = write_tree(out, files)
+    for index, path in enumerate(result.built):
+        result.findings += check_issue(out, path, config, css=index == 0)
+    reporter.detail(f"built in {clock.perf_counter() - started:.2f} s")
+    return result
+
+
+def _render_issues(
+    planned: list[Period],
+    config: Config,
+    archive: Archive,
+    out: Path,
+    existing: dict[str, IssueSummary],
+    renderer: _Renderer,
+    reporter: Reporter,
+    result: BuildResult,
+) -> tuple[dict[str, bytes], dict[str, IssueSummary]]:
+    """Select and render each planned period's issue, in memory; skip issues whose inputs are unchanged."""
+    fingerprint = render_inputs(config, config.template_dirs)
+    files: dict[str, bytes] = {}
+    rendered: dict[str, IssueSummary] = {}
+    with reporter.progress("building", len(planned)) as advance:
+        for period in planned:
             issue = select_issue(period, config, archive)
+            advance(period.key)
             if issue is None:
                 result.empty.append(period.key)
                 reporter.note(
@@ -113,25 +149,14 @@ def build(
                 continue
             inputs = issue_inputs(issue, fingerprint)
             if is_current(out, existing.get(issue.path), inputs):
-                result.unchanged.append(
-                    issue.path
-                )  # same inputs give the same bytes: nothing to render
+                result.unchanged.append(issue.path)  # the same inputs give the same bytes
                 continue
             for name, data in renderer.issue(issue, inputs).items():
                 files[f"{issue.path}/{name}"] = data
             rendered[issue.path] = IssueSummary.from_json(files[f"{issue.path}/issue.json"])
             result.built.append(issue.path)
             reporter.detail(f"rendered {issue.path} ({len(issue.entries)} entries)")
-
-        if rendered or not (out / "index.html").exists():
-            summaries = existing | rendered
-            files.update(renderer.site(sorted(summaries.values(), key=lambda s: (s.date, s.path))))
-        files.update(_asset_files(config, update.assets))
-        result.written = write_tree(out, files)
-    for index, path in enumerate(result.built):
-        result.findings += check_issue(out, path, config, css=index == 0)
-    reporter.detail(f"built in {clock.perf_counter() - started:.2f} s")
-    return result
+    return files, rendered
 
 
 class _Renderer:

@@ -48,12 +48,16 @@ def update_archive(
         reporter.note(f"offline: {skipped} web source(s) not fetched; using what the archive holds")
     by_name = {source.name: source for source in sources}
 
-    def done(result: Fetched) -> None:
-        reporter.detail(
-            f"fetched {result.source}: {'error' if result.error else 'not modified' if result.not_modified else 'ok'}"
-        )
+    with reporter.progress("fetching", len(sources)) as advance:
 
-    for result in fetch_all(sources, archive.validators(), config, on_done=done):
+        def done(result: Fetched) -> None:
+            state = "error" if result.error else "not modified" if result.not_modified else "ok"
+            reporter.detail(f"fetched {result.source}: {state}")
+            advance(result.source)
+
+        results = fetch_all(sources, archive.validators(), config, on_done=done)
+
+    for result in results:
         source = by_name[result.source]
         if result.notice:
             reporter.warn(f"source {source.name!r}: {result.notice}")
