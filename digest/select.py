@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -196,3 +197,28 @@ def yearly_issue(candidates: Iterable[Entry], period: Period, config: Config) ->
 def upcoming_window(period: Period, config: Config) -> tuple[datetime, datetime]:
     """The span in which an event must take place to be listed as upcoming in a weekly issue."""
     return period.end, period.end + timedelta(weeks=config.weekly.upcoming_weeks)
+
+
+def move_to_headlines(issue: Issue, count: int) -> Issue:
+    """The issue with its `count` lowest-ranked entries shown only as headline links.
+
+    Lowest-ranked: the oldest entries of the last sections (highlights: the last ranks);
+    upcoming events stay. Used to keep an email under its size budget, not clipped by Gmail.
+    """
+    ranked = [
+        (index, entry)
+        for index, section in enumerate(issue.sections)
+        if section.kind != "events"
+        for entry in section.entries
+    ]
+    moving = {entry.id for _, entry in ranked[len(ranked) - count :]} if count > 0 else set()
+    sections = tuple(
+        replace(section, entries=tuple(e for e in section.entries if e.id not in moving))
+        for section in issue.sections
+    )
+    moved = tuple(entry for _, entry in ranked if entry.id in moving)
+    return replace(
+        issue,
+        sections=tuple(section for section in sections if section.entries),
+        dropped=tuple(sorted((*issue.dropped, *moved), key=_newest_first)),
+    )

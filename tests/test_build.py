@@ -218,3 +218,22 @@ def test_fetch_updates_the_archive_only_and_out_can_be_elsewhere(sample: Path, t
     assert main(["build", "--config", str(sample), "--offline", "--year", "2022", "--out", str(elsewhere)]) == 0
     assert (elsewhere / "yearly/2022/email.html").exists() and not (sample / "out").exists()
     assert "archive: 0 new, 0 updated" in capsys.readouterr().out
+
+
+def test_over_budget_issue_shows_the_lowest_ranked_entries_as_headline_links(publication: Publication) -> None:
+    publication.configure("[email]\nsize_budget_kb = 40\n")
+    for day in range(1, 6):
+        for number in range(12):
+            publication.entry(
+                f"2025-10-0{day}-{number}.md",
+                f"---\ntitle: Story {day}-{number} about lysosomes\ndate: 2025-10-0{day}T{8 + number:02d}:00\n"
+                f"summary: {'A long summary sentence about membrane homeostasis. ' * 5}\n---\n",
+            )
+    assert build(publication.root, "--week", "2025-W40") == 0
+    out = publication.root / "out/weekly/2025-W40"
+    html = (out / "email.html").read_text(encoding="utf-8")
+    assert len(html.encode()) <= 40 * 1024
+    assert "Also in this issue" in html
+    text = (out / "email.txt").read_text(encoding="utf-8")
+    assert all(f"Story {day}-{number} about lysosomes" in text for day in range(1, 6) for number in range(12))
+    assert html.index("Story 5-11") < html.index("Also in this issue") < html.index("Story 1-0")  # newest kept in full

@@ -6,6 +6,7 @@ or a malformed entry leaves the previous out/ exactly as it was.
 
 from __future__ import annotations
 
+import math
 import time as clock
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -151,12 +152,34 @@ def _render_issues(
             if is_current(out, existing.get(issue.path), inputs):
                 result.unchanged.append(issue.path)  # the same inputs give the same bytes
                 continue
-            for name, data in renderer.issue(issue, inputs).items():
+            issue, issue_files = _render_within_budget(
+                issue, inputs, renderer, config.email.size_budget_kb * 1024
+            )
+            for name, data in issue_files.items():
                 files[f"{issue.path}/{name}"] = data
             rendered[issue.path] = IssueSummary.from_json(files[f"{issue.path}/issue.json"])
             result.built.append(issue.path)
             reporter.detail(f"rendered {issue.path} ({len(issue.entries)} entries)")
     return files, rendered
+
+
+def _render_within_budget(
+    issue: Issue, inputs: str, renderer: _Renderer, budget: int
+) -> tuple[Issue, dict[str, bytes]]:
+    """Render; while email.html is over budget, show the lowest-ranked entries as headline links."""
+    files = renderer.issue(issue, inputs)
+    while len(files["email.html"]) > budget:
+        movable = sum(
+            len(section.entries) for section in issue.sections if section.kind != "events"
+        )
+        if movable <= 1:
+            break  # nothing left to move: digest check reports the size
+        size = len(files["email.html"])
+        per_entry = size / max(1, len(issue.entries))
+        count = min(movable - 1, max(1, math.ceil((size - budget) / (per_entry * 0.6))))
+        issue = select.move_to_headlines(issue, count)
+        files = renderer.issue(issue, inputs)
+    return issue, files
 
 
 class _Renderer:

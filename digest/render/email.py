@@ -26,7 +26,8 @@ def render_email(issue: Issue, config: Config, env: jinja2.Environment, *, web: 
         html = mjml2html(mjml, fonts={})
     except ValueError as error:
         raise TemplateError(f"templates/{TEMPLATE}: not valid MJML: {error}") from None
-    return inline_css(html)
+    # Browsers read <style>: only the email needs its CSS inlined (premailer is most of the render time)
+    return html if web else inline_css(html)
 
 
 def inline_css(html: str) -> str:
