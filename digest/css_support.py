@@ -321,12 +321,14 @@ def unsupported_css(html: str) -> list[CssFinding]:
     document = lxml.html.document_fromstring(html)
     parser = _parser()
     nobody: frozenset[str] = frozenset()
+    seen_styles: set[str] = set()  # MJML repeats the same style="" hundreds of times: parse each once
     with _quiet_cssutils():
         for element in document.iter(lxml.etree.Element):
             if element.tag == "style":
                 sheet = parser.parseString("".join(element.itertext()))
                 _rules(sheet.cssRules, uses, nobody)
-            if attribute := element.get("style"):
+            if (attribute := element.get("style")) and attribute not in seen_styles:
+                seen_styles.add(attribute)
                 _declarations(parser.parseStyle(attribute), uses, nobody, inline=True)
     findings: list[CssFinding] = []
     for slug in sorted(uses.seen):
