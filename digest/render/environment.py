@@ -15,6 +15,7 @@ from digest.colour import readable_on
 from digest.config import Config
 from digest.errors import TemplateError
 from digest.model import Event, Period
+from digest.render.body import fit_body
 from digest.render.plain import html_to_text
 
 
@@ -134,6 +135,7 @@ def _filters(zone: tzinfo) -> dict[str, Callable[..., Any]]:
         "wrap": wrap,
         "html_to_text": html_to_text,
         "readable_on": readable_on,
+        "fit_body": fit_body,
     }
 
 
