@@ -1,0 +1,205 @@
+"""Deterministic publications for the benchmarks: digest.toml, Markdown entries, images, a big archive."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from inputs import SITE, body_html, paragraph, words
+from PIL import Image, ImageDraw
+
+from digest.archive import Archive
+from digest.ingest.clean import sanitize_html
+from digest.model import Entry
+from digest.model import Image as EntryImage
+
+SECTIONS = ("News", "Publications", "People")
+PUBLICATION_URL = "https://digest.example.org/"
+LOCAL_SOURCE = "Communications"
+IMAGE_FILES = 6
+
+
+def write_config(
+    folder: Path,
+    sources: Sequence[tuple[str, str]] = (),
+    concurrency: int | None = None,
+) -> Path:
+    """digest.toml for a publication in `folder` with web sources given as (name, url)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fetch = f"\n[fetch]\nconcurrency = {concurrency}\n" if concurrency else ""
+    listed = "".join(
+        f'\n[[sources]]\nname = "{name}"\nurl = "{url}"\n'
+        'categories = { "Publication" = "Publications", "People" = "People" }\n'
+        for name, url in sources
+    )
+    (folder / "digest.toml").write_text(
+        f"""[publication]
+title = "Benchmark Digest"
+url = "{PUBLICATION_URL}"
+timezone = "Europe/Oslo"
+description = "A publication generated for digest's benchmarks."
+logo = "assets/logo.png"
+logo_alt = "Benchmark Digest"
+sections = {json.dumps(list(SECTIONS))}
+
+[email]
+from_address = "news@digest.example.org"
+unsubscribe_url = "{PUBLICATION_URL}unsubscribe"
+
+[highlights]
+count = 10
+intro = "The year's ten most important stories."
+
+[entries]
+path = "entries"
+source = "{LOCAL_SOURCE}"
+section = "News"
+{fetch}{listed}""",
+        encoding="utf-8",
+    )
+    _draw(folder / "assets" / "logo.png", random.Random(7), (400, 120))
+    return folder
+
+
+def _draw(path: Path, rng: random.Random, size: tuple[int, int]) -> None:
+    """A picture of coloured shapes: a real JPEG/PNG of realistic size, the same on every run."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
+    pen = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        box = (x, y, x + rng.randrange(20, size[0] // 2), y + rng.randrange(20, size[1] // 2))
+        pen.ellipse(box, fill=tuple(rng.randrange(256) for _ in range(3)))
+    if path.suffix == ".jpg":
+        image.save(path, quality=85)
+    else:
+        image.save(path)
+
+
+def _markdown(
+    rng: random.Random, number: int, moment: datetime, section: str, image: str | None
+) -> str:
+    """One staff entry: front matter and a few paragraphs of Markdown with links and a list."""
+    title = words(rng, rng.randint(5, 10)).capitalize() + f" ({number})"
+    front = [
+        f"title: {title}",
+        f"date: {moment:%Y-%m-%dT%H:%M}",
+        f"kicker: {words(rng, 3).title()}",
+        f"section: {section}",
+        f"link: {SITE}/staff/{number}/",
+        f"tags: [{', '.join(words(rng, 2).split())}]",
+    ]
+    if image:
+        caption = words(rng, 8).capitalize()
+        front += [f"image: {image}", f"image_alt: {caption}", f"caption: {caption}."]
+        front.append(f'credit: "Photo: {words(rng, 2).title()}"')
+    if number % 4 == 0:
+        front += ["call_to_action:", "  text: Read the full story", f"  url: {SITE}/full/{number}/"]
+    paragraphs = [
+        words(rng, rng.randint(40, 70)).capitalize() + f" [More]({SITE}/more/{number})."
+        for _ in range(rng.randint(2, 4))
+    ]
+    paragraphs.insert(1, "\n".join(f"- {words(rng, 6)}" for _ in range(3)))
+    return "---\n" + "\n".join(front) + "\n---\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def _image_names(folder: Path, rng: random.Random) -> list[str]:
+    names = []
+    for index in range(IMAGE_FILES):
+        name = f"entries/images/photo-{index}.jpg"
+        _draw(folder / name, rng, (1200, 800))
+        names.append(name)
+    return names
+
+
+def _image_for(rng: random.Random, number: int, local: list[str]) -> str | None:
+    if number % 3 == 0:
+        return rng.choice(local)
+    if number % 5 == 0:
+        return f"https://images.example.net/photo-{number}.jpg"
+    return None
+
+
+def week_publication(folder: Path, week: str, count: int) -> Path:
+    """`count` staff entries in the ISO week `week`, across the sections, a third with local images."""
+    rng = random.Random(42)
+    write_config(folder)
+    local = _image_names(folder, rng)
+    year, number = (int(part) for part in week.split("-W"))
+    monday = date.fromisocalendar(year, number, 1)
+    for index in range(count):
+        moment = datetime.combine(monday + timedelta(days=index % 7), time(9 + index % 8, 15))
+        text = _markdown(rng, index, moment, SECTIONS[index % 3], _image_for(rng, index, local))
+        (folder / "entries" / f"{index:03d}.md").write_text(text, encoding="utf-8")
+    return folder
+
+
+def year_publication(folder: Path, year: int, per_week: int) -> Path:
+    """`per_week` staff entries in each of the 52 ISO weeks of `year`; a few are highlights."""
+    rng = random.Random(42)
+    write_config(folder)
+    local = _image_names(folder, rng)
+    for week in range(1, 53):
+        monday = date.fromisocalendar(year, week, 1)
+        for index in range(per_week):
+            number = week * 100 + index
+            moment = datetime.combine(monday + timedelta(days=rng.randrange(7)), time(10, 0))
+            text = _markdown(
+                rng, number, moment, rng.choice(SECTIONS), _image_for(rng, number, local)
+            )
+            if rng.random() < 0.03:
+                text = text.replace(
+                    "\n---\n", f"\nhighlight: true\nweight: {rng.randint(1, 100)}\n---\n", 1
+                )
+            (folder / "entries" / f"{week:02d}" / f"{index:02d}.md").parent.mkdir(
+                exist_ok=True, parents=True
+            )
+            (folder / "entries" / f"{week:02d}" / f"{index:02d}.md").write_text(
+                text, encoding="utf-8"
+            )
+    return folder
+
+
+def _archive_entries(
+    rng: random.Random, count: int, years: range, sources: Sequence[str]
+) -> Iterator[Entry]:
+    bodies = [sanitize_html(body_html(rng, number), SITE + "/") for number in range(200)]
+    start = datetime(years.start, 1, 1, tzinfo=UTC)
+    span = (datetime(years.stop, 1, 1, tzinfo=UTC) - start).total_seconds()
+    for number in range(count):
+        published = start + timedelta(seconds=int(rng.random() * span))
+        image = None
+        if rng.random() < 0.3:
+            image = EntryImage(f"https://images.example.net/{number}.jpg", words(rng, 4))
+        yield Entry(
+            id=f"{SITE}/?p={number}",
+            source=sources[number % len(sources)],
+            title=words(rng, rng.randint(5, 10)).capitalize(),
+            published=published,
+            section=rng.choice(SECTIONS),
+            link=f"{SITE}/{published:%Y/%m}/story-{number}/",
+            summary=paragraph(rng)[3:300],
+            html=rng.choice(bodies),
+            image=image,
+            categories=tuple(words(rng, 2).split()),
+            highlight=rng.random() < 0.015,
+            weight=rng.randint(0, 100),
+        )
+
+
+def archive_publication(folder: Path, count: int, years: range, batch: int = 5000) -> Path:
+    """A publication whose archive already holds `count` feed entries spread over `years`."""
+    rng = random.Random(42)
+    sources = [
+        (f"Partner {index}", f"https://partner{index}.example.net/feed/") for index in range(5)
+    ]
+    write_config(folder, sources)
+    now = datetime(years.stop, 1, 2, tzinfo=UTC)
+    entries = _archive_entries(rng, count, years, [name for name, _ in sources])
+    with Archive(folder / "archive.sqlite") as archive:
+        while chunk := [entry for _, entry in zip(range(batch), entries, strict=False)]:
+            archive.store(chunk, now)
+    return folder
