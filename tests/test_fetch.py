@@ -61,7 +61,7 @@ def test_slow_server_times_out_without_holding_up_the_others(publication: Public
     started = time.monotonic()
     slow_result, fast_result = fetch_all(config.sources, {}, config)
     assert time.monotonic() - started < 2
-    assert slow_result.error is not None and slow_result.error.endswith("/slow: timed out")
+    assert slow_result.error is not None and "/slow: timed out" in slow_result.error
     assert fast_result.body == FEED.encode()
 
 

@@ -40,20 +40,49 @@ TRACKER_HOSTS = (
     "feedads.g.doubleclick.net",
 )
 
+# The footer is a single top-level <p> at the very end: look only at the tail (the patterns are
+# lazy scans, slow on megabytes of hostile text), and never across another paragraph's tags,
+# so what is cut is one whole element.
+_FOOTER_TAIL = 4500
 _WORDPRESS_FOOTER_HTML = re.compile(
-    r"<p>\s*The post\s.{0,2000}?\sfirst appeared on\s.{0,2000}?</p>\s*$", re.DOTALL | re.IGNORECASE
+    r"<p>\s{0,20}The post\s(?:(?!</?p\b).){0,2000}?\sfirst appeared on\s(?:(?!</?p\b).){0,2000}?</p>\s{0,20}$",
+    re.DOTALL | re.IGNORECASE,
 )
 _WORDPRESS_FOOTER_TEXT = re.compile(
-    r"\s*The post\s.{0,2000}?\sfirst appeared on\s.{0,500}?\.?\s*$", re.DOTALL | re.IGNORECASE
+    r"\s{0,20}The post\s.{0,2000}?\sfirst appeared on\s.{0,500}?\.?\s{0,20}$",
+    re.DOTALL | re.IGNORECASE,
 )
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_FIGURE = re.compile(r"<figure>.*?</figure>", re.DOTALL)
-_FIGCAPTION = re.compile(r"<figcaption>(.*?)</figcaption>", re.DOTALL)
+# The innermost figure holding an image: no other <figure> opens inside the match, so in
+# serialised (well-formed) HTML the first </figure> after it is its own, and cutting it out
+# cannot leave a stray closing tag (a stray </td> would break the email's layout table).
+_FIGURE = re.compile(r"<figure\b[^>]*>(?:(?!<figure\b).)*?</figure>", re.DOTALL)
+_FIGCAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption>", re.DOTALL)
 _EMPTY_WRAPPER = re.compile(r"<(p|a|div|span)>\s*</\1>|<a href=\"[^\"]*\">\s*</a>")
 _ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
-_SPACES = re.compile(r"\s+")
-_ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_SPACES = re.compile(r"\s+")  # with str patterns, also NEL, U+2028/9 and the C0 separators
+# Controls that are not spaces, and the bidi embeddings/overrides that can reorder a subject line.
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\ufffe\uffff\ud800-\udfff]"
+)
+# What XML cannot hold (the RSS of issues carries this HTML, and lxml refuses it) and HTML needs not.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
+_TAG_LIKE = re.compile(r"<[!?/]?[A-Za-z]")
+# Where a block ends, text runs on without a space once the tags are gone ("First.</p><p>Second").
+_BLOCK_EDGE = re.compile(
+    r"<(?=/?(?:p|div|br|li|dd|dt|h[1-6]|tr|td|th|blockquote|pre|table|figure|figcaption|hr)\b)",
+    re.IGNORECASE,
+)
+_DIMENSION = re.compile(r"[0-9]{1,5}")
+_DECODING_ROUNDS = 4  # "&amp;amp;lt;b&amp;amp;gt;" is three levels deep; more is not a title
 _READ_MORE = re.compile(r"\s*(\[(…|\.\.\.|&hellip;)\]|(…|\.\.\.)\s*$)")
+
+
+def web_url(url: str, base: str | None) -> str | None:
+    """`url` resolved against `base`, or None unless it is an absolute http(s) URL (links, images)."""
+    resolved = absolute_url(url, base)
+    return None if resolved is None or resolved.startswith("mailto:") else resolved
 
 
 def absolute_url(url: str, base: str | None) -> str | None:
@@ -63,6 +92,8 @@ def absolute_url(url: str, base: str | None) -> str | None:
         return None
     if any(ch in url for ch in "\r\n\t\x00"):
         url = re.sub(r"[\r\n\t\x00]", "", url)
+    if _NOT_XML.search(url):
+        return None
     resolved = urljoin(base, url) if base else url
     parts = urlsplit(resolved)
     if parts.scheme == "mailto":
@@ -74,10 +105,12 @@ def absolute_url(url: str, base: str | None) -> str | None:
 
 def _attribute_filter(base: str | None) -> Callable[[str, str, str], str | None]:
     def keep(tag: str, attribute: str, value: str) -> str | None:
-        if attribute in ("href", "src"):
+        if attribute == "href":
             return absolute_url(value, base)
-        if attribute in ("width", "height"):
-            return value if value.isdigit() else None
+        if attribute == "src":  # an image from a mailto: URL is nothing to show
+            return web_url(value, base)
+        if attribute in ("width", "height"):  # not str.isdigit(): "²" is a digit int() rejects
+            return value if _DIMENSION.fullmatch(value) else None
         return value
 
     return keep
@@ -85,10 +118,13 @@ def _attribute_filter(base: str | None) -> Callable[[str, str, str], str | None]
 
 def _is_tracking_pixel(tag: str) -> bool:
     attributes = dict(_ATTRIBUTE.findall(tag))
-    width, height = attributes.get("width"), attributes.get("height")
-    if width is not None and height is not None and int(width) <= 1 and int(height) <= 1:
+    width, height = (
+        int(value) if (value := attributes.get(name)) is not None else None
+        for name in ("width", "height")
+    )
+    if width is not None and height is not None and width <= 1 and height <= 1:
         return True
-    if "0" in (width, height):
+    if 0 in (width, height):
         return True
     host = urlsplit(html.unescape(attributes.get("src", ""))).hostname or ""
     return not attributes.get("src") or host.endswith(TRACKER_HOSTS)
@@ -98,7 +134,21 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
     """Email-safe HTML: allowlisted tags, absolute http(s) URLs, no tracking pixels or WordPress footer."""
     if not fragment or not fragment.strip():
         return ""
-    cleaned = nh3.clean(
+    keep = _attribute_filter(base)
+    cleaned = _allowlisted(_NOT_XML.sub("", fragment), keep)
+    for _ in range(2):
+        # Unwrapping a disallowed element can leave a tree no parser builds ("<p><marquee><p>"
+        # becomes a <p> in a <p>), which the next parse reshapes: settle it now, not in the client.
+        settled = _allowlisted(cleaned, keep)
+        if settled == cleaned:
+            break
+        cleaned = settled
+    cleaned = _IMG_TAG.sub(lambda m: "" if _is_tracking_pixel(m.group(0)) else m.group(0), cleaned)
+    return _without_tail(cleaned, _WORDPRESS_FOOTER_HTML).strip()
+
+
+def _allowlisted(fragment: str, keep: Callable[[str, str, str], str | None]) -> str:
+    return nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -106,27 +156,42 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
         url_schemes=URL_SCHEMES,
         strip_comments=True,
         link_rel=None,
-        attribute_filter=_attribute_filter(base),
+        attribute_filter=keep,
     )
-    cleaned = _IMG_TAG.sub(lambda m: "" if _is_tracking_pixel(m.group(0)) else m.group(0), cleaned)
-    return _WORDPRESS_FOOTER_HTML.sub("", cleaned).strip()
+
+
+def _without_tail(text: str, footer: re.Pattern[str]) -> str:
+    """`text` without a match of `footer` (anchored at the end) in its last few thousand characters."""
+    start = max(0, len(text) - _FOOTER_TAIL)
+    return text[:start] + footer.sub("", text[start:])
 
 
 def plain_text(fragment: str) -> str:
-    """Text of an HTML fragment or an entity-encoded title: tags gone, entities decoded, one line."""
-    if not fragment:
-        return ""
-    if "<" in fragment:
-        fragment = nh3.clean(fragment, tags=set(), clean_content_tags=DROPPED_WITH_CONTENT)
-    text = html.unescape(fragment)
-    if _ENTITY.search(text):  # double-encoded feeds ("&amp;amp;") are common; decode once more
-        text = html.unescape(text)
+    """Text of an HTML fragment or an entity-encoded title: tags gone, entities decoded, one line.
+
+    Double-encoded feeds ("&amp;amp;", "&lt;b&gt;") are common: as long as decoding leaves
+    entities or tags, they are decoded and stripped again, so no markup ever reaches a title.
+    """
+    text = fragment or ""
+    for _ in range(_DECODING_ROUNDS):
+        text = _CONTROLS.sub("", text)  # first: "<\u202eb>" must not become a tag later
+        if "<" in text:
+            text = nh3.clean(
+                _BLOCK_EDGE.sub(" <", text), tags=set(), clean_content_tags=DROPPED_WITH_CONTENT
+            )
+        decoded = _ENTITY.sub(lambda entity: html.unescape(entity.group(0)), text)
+        settled = decoded == text or not (_ENTITY.search(decoded) or _TAG_LIKE.search(decoded))
+        text = decoded
+        if settled:
+            break
+    text = _CONTROLS.sub("", text)
+    text = _TAG_LIKE.sub(lambda tag: tag.group(0).replace("<", "‹"), text)  # only past the rounds
     return _SPACES.sub(" ", text).strip()
 
 
 def summarize(text: str, limit: int = 320) -> str:
     """A plain-text summary of at most `limit` characters, cut at a word, without WordPress's footer."""
-    text = _WORDPRESS_FOOTER_TEXT.sub("", text)
+    text = _without_tail(text, _WORDPRESS_FOOTER_TEXT)
     text = _READ_MORE.sub("", text).strip()
     if len(text) <= limit:
         return text
@@ -164,7 +229,9 @@ def first_image(fragment: str) -> FoundImage | None:
 
 def remove_image(fragment: str, src: str) -> tuple[str, str]:
     """(fragment without the image, the caption of its <figure>): it is shown as the lead image instead."""
-    marker = f'src="{html.escape(src, quote=True)}"'
+    escaped = src.replace("&", "&amp;").replace('"', "&quot;").replace("\xa0", "&nbsp;")
+    escaped = escaped.replace("<", "&lt;").replace(">", "&gt;")  # as nh3 serialises attributes
+    marker = f'src="{escaped}"'
     for figure in _FIGURE.finditer(fragment):
         if marker in figure.group(0):
             caption = _FIGCAPTION.search(figure.group(0))

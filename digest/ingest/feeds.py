@@ -2,12 +2,21 @@
 
 feedparser's sanitiser and relative-URI resolver are switched off: nh3 does both
 faster and with an allowlist made for email (see clean.py).
+
+The bytes come from servers nobody here controls, so they are prepared before
+feedparser sees them (see `_prepare`): decoded to UTF-8 by fixed rules, their
+DOCTYPE removed (feedparser would expand the entities it declares, a billion
+laughs or a gigabyte-sized title), and refused when an element carries so many
+attributes that the XML parser would take hours.
 """
 
 from __future__ import annotations
 
 import calendar
+import codecs
 import hashlib
+import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,11 +29,47 @@ from digest.ingest.clean import (
     remove_image,
     sanitize_html,
     summarize,
+    web_url,
 )
 from digest.model import Entry, Image
 
 # A date this far ahead of the fetch is a broken clock, not a scheduled post.
 FUTURE_TOLERANCE = timedelta(days=2)
+# Python's SAX reader looks each attribute up by a linear scan: time grows with the square of
+# an element's attributes (20,000 of them: half a minute). Real feeds have a few dozen at most.
+MAX_ATTRIBUTES = 100
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_DECLARATION = re.compile(
+    rb"""\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']"""
+)
+_XML_DECLARATION = re.compile(r"<\?xml[^>]{0,300}?\?>")
+# WHATWG's rule: what is labelled Latin-1 or ASCII is read as windows-1252, its superset.
+_ENCODING_ALIASES = {
+    "latin-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    "gb2312": "gb18030",
+}
+_NOT_DECLARABLE = ("utf-16", "utf-32", "utf-7", "unicode-escape", "raw-unicode-escape")
+_ATTRIBUTE_RUN = re.compile(
+    rb"""(?:\s+[^\s=<>/"']+\s*=\s*(?:"[^"]*"|'[^']*')){%d}""" % (MAX_ATTRIBUTES + 1)
+)
+_PROLOG_ELEMENT = re.compile(r"<[A-Za-z0-9_]")  # feedparser's own idea of where the prolog ends
+_DECLARATION_IN_PROLOG = re.compile(r"<(!(?:DOCTYPE|ENTITY))", re.IGNORECASE)
+# What may come before the first element; an unclosed comment or PI runs to the end.
+_PROLOG_TOKEN = re.compile(
+    r"<\?.*?(?:\?>|\Z)|<!--.*?(?:-->|\Z)|<!DOCTYPE|<[A-Za-z0-9_]", re.DOTALL | re.IGNORECASE
+)
+_DOCTYPE_TOKEN = re.compile(
+    r"\"[^\"]*(?:\"|\Z)|'[^']*(?:'|\Z)|<!--.*?(?:-->|\Z)|[\[\]>]", re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -46,12 +91,20 @@ def parse_feed(
     """Parse a feed's bytes into normalised entries; raise FeedUnreadable when there is no feed."""
     import feedparser  # imported here: an unchanged feed is never parsed, so never pays for it
 
-    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    document, warnings = _prepare(data)
+    try:
+        # Bytes go in as a stream: given bytes, feedparser first tries them as a file name,
+        # so a body of "/etc/hostname" would be read from this machine's disk.
+        parsed = feedparser.parse(
+            io.BytesIO(document), sanitize_html=False, resolve_relative_uris=False
+        )
+    except (
+        Exception
+    ) as error:  # the library's failure on hostile bytes is this source's, not the build's
+        raise FeedUnreadable(f"the feed parser failed ({type(error).__name__})") from error
     if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception") or "no RSS or Atom feed found"
-        raise FeedUnreadable(str(reason).splitlines()[0] if str(reason) else "no feed found")
-    feed_link = absolute_url(parsed.feed.get("link", ""), base_url) or base_url
-    warnings: list[str] = []
+        raise FeedUnreadable(_what_it_is(data, document, parsed.get("bozo_exception")))
+    feed_link = web_url(parsed.feed.get("link", ""), base_url) or base_url
     entries: list[Entry] = []
     seen_ids: set[str] = set()
     for position, item in enumerate(parsed.entries):
@@ -64,6 +117,109 @@ def parse_feed(
         seen_ids.add(entry.id)
         entries.append(entry)
     return ParsedFeed(tuple(entries), tuple(warnings), plain_text(parsed.feed.get("title", "")))
+
+
+def _prepare(data: bytes) -> tuple[bytes, list[str]]:
+    """(the document as UTF-8 without DOCTYPE, warnings); FeedUnreadable for what must not be parsed."""
+    if not data.strip():
+        raise FeedUnreadable("the document is empty")
+    text = _decode(data).lstrip()
+    declaration = _XML_DECLARATION.match(text)
+    if declaration:  # expat must not decode again what is now UTF-8
+        text = '<?xml version="1.0" encoding="utf-8"?>' + text[declaration.end() :]
+    text, declared = _without_doctype(text)
+    warnings = ["removed the DOCTYPE and the entities it declares (never expanded)"][:declared]
+    document = text.encode("utf-8", "replace")
+    if _ATTRIBUTE_RUN.search(document):
+        raise FeedUnreadable(f"an element has more than {MAX_ATTRIBUTES} attributes; not parsed")
+    return document, warnings
+
+
+def _decode(data: bytes) -> str:
+    """Text of the document: by its BOM, else its declared encoding, else UTF-8, else windows-1252."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, "replace")
+    head = data[:4]
+    if len(head) == 4 and head.count(0) in (
+        2,
+        3,
+    ):  # UTF-16 or -32 without a BOM: "\0<\0r", "<\0r\0"
+        nulls = [byte == 0 for byte in head]
+        width = 4 if head.count(0) == 3 else 2
+        big_endian = nulls[0]
+        encoding = f"utf-{width * 8}-{'be' if big_endian else 'le'}"
+        return data.decode(encoding, "replace")
+    candidates = ["utf-8", "cp1252"]
+    declared = _DECLARATION.match(data)
+    if declared:
+        try:
+            name = codecs.lookup(declared.group(1).decode("ascii")).name
+        except LookupError:
+            name = ""
+        name = _ENCODING_ALIASES.get(name, name)
+        if name and not name.startswith(_NOT_DECLARABLE):
+            candidates.insert(0, name)
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1")  # every byte is a character: the last resort never fails
+
+
+def _without_doctype(text: str) -> tuple[str, int]:
+    """`text` without DOCTYPE or ENTITY declarations before its first element; and how many it had.
+
+    Declarations are removed where expat would read them, and defused where feedparser's own
+    regular expressions would find them (they also look inside comments of the prolog).
+    """
+    kept: list[str] = []
+    position, found = 0, 0
+    while (token := _PROLOG_TOKEN.search(text, position)) and token.group(0)[1] in "?!":
+        if token.group(0).upper() == "<!DOCTYPE":
+            end = _declaration_end(text, token.end())
+            found += bool(_DECLARATION_IN_PROLOG.search(text, token.end(), end))
+            kept.append(text[position : token.start()])
+            position = end
+        else:  # a comment or processing instruction, kept as it is
+            kept.append(text[position : token.end()])
+            position = token.end()
+    prolog_end = token.start() if token else len(text)
+    kept.append(text[position:prolog_end])
+    prolog, leftovers = _DECLARATION_IN_PROLOG.subn(r"&lt;\1", "".join(kept))
+    return prolog + text[prolog_end:], found + leftovers
+
+
+def _declaration_end(text: str, position: int) -> int:
+    """Index just past the DOCTYPE whose body starts at `position`: quotes, comments, [...] skipped."""
+    depth = 0
+    for token in _DOCTYPE_TOKEN.finditer(text, position):
+        mark = token.group(0)
+        if mark == "[":
+            depth += 1
+        elif mark == "]":
+            depth = max(0, depth - 1)
+        elif mark == ">" and depth == 0:
+            return token.end()
+    return len(text)  # never closed: all of it goes, and what is left is not a feed
+
+
+def _what_it_is(data: bytes, document: bytes, error: object) -> str:
+    """Why bytes that yielded no feed are not one, for the line that reports the source."""
+    head = document[:2048].lower()
+    if sum(byte < 9 for byte in document[:1024]) > 8:
+        return "binary data, not RSS or Atom"
+    if head.lstrip().startswith((b"{", b"[")):
+        return "JSON, not RSS or Atom"
+    if b"<html" in head or b"<!doctype html" in head or b"<body" in head:
+        return "an HTML page, not RSS or Atom (is the url the site's page rather than its feed?)"
+    reason = " ".join(str(error or "").split())
+    return (
+        f"no RSS or Atom element found (XML error: {reason})"
+        if reason
+        else "no RSS or Atom element found"
+    )
 
 
 def _date(item: Any, *keys: str) -> datetime | None:
@@ -133,8 +289,8 @@ def _lead_image(item: Any, html: str, base: str) -> tuple[Image | None, str]:
         if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
             candidates.append((link.get("href", ""), plain_text(link.get("title", ""))))
     for url, alt in candidates:
-        absolute = absolute_url(url, base)
-        if absolute and not absolute.startswith("mailto:"):
+        absolute = web_url(url or "", base)
+        if absolute:
             return Image(url=absolute, alt=alt, credit=credit), html
     found = first_image(html)
     if found is None:
@@ -154,9 +310,7 @@ def _entry(
 ) -> Entry | None:
     where = f"item {position + 1}"
     title = plain_text(item.get("title", ""))
-    link = absolute_url(item.get("link", ""), base)
-    if link and link.startswith("mailto:"):
-        link = None
+    link = web_url(item.get("link") or "", base)
     published = _date(item, "published_parsed", "created_parsed", "updated_parsed")
     updated = _date(item, "updated_parsed")
     raw_html, html_base = _body(item)
@@ -166,7 +320,7 @@ def _entry(
         if not text and not link:
             warnings.append(f"{where}: no title, text or link; skipped")
             return None
-        title = summarize(text, 80) or link or ""
+        title = summarize(text, 80) or text[:80].strip() or link or ""
         warnings.append(f"{where}: no title; used {title[:40]!r}")
     entry_id = stable_id(source.name, item.get("id"), link, title, published)
     if published is None:

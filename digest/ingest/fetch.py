@@ -2,17 +2,27 @@
 
 A failing source never raises: it comes back as a `Fetched` with an `error`
 line, and the build goes on with what the archive already holds for it.
+
+Servers are not trusted to behave: `[fetch] timeout` is a deadline for the whole
+source (retries included) that a server trickling a byte at a time cannot stretch,
+and bodies are decompressed here, in bounded steps, so a gzip bomb stops at
+`[fetch] max_mb` instead of filling memory.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
+import socket
+import threading
 import time
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from digest import __version__
 from digest.config import Config, Source
@@ -22,6 +32,8 @@ if TYPE_CHECKING:  # httpx is imported only when a source is on the web
 
 MAX_REDIRECTS = 5
 MAX_RETRY_WAIT = 30.0  # a Retry-After longer than this is not worth holding a build for
+_INFLATE_STEP = 256 * 1024  # most bytes one compressed chunk may expand to at once
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass(frozen=True)
@@ -51,12 +63,24 @@ def user_agent(config: Config) -> str:
     return f"digest/{__version__} (+{config.publication.url})"
 
 
+def _one_line(message: str) -> str:
+    """A message as one printable line: servers choose reason phrases and URLs, not our log's layout."""
+    return _UNPRINTABLE.sub(" ", message).strip()
+
+
 def _read_file(source: Source, config: Config) -> Fetched:
     path = config.resolve(source.path or "")
+    limit = int(config.fetch.max_mb * 1024 * 1024)
     try:
-        return Fetched(source.name, body=path.read_bytes())
+        with path.open("rb") as file:
+            body = file.read(limit + 1)
     except OSError as error:
         return Fetched(source.name, error=f"cannot read {source.path}: {error.strerror or error}")
+    if len(body) > limit:
+        return Fetched(
+            source.name, error=f"{source.path}: larger than {config.fetch.max_mb:g} MB; not read"
+        )
+    return Fetched(source.name, body=body)
 
 
 class _Retry(Exception):
@@ -67,15 +91,97 @@ class _Retry(Exception):
         self.delay = delay
 
 
+class _Failed(Exception):
+    """A failure another try will not fix: reported as it is."""
+
+
+class _Deadline:
+    """The end of a source's time: at it, the connection in use is shut down.
+
+    httpx's timeouts count per read, so a server that sends a byte every few seconds never
+    trips them. The connection is learnt from httpcore's trace events (so the pool must not
+    reuse connections), and shut down from a timer thread, which ends the blocked read at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._stream: Any = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    @property
+    def passed(self) -> bool:
+        return time.monotonic() >= self.at
+
+    def left(self) -> float:
+        return max(0.0, self.at - time.monotonic())
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's `trace` extension: remember the newest connection (TCP, then TLS over it)."""
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            with self._lock:
+                self._stream = info.get("return_value")
+            if self.passed:
+                self._expire()
+
+    def _expire(self) -> None:
+        with self._lock:
+            stream, self._stream = self._stream, None
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):  # already closed
+                # The plain socket's method: SSLSocket.shutdown would also drop its TLS state.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._timer.cancel()
+
+
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    if value.strip().isdigit():
+    value = response.headers.get("retry-after", "").strip()
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if moment.tzinfo is None:  # "-0000" means UTC with no claim about local time
+        moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _decoded(response: httpx.Response, url: str) -> Iterator[bytes]:
+    """The body's bytes, decompressed here in steps of at most _INFLATE_STEP bytes.
+
+    httpx would inflate each received chunk whole: 64 KB of a gzip bomb become 64 MB at once.
+    """
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        yield from response.iter_raw()
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise _Failed(f"{url}: the server sent an unsupported Content-Encoding ({encoding})")
+    wbits = zlib.MAX_WBITS | 16 if encoding != "deflate" else zlib.MAX_WBITS
+    inflater = zlib.decompressobj(wbits)
+    first = encoding == "deflate"
+    try:
+        for chunk in response.iter_raw():
+            if first and len(chunk) >= 2:
+                first = False
+                if chunk[0] & 0x0F != 8 or (chunk[0] << 8 | chunk[1]) % 31:
+                    inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no zlib header
+            pending = chunk
+            while pending and not inflater.eof:
+                yield inflater.decompress(pending, _INFLATE_STEP)
+                pending = inflater.unconsumed_tail
+        yield inflater.flush()
+    except zlib.error as error:
+        raise _Failed(f"{url}: the {encoding} body is corrupt: {error}") from None
 
 
 def _attempt(
@@ -85,14 +191,17 @@ def _attempt(
     source: Source,
     previous: Validators,
     config: Config,
+    deadline: _Deadline,
 ) -> Fetched:
     """One GET. Raises _Retry for what another try may fix; returns everything else."""
     import httpx
 
     limit = config.fetch.max_mb * 1024 * 1024
-    deadline = time.monotonic() + config.fetch.timeout
+    too_slow = f"{url}: timed out: no complete answer within {config.fetch.timeout:g} s"
     try:
-        with client.stream("GET", url, headers=headers) as response:
+        with client.stream(
+            "GET", url, headers=headers, extensions={"trace": deadline.trace}
+        ) as response:
             status = response.status_code
             if status == 304:
                 return Fetched(source.name, validators=previous)
@@ -109,18 +218,21 @@ def _attempt(
                 return Fetched(
                     source.name, error=f"{url}: HTTP {status} {response.reason_phrase or 'error'}"
                 )
+            declared = response.headers.get("content-length", "")
+            if declared.isascii() and declared.isdigit() and int(declared) > limit:
+                return Fetched(
+                    source.name, error=f"{url}: larger than {config.fetch.max_mb:g} MB; not read"
+                )
             chunks, size = [], 0
-            for chunk in response.iter_bytes():  # decompressed bytes: a gzip bomb hits the cap too
+            for chunk in _decoded(response, url):
                 size += len(chunk)
                 if size > limit:
                     return Fetched(
                         source.name,
                         error=f"{url}: larger than {config.fetch.max_mb:g} MB; not read",
                     )
-                if time.monotonic() > deadline:
-                    raise _Retry(
-                        f"{url}: timed out after {config.fetch.timeout:g} s (the server sends too slowly)"
-                    )
+                if deadline.passed:
+                    raise _Failed(too_slow)
                 chunks.append(chunk)
             validators = Validators(
                 response.headers.get("etag"), response.headers.get("last-modified")
@@ -128,15 +240,21 @@ def _attempt(
             return Fetched(
                 source.name, b"".join(chunks), validators, notice=_permanent_redirect(response, url)
             )
+    except _Failed as failure:
+        return Fetched(source.name, error=str(failure))
     except httpx.TooManyRedirects:
         return Fetched(source.name, error=f"{url}: more than {MAX_REDIRECTS} redirects")
-    except httpx.TimeoutException:
-        raise _Retry(f"{url}: timed out") from None
-    except httpx.ConnectError as error:
-        if "SSL" in str(error) or "certificate" in str(error).lower():
-            return Fetched(source.name, error=f"{url}: TLS error: {error}")
-        raise _Retry(f"{url}: cannot connect: {error}") from None
+    except httpx.UnsupportedProtocol as error:  # e.g. redirected to file:// or ftp://
+        return Fetched(source.name, error=f"{url}: {error}")
     except httpx.HTTPError as error:
+        if deadline.passed:  # the deadline shut the connection: whatever broke, it was time
+            return Fetched(source.name, error=too_slow)
+        if isinstance(error, httpx.TimeoutException):
+            raise _Retry(f"{url}: timed out") from None
+        if isinstance(error, httpx.ConnectError):
+            if "SSL" in str(error) or "certificate" in str(error).lower():
+                return Fetched(source.name, error=f"{url}: TLS error: {error}")
+            raise _Retry(f"{url}: cannot connect: {error}") from None
         raise _Retry(f"{url}: {type(error).__name__}: {error}") from None
 
 
@@ -150,14 +268,23 @@ def _download(
         headers["If-None-Match"] = previous.etag
     if previous.last_modified:
         headers["If-Modified-Since"] = previous.last_modified
-    for attempt in range(config.fetch.retries + 1):
-        try:
-            return _attempt(client, url, headers, source, previous, config)
-        except _Retry as failure:
-            if attempt == config.fetch.retries:
-                return Fetched(source.name, error=str(failure))
-            backoff = config.fetch.backoff * 2**attempt
-            time.sleep(min(failure.delay if failure.delay is not None else backoff, MAX_RETRY_WAIT))
+    with _Deadline(config.fetch.timeout) as deadline:
+        for attempt in range(config.fetch.retries + 1):
+            try:
+                return _attempt(client, url, headers, source, previous, config, deadline)
+            except _Retry as failure:
+                if attempt == config.fetch.retries:
+                    return Fetched(source.name, error=str(failure))
+                wait = config.fetch.backoff * 2**attempt
+                if failure.delay is not None:  # Retry-After: the server's word, within limits
+                    if failure.delay > MAX_RETRY_WAIT:
+                        why = f"asked to retry after {failure.delay:g} s; not waited for"
+                        return Fetched(source.name, error=f"{failure} ({why})")
+                    wait = failure.delay
+                if wait >= deadline.left():
+                    why = f"no time left to retry within {config.fetch.timeout:g} s"
+                    return Fetched(source.name, error=f"{failure} ({why})")
+                time.sleep(wait)
     raise AssertionError("unreachable")
 
 
@@ -166,6 +293,15 @@ def _permanent_redirect(response: httpx.Response, url: str) -> str | None:
         if step.status_code in (301, 308):
             return f"{url} has moved permanently to {response.url}; update the source's url"
     return None
+
+
+def _settled(result: Fetched) -> Fetched:
+    """`result` with its error and notice made single printable lines."""
+    error = _one_line(result.error) if result.error else None
+    notice = _one_line(result.notice) if result.notice else None
+    if (error, notice) == (result.error, result.notice):
+        return result
+    return Fetched(result.source, result.body, result.validators, error, notice)
 
 
 def fetch_all(
@@ -189,9 +325,12 @@ def fetch_all(
         timeout=timeout,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
+        # A fresh connection per request, so the deadline always knows which one to shut.
+        limits=httpx.Limits(max_keepalive_connections=0),
         headers={
             "User-Agent": user_agent(config),
             "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+            "Accept-Encoding": "gzip, deflate",  # what _decoded inflates
         },
     ) as client:
 
@@ -199,7 +338,15 @@ def fetch_all(
             if source.path:
                 result = _read_file(source, config)
             else:
-                result = _download(client, source, previous.get(source.name, Validators()), config)
+                try:
+                    result = _download(
+                        client, source, previous.get(source.name, Validators()), config
+                    )
+                except Exception as error:  # a bug met by odd input must fail one source, not all
+                    result = Fetched(
+                        source.name, error=f"{source.url}: {type(error).__name__}: {error}"
+                    )
+            result = _settled(result)
             if on_done:
                 on_done(result)
             return result

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from digest import assets
 from digest.config import Config
 from digest.errors import EntryError
-from digest.ingest.clean import absolute_url, plain_text, sanitize_html, summarize
+from digest.ingest.clean import absolute_url, plain_text, sanitize_html, summarize, web_url
 from digest.model import CallToAction, Entry, Event, Image
 
 FIELDS = {
@@ -177,6 +177,10 @@ def _build(
         if key not in FIELDS:
             problems.add(str(key), f"unknown field '{key}' (known: {', '.join(sorted(FIELDS))})")
     title = plain_text(_text(fields, "title", problems, required=True))
+    if not title and fields.get("title") is not None:
+        problems.add(
+            "title", "'title' has no text once its markup is removed (titles are plain text)"
+        )
     published = None
     if "date" not in fields:
         problems.add(None, "missing required field 'date'")
@@ -192,7 +196,7 @@ def _build(
         problems.add("section", f"unknown section {section!r} (configured: {known})")
     link = None
     if fields.get("link"):
-        link = absolute_url(_text(fields, "link", problems), None)
+        link = web_url(_text(fields, "link", problems), None)
         if link is None:
             problems.add("link", "'link' must be an absolute http(s) URL")
     image, asset = _image(fields, config, problems)
@@ -253,7 +257,7 @@ def _image(
             "an image needs 'image_alt' (what the image shows, for readers who cannot see it)",
         )
     if assets.is_remote(reference):
-        url = absolute_url(reference, None)
+        url = web_url(reference, None)
         if url is None:
             problems.add("image", f"cannot use image URL {reference!r}")
             return None, None

@@ -1,0 +1,179 @@
+"""XML attacks in a feed expand nothing, read nothing, contact nothing, and finish fast.
+
+feedparser expands the "safe" entities of a DOCTYPE itself (in its loose parser), so
+a 50 KB entity referenced 20,000 times used to become a gigabyte-long title.
+parse_feed removes the DOCTYPE before feedparser sees the bytes (with a warning).
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from digest.config import Config
+from digest.ingest.feeds import FeedUnreadable, ParsedFeed, parse_feed
+from tests.conftest import NOW, Publication
+
+SECRET = "TOP-SECRET-7f3a9c"
+ITEM = "<item><title>{title}</title><link>https://attack.test/1</link><description>{body}</description></item>"
+
+
+def document(doctype: str, title: str, body: str = "", encoding: str = "utf-8") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n{doctype}\n'
+        f'<rss version="2.0"><channel><title>Attack</title><link>https://attack.test/</link>'
+        f"{ITEM.format(title=title, body=body)}</channel></rss>"
+    ).encode(encoding)
+
+
+def laughs(levels: int = 10, separator: str = "\n") -> str:
+    """The billion laughs: each entity is ten of the one before; &lol9; is 10^9 "lol"s."""
+    entities = ['<!ENTITY lol "lol">'] + [
+        f'<!ENTITY lol{level} "{("&lol" + (str(level - 1) if level > 1 else "") + ";") * 10}">'
+        for level in range(1, levels)
+    ]
+    return f"<!DOCTYPE rss [{separator}{separator.join(entities)}{separator}]>"
+
+
+@pytest.fixture
+def config(publication: Publication) -> Config:
+    return publication.load('[[sources]]\nname = "S"\nurl = "https://attack.test/feed"\n')
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.txt"
+    path.write_text(SECRET, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def watched_server(httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    """A local server offering an evil DTD and entity; the test checks nobody asked for them."""
+    httpserver.expect_request("/evil.dtd").respond_with_data(
+        f'<!ENTITY stolen "{SECRET}">', content_type="application/xml-dtd"
+    )
+    httpserver.expect_request("/entity.txt").respond_with_data(SECRET)
+    yield httpserver
+    assert httpserver.log == [], "the parser contacted the network"
+
+
+def parse_guarded(config: Config, data: bytes) -> ParsedFeed | FeedUnreadable:
+    """Parse within 2 s and 20 MB; the feed, or the FeedUnreadable it raised."""
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        return parse_feed(data, config.sources[0], config, NOW, "https://attack.test/feed")
+    except FeedUnreadable as error:
+        return error
+    finally:
+        elapsed = time.monotonic() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert elapsed < 2, f"took {elapsed:.1f} s"
+        assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
+
+
+def everything_said(parsed: ParsedFeed) -> str:
+    """All text a feed gave, for looking for what must not be there."""
+    parts = [parsed.title, *parsed.warnings]
+    for entry in parsed.entries:
+        parts += [
+            entry.id,
+            entry.title,
+            entry.summary,
+            entry.html,
+            entry.link or "",
+            *entry.categories,
+        ]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("separator", ["\n", ""], ids=["lines", "one-line"])
+def test_billion_laughs_expands_nothing(config: Config, separator: str) -> None:
+    parsed = parse_guarded(config, document(laughs(separator=separator), "&lol9;", "&lol5;"))
+    assert isinstance(parsed, ParsedFeed)
+    assert "lollol" not in everything_said(parsed)
+    assert any("removed the DOCTYPE" in warning for warning in parsed.warnings)
+
+
+def test_billion_laughs_in_utf16_expands_nothing(config: Config) -> None:
+    data = document(laughs(), "&lol9;", encoding="utf-16")
+    assert data.startswith(b"\xff\xfe")  # a BOM: the DOCTYPE is not found by looking at bytes
+    parsed = parse_guarded(config, data)
+    assert isinstance(parsed, ParsedFeed) and "lollol" not in everything_said(parsed)
+
+
+def test_quadratic_blowup_expands_nothing(config: Config) -> None:
+    big = "A" * 50_000
+    parsed = parse_guarded(
+        config, document(f'<!DOCTYPE rss [\n<!ENTITY a "{big}">\n]>', "&a;" * 20_000, "&a;" * 20)
+    )
+    assert isinstance(parsed, ParsedFeed) and "AAAAAAAAAA" not in everything_said(parsed)
+
+
+def test_entities_hidden_in_a_prolog_comment_are_not_expanded(config: Config) -> None:
+    """feedparser's regular expressions look for <!ENTITY lines in comments too."""
+    big = "B" * 50_000
+    prolog = f'<!--\n<!DOCTYPE rss>\n<!ENTITY b "{big}">\n-->'
+    parsed = parse_guarded(config, document(prolog, "x" + "&b;" * 20_000))
+    assert isinstance(parsed, ParsedFeed) and "BBBBBBBBBB" not in everything_said(parsed)
+
+
+def test_external_entity_reads_no_local_file(config: Config, secret_file: Path) -> None:
+    for doctype in (
+        f'<!DOCTYPE rss [\n<!ENTITY xxe SYSTEM "file://{secret_file}">\n]>',
+        f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret_file}">]>',
+    ):
+        parsed = parse_guarded(config, document(doctype, "Title &xxe;", "&xxe;"))
+        assert isinstance(parsed, ParsedFeed)
+        assert SECRET not in everything_said(parsed)
+
+
+def test_external_dtd_and_parameter_entities_are_not_fetched(
+    config: Config, secret_file: Path, watched_server: HTTPServer
+) -> None:
+    dtd, entity = watched_server.url_for("/evil.dtd"), watched_server.url_for("/entity.txt")
+    for doctype in (
+        f'<!DOCTYPE rss SYSTEM "{dtd}">',
+        f'<!DOCTYPE rss [\n<!ENTITY % remote SYSTEM "{dtd}">\n%remote;\n]>',
+        f'<!DOCTYPE rss [\n<!ENTITY % local SYSTEM "file://{secret_file}">\n%local;\n]>',
+        f'<!DOCTYPE rss [\n<!ENTITY stolen SYSTEM "{entity}">\n]>',
+        f'<!DOCTYPE rss PUBLIC "-//Evil//DTD//EN" "{dtd}">',
+    ):
+        parsed = parse_guarded(config, document(doctype, "Title &stolen;", "&stolen;"))
+        assert not isinstance(parsed, ParsedFeed) or SECRET not in everything_said(parsed)
+
+
+def test_xinclude_is_not_processed(config: Config, secret_file: Path) -> None:
+    body = f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file://{secret_file}" parse="text"/>'
+    data = document("", "XInclude", "").replace(b"</item>", body.encode() + b"</item>")
+    parsed = parse_guarded(config, data)
+    assert isinstance(parsed, ParsedFeed) and SECRET not in everything_said(parsed)
+
+
+def test_body_naming_a_local_file_is_not_opened(config: Config, tmp_path: Path) -> None:
+    """Given bytes, feedparser tries them as a file name first: a body "/etc/..." was read."""
+    local_feed = tmp_path / "local.xml"
+    local_feed.write_text(document("", SECRET).decode(), encoding="utf-8")
+    result = parse_guarded(config, str(local_feed).encode())
+    assert isinstance(result, FeedUnreadable)
+    assert SECRET not in str(result)
+
+
+def test_element_with_thousands_of_attributes_is_refused_fast(config: Config) -> None:
+    """The SAX reader's attribute lookup is quadratic: 20,000 attributes took half a minute."""
+    attributes = " ".join(f'a{number}=">"' for number in range(20_000))  # ">" in values too
+    data = document("", "Attributes").replace(b"<item>", f"<item {attributes}>".encode())
+    result = parse_guarded(config, data)
+    assert isinstance(result, FeedUnreadable) and "more than 100 attributes" in str(result)
+
+
+def test_unterminated_doctype_leaves_nothing_to_parse(config: Config) -> None:
+    data = b'<?xml version="1.0"?>\n<!DOCTYPE rss [ <!ENTITY a "never closed \n<rss><channel><item><title>x</title></item></channel></rss>'
+    assert isinstance(parse_guarded(config, data), FeedUnreadable)
