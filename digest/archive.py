@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,18 +65,17 @@ def _moment(text: str | None) -> datetime | None:
 def entry_to_json(entry: Entry) -> str:
     """The entry as canonical JSON (sorted keys), the same text for the same entry."""
 
-    def convert(value: Any) -> Any:
+    def plain(value: Any) -> Any:
+        # dataclasses.asdict deep-copies every field: a fifth of a 10,000-item ingest
         if isinstance(value, datetime):
             return value.isoformat()
-        if isinstance(value, dict):
-            return {key: convert(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [convert(item) for item in value]
+        if is_dataclass(value):
+            return {field.name: plain(getattr(value, field.name)) for field in fields(value)}
+        if isinstance(value, tuple):
+            return [plain(item) for item in value]
         return value
 
-    return json.dumps(
-        convert(asdict(entry)), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    return json.dumps(plain(entry), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def entry_from_json(text: str) -> Entry:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -75,6 +75,7 @@ _BLOCK_EDGE = re.compile(
     re.IGNORECASE,
 )
 _DIMENSION = re.compile(r"[0-9]{1,5}")
+_BAD_DIMENSION = re.compile(r'\s(?:width|height)="(?![0-9]{1,5}")[^"]*"')
 _DECODING_ROUNDS = 4  # "&amp;amp;lt;b&amp;amp;gt;" is three levels deep; more is not a title
 _READ_MORE = re.compile(r"\s*(\[(…|\.\.\.|&hellip;)\]|(…|\.\.\.)\s*$)")
 
@@ -103,51 +104,60 @@ def absolute_url(url: str, base: str | None) -> str | None:
     return resolved
 
 
-def _attribute_filter(base: str | None) -> Callable[[str, str, str], str | None]:
-    def keep(tag: str, attribute: str, value: str) -> str | None:
-        if attribute == "href":
-            return absolute_url(value, base)
-        if attribute == "src":  # an image from a mailto: URL is nothing to show
-            return web_url(value, base)
-        if attribute in ("width", "height"):  # not str.isdigit(): "²" is a digit int() rejects
-            return value if _DIMENSION.fullmatch(value) else None
-        return value
-
-    return keep
-
-
 def _is_tracking_pixel(tag: str) -> bool:
     attributes = dict(_ATTRIBUTE.findall(tag))
     width, height = (
-        int(value) if (value := attributes.get(name)) is not None else None
+        int(value)
+        if (value := attributes.get(name)) is not None and _DIMENSION.fullmatch(value)
+        else None
         for name in ("width", "height")
     )
     if width is not None and height is not None and width <= 1 and height <= 1:
         return True
     if 0 in (width, height):
         return True
-    host = urlsplit(html.unescape(attributes.get("src", ""))).hostname or ""
-    return not attributes.get("src") or host.endswith(TRACKER_HOSTS)
+    src = html.unescape(attributes.get("src", ""))
+    host = urlsplit(src).hostname or ""
+    # an image from a mailto: (or no) URL is nothing to show
+    return not src.startswith(("http://", "https://")) or host.endswith(TRACKER_HOSTS)
+
+
+def _image(match: re.Match[str]) -> str:
+    """An <img> as kept: tracking pixels gone, width and height only as plain numbers."""
+    tag = match.group(0)
+    if _is_tracking_pixel(tag):
+        return ""
+    return _BAD_DIMENSION.sub("", tag)
 
 
 def sanitize_html(fragment: str, base: str | None = None) -> str:
     """Email-safe HTML: allowlisted tags, absolute http(s) URLs, no tracking pixels or WordPress footer."""
     if not fragment or not fragment.strip():
         return ""
-    keep = _attribute_filter(base)
-    cleaned = _allowlisted(_NOT_XML.sub("", fragment), keep)
+    # Relative URLs are resolved by nh3 itself (Rust's url crate): a Python callback per
+    # attribute cost more than the sanitising. Without a base they are dropped.
+    relative: _Relative = ("rewrite_with_base", base) if base and _is_web(base) else "deny"
+    cleaned = _allowlisted(_NOT_XML.sub("", fragment), relative)
     for _ in range(2):
         # Unwrapping a disallowed element can leave a tree no parser builds ("<p><marquee><p>"
         # becomes a <p> in a <p>), which the next parse reshapes: settle it now, not in the client.
-        settled = _allowlisted(cleaned, keep)
+        settled = _allowlisted(cleaned, relative)
         if settled == cleaned:
             break
         cleaned = settled
-    cleaned = _IMG_TAG.sub(lambda m: "" if _is_tracking_pixel(m.group(0)) else m.group(0), cleaned)
+    cleaned = _IMG_TAG.sub(_image, cleaned)
     return _without_tail(cleaned, _WORDPRESS_FOOTER_HTML).strip()
 
 
-def _allowlisted(fragment: str, keep: Callable[[str, str, str], str | None]) -> str:
+_Relative = Literal["deny"] | tuple[Literal["rewrite_with_base"], str]
+
+
+def _is_web(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _allowlisted(fragment: str, relative: _Relative) -> str:
     return nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,
@@ -156,7 +166,7 @@ def _allowlisted(fragment: str, keep: Callable[[str, str, str], str | None]) -> 
         url_schemes=URL_SCHEMES,
         strip_comments=True,
         link_rel=None,
-        attribute_filter=keep,
+        url_relative=relative,
     )
 
 
@@ -187,6 +197,11 @@ def plain_text(fragment: str) -> str:
     text = _CONTROLS.sub("", text)
     text = _TAG_LIKE.sub(lambda tag: tag.group(0).replace("<", "‹"), text)  # only past the rounds
     return _SPACES.sub(" ", text).strip()
+
+
+def one_line(text: str) -> str:
+    """`text` without control characters, its whitespace (line breaks too) collapsed to single spaces."""
+    return _SPACES.sub(" ", _CONTROLS.sub("", text)).strip()
 
 
 def summarize(text: str, limit: int = 320) -> str:

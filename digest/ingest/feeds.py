@@ -19,9 +19,10 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from digest.config import Config, Source
+from digest.ingest import fastfeed
 from digest.ingest.clean import (
     absolute_url,
     first_image,
@@ -58,8 +59,10 @@ _ENCODING_ALIASES = {
     "gb2312": "gb18030",
 }
 _NOT_DECLARABLE = ("utf-16", "utf-32", "utf-7", "unicode-escape", "raw-unicode-escape")
+# Anchored at a tag's start, so the search tries once per tag, not once per space (10x faster).
 _ATTRIBUTE_RUN = re.compile(
-    rb"""(?:\s+[^\s=<>/"']+\s*=\s*(?:"[^"]*"|'[^']*')){%d}""" % (MAX_ATTRIBUTES + 1)
+    rb"""<[A-Za-z_:][^\s<>/]*(?:\s+[^\s=<>/"']+\s*=\s*(?:"[^"]*"|'[^']*')){%d}"""
+    % (MAX_ATTRIBUTES + 1)
 )
 _PROLOG_ELEMENT = re.compile(r"<[A-Za-z0-9_]")  # feedparser's own idea of where the prolog ends
 _DECLARATION_IN_PROLOG = re.compile(r"<(!(?:DOCTYPE|ENTITY))", re.IGNORECASE)
@@ -86,12 +89,40 @@ class FeedUnreadable(Exception):
 
 
 def parse_feed(
-    data: bytes, source: Source, config: Config, fetched_at: datetime, base_url: str
+    data: bytes,
+    source: Source,
+    config: Config,
+    fetched_at: datetime,
+    base_url: str,
+    *,
+    reader: Literal["auto", "feedparser"] = "auto",
 ) -> ParsedFeed:
-    """Parse a feed's bytes into normalised entries; raise FeedUnreadable when there is no feed."""
-    import feedparser  # imported here: an unchanged feed is never parsed, so never pays for it
+    """Parse a feed's bytes into normalised entries; raise FeedUnreadable when there is no feed.
 
+    Plain, well-formed RSS 2.0 and Atom take the fast lxml reader; everything else feedparser.
+    """
     document, warnings = _prepare(data)
+    read = fastfeed.read(document) if reader == "auto" else None
+    feed, items = read if read is not None else _read_with_feedparser(data, document)
+    feed_link = web_url(feed.get("link", ""), base_url) or base_url
+    entries: list[Entry] = []
+    seen_ids: set[str] = set()
+    for position, item in enumerate(items):
+        entry = _entry(item, source, config, fetched_at, feed_link, warnings, position)
+        if entry is None:
+            continue
+        if entry.id in seen_ids:
+            warnings.append(f"item {position + 1}: duplicate id {entry.id!r}; kept the first")
+            continue
+        seen_ids.add(entry.id)
+        entries.append(entry)
+    return ParsedFeed(tuple(entries), tuple(warnings), plain_text(feed.get("title", "")))
+
+
+def _read_with_feedparser(data: bytes, document: bytes) -> tuple[Any, list[Any]]:
+    """(feed, items) from feedparser, which copes with anything; FeedUnreadable if it finds no feed."""
+    import feedparser  # imported here: an unchanged or plain feed never pays for it
+
     try:
         # Bytes go in as a stream: given bytes, feedparser first tries them as a file name,
         # so a body of "/etc/hostname" would be read from this machine's disk.
@@ -104,19 +135,7 @@ def parse_feed(
         raise FeedUnreadable(f"the feed parser failed ({type(error).__name__})") from error
     if not parsed.get("version") and not parsed.entries:
         raise FeedUnreadable(_what_it_is(data, document, parsed.get("bozo_exception")))
-    feed_link = web_url(parsed.feed.get("link", ""), base_url) or base_url
-    entries: list[Entry] = []
-    seen_ids: set[str] = set()
-    for position, item in enumerate(parsed.entries):
-        entry = _entry(item, source, config, fetched_at, feed_link, warnings, position)
-        if entry is None:
-            continue
-        if entry.id in seen_ids:
-            warnings.append(f"item {position + 1}: duplicate id {entry.id!r}; kept the first")
-            continue
-        seen_ids.add(entry.id)
-        entries.append(entry)
-    return ParsedFeed(tuple(entries), tuple(warnings), plain_text(parsed.feed.get("title", "")))
+    return parsed.feed, parsed.entries
 
 
 def _prepare(data: bytes) -> tuple[bytes, list[str]]:

@@ -19,7 +19,14 @@ from markdown_it import MarkdownIt
 from digest import assets
 from digest.config import Config
 from digest.errors import EntryError
-from digest.ingest.clean import absolute_url, plain_text, sanitize_html, summarize, web_url
+from digest.ingest.clean import (
+    absolute_url,
+    one_line,
+    plain_text,
+    sanitize_html,
+    summarize,
+    web_url,
+)
 from digest.model import CallToAction, Entry, Event, Image
 
 FIELDS = {
@@ -149,7 +156,7 @@ def _text(fields: dict[str, Any], key: str, problems: _Problems, required: bool 
     if isinstance(value, (dict, list)):
         problems.add(key, f"'{key}' must be text")
         return ""
-    return " ".join(str(value).split())
+    return one_line(str(value))
 
 
 def _moment(value: Any, zone: ZoneInfo) -> datetime | None:
@@ -313,7 +320,7 @@ def _call_to_action(fields: dict[str, Any], problems: _Problems) -> CallToAction
     if value is None:
         return None
     if isinstance(value, str):
-        return CallToAction(" ".join(value.split()))
+        return CallToAction(one_line(value))
     if not isinstance(value, dict) or not value.get("text"):
         problems.add(
             "call_to_action",
@@ -331,8 +338,8 @@ def _call_to_action(fields: dict[str, Any], problems: _Problems) -> CallToAction
         url = absolute_url(str(value["url"]), None)
         if url is None:
             problems.add("call_to_action", "call_to_action.url must be an absolute http(s) URL")
-    contact = " ".join(str(value["contact"]).split()) if value.get("contact") else None
-    return CallToAction(" ".join(str(value["text"]).split()), url, contact)
+    contact = one_line(str(value["contact"])) if value.get("contact") else None
+    return CallToAction(one_line(str(value["text"])), url, contact)
 
 
 def scaffold(title: str, today: date, folder: Path, section: str) -> Path:

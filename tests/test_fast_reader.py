@@ -1,0 +1,62 @@
+"""The fast lxml reader gives exactly what feedparser gives, or steps aside for feedparser."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from benchmarks import inputs
+from digest.config import Config
+from digest.ingest import fastfeed
+from digest.ingest.feeds import FeedUnreadable, _prepare, parse_feed
+from tests.conftest import NOW, REPO, Publication
+
+FEEDS = sorted((REPO / "tests" / "feeds").iterdir()) + sorted((REPO / "feeds" / "saved").iterdir())
+
+
+@pytest.fixture
+def config(publication: Publication) -> Config:
+    return publication.load('[[sources]]\nname = "S"\nurl = "https://news.test/feed/"\ncategories = { "People" = "Awards" }\n')
+
+
+def both(data: bytes, config: Config):
+    source = config.sources[0]
+    fast = parse_feed(data, source, config, NOW, "https://news.test/feed/")
+    slow = parse_feed(data, source, config, NOW, "https://news.test/feed/", reader="feedparser")
+    return fast, slow
+
+
+@pytest.mark.parametrize("path", FEEDS, ids=lambda path: path.name)
+def test_fast_reader_agrees_with_feedparser(path: Path, config: Config) -> None:
+    data = path.read_bytes()
+    try:
+        fast, slow = both(data, config)
+    except FeedUnreadable:
+        return  # not a feed either way: the corpus tests cover what is said about it
+    assert fast.entries == slow.entries
+    assert fast.warnings == slow.warnings
+    assert fast.title == slow.title
+
+
+@pytest.mark.parametrize("make", [inputs.rss_feed, inputs.atom_feed], ids=["rss", "atom"])
+def test_generated_wordpress_feeds_take_the_fast_path_and_agree(make, config: Config) -> None:
+    data = make(random.Random(7), 40, datetime(2025, 10, 7, tzinfo=UTC))
+    document, _ = _prepare(data)
+    assert fastfeed.read(document) is not None
+    fast, slow = both(data, config)
+    assert len(fast.entries) == 40 and fast.entries == slow.entries
+
+
+def test_the_sample_feeds_take_the_fast_path() -> None:
+    for path in sorted((REPO / "feeds" / "saved").iterdir()):
+        document, _ = _prepare(path.read_bytes())
+        assert fastfeed.read(document) is not None, path.name
+
+
+def test_what_the_fast_reader_does_not_know_goes_to_feedparser() -> None:
+    for name in ("rss-1.0-rdf.xml", "rss-0.91.xml", "atom-xhtml-content.xml", "illformed-unclosed-tags.xml"):
+        document, _ = _prepare((REPO / "tests" / "feeds" / name).read_bytes())
+        assert fastfeed.read(document) is None, name
