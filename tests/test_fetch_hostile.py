@@ -388,7 +388,7 @@ def test_garbage_instead_of_http_and_hostile_reason_phrases_are_one_line(
 
     servers = [raw_server(behave) for behave in (garbage, escape_codes, cut_short)]
     config = configure(publication, *(server.url for server in servers))
-    results = fetch_all(config.sources, {}, config)
+    results = list(fetch_all(config.sources, {}, config))
     for server, result in zip(servers, results, strict=True):
         assert_fails(result, server.url, "")
     assert "HTTP 404" in (results[1].error or "")

@@ -13,7 +13,7 @@ from datetime import datetime
 from digest import __version__
 from digest.archive import Archive
 from digest.assets import Asset
-from digest.config import Config
+from digest.config import Config, Source
 from digest.ingest.feeds import FeedUnreadable, parse_feed
 from digest.ingest.fetch import Fetched, fetch_all
 from digest.ingest.local import read_entries
@@ -55,33 +55,43 @@ def update_archive(
             reporter.detail(f"fetched {result.source}: {state}")
             advance(result.source)
 
-        results = fetch_all(sources, archive.validators(), config, on_done=done)
-
-    for result in results:
-        source = by_name[result.source]
-        if result.notice:
-            reporter.warn(f"source {source.name!r}: {result.notice}")
-        if result.error:
-            reporter.source_failed(source.name, result.error)
-            archive.record_fetch(source.name, now, None, None, result.error)
-            continue
-        if result.body is None:
-            archive.record_fetch(source.name, now, result.validators, None, None)
-            continue
-        body_hash = _body_hash(result.body)
-        if body_hash == archive.body_hash(source.name):
-            archive.record_fetch(source.name, now, result.validators, body_hash, None)
-            continue
-        try:
-            parsed = parse_feed(result.body, source, config, now, source.url or "")
-        except FeedUnreadable as error:
-            where = source.url or source.path
-            reporter.source_failed(source.name, f"{where}: not a feed: {error}")
-            archive.record_fetch(source.name, now, None, None, str(error))
-            continue
-        for warning in parsed.warnings:
-            reporter.warn(f"source {source.name!r}: {warning}")
-        added, changed = archive.store(parsed.entries, now)
-        new, updated = new + added, updated + changed
-        archive.record_fetch(source.name, now, result.validators, body_hash, None)
+        # each source is parsed and stored while the later ones are still downloading
+        for result in fetch_all(sources, archive.validators(), config, on_done=done):
+            added, changed = _store(result, by_name[result.source], config, archive, reporter, now)
+            new, updated = new + added, updated + changed
     return ArchiveUpdate(new, updated, local.assets)
+
+
+def _store(
+    result: Fetched,
+    source: Source,
+    config: Config,
+    archive: Archive,
+    reporter: Reporter,
+    now: datetime,
+) -> tuple[int, int]:
+    """Parse one source's new bytes and store its entries; (new, updated). Failures are warnings."""
+    if result.notice:
+        reporter.warn(f"source {source.name!r}: {result.notice}")
+    if result.error:
+        reporter.source_failed(source.name, result.error)
+        archive.record_fetch(source.name, now, None, None, result.error)
+        return 0, 0
+    if result.body is None:  # 304 Not Modified
+        archive.record_fetch(source.name, now, result.validators, None, None)
+        return 0, 0
+    body_hash = _body_hash(result.body)
+    if body_hash == archive.body_hash(source.name):  # the same bytes as last time: nothing to parse
+        archive.record_fetch(source.name, now, result.validators, body_hash, None)
+        return 0, 0
+    try:
+        parsed = parse_feed(result.body, source, config, now, source.url or "")
+    except FeedUnreadable as error:
+        reporter.source_failed(source.name, f"{source.url or source.path}: not a feed: {error}")
+        archive.record_fetch(source.name, now, None, None, str(error))
+        return 0, 0
+    for warning in parsed.warnings:
+        reporter.warn(f"source {source.name!r}: {warning}")
+    stored = archive.store(parsed.entries, now)
+    archive.record_fetch(source.name, now, result.validators, body_hash, None)
+    return stored

@@ -309,15 +309,20 @@ def fetch_all(
     previous: dict[str, Validators],
     config: Config,
     on_done: Callable[[Fetched], None] | None = None,
-) -> list[Fetched]:
-    """Fetch every source, a bounded number at once; results come back in the sources' order."""
+) -> Iterator[Fetched]:
+    """Fetch every source, a bounded number at once, yielding results in the sources' order.
+
+    A generator: the caller parses and stores each source while later ones still download,
+    and the order (which decides who owns an id two sources share) never depends on timing.
+    """
     sources = list(sources)
     if not any(source.url for source in sources):  # local feed files only: no HTTP client needed
-        results = [_read_file(source, config) for source in sources]
-        for result in results:
+        for source in sources:
+            result = _read_file(source, config)
             if on_done:
                 on_done(result)
-        return results
+            yield result
+        return
     import httpx
 
     timeout = httpx.Timeout(config.fetch.timeout, connect=config.fetch.connect_timeout)
@@ -352,4 +357,4 @@ def fetch_all(
             return result
 
         with ThreadPoolExecutor(max_workers=config.fetch.concurrency) as pool:
-            return list(pool.map(one, sources))
+            yield from pool.map(one, sources)
