@@ -83,25 +83,16 @@ def build_norwegian(publication: Publication, port: int) -> None:
     assert main(["build", "--config", str(publication.root), "--quiet", "--week", "2025-W40"]) == 0
 
 
+def send(publication: Publication, *arguments: str) -> int:
+    return main(["send", "--config", str(publication.root), *arguments])
+
+
 def test_proof_arrives_with_both_parts_and_intact_non_ascii(
     publication: Publication, smtp_server: tuple[Inbox, int]
 ) -> None:
     inbox, port = smtp_server
     build_norwegian(publication, port)
-    assert (
-        main(
-            [
-                "send",
-                "--config",
-                str(publication.root),
-                "--to",
-                "proof@digest.test",
-                "--to",
-                "editor@digest.test",
-            ]
-        )
-        == 0
-    )
+    assert send(publication, "--to", "proof@digest.test", "--to", "editor@digest.test") == 0
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == ["proof@digest.test", "editor@digest.test"]
     assert envelope.mail_from == "nyheter@digest.test"
@@ -123,49 +114,18 @@ def test_send_names_the_issue_and_fails_clearly(
 ) -> None:
     inbox, port = smtp_server
     build_norwegian(publication, port)
-    assert (
-        main(
-            [
-                "send",
-                "--config",
-                str(publication.root),
-                "--to",
-                "a@digest.test",
-                "--issue",
-                "weekly/2025-W40",
-            ]
-        )
-        == 0
-    )
+    assert send(publication, "--to", "a@digest.test", "--issue", "weekly/2025-W40") == 0
     assert len(inbox.envelopes) == 1
-    assert (
-        main(
-            [
-                "send",
-                "--config",
-                str(publication.root),
-                "--to",
-                "a@digest.test",
-                "--issue",
-                "weekly/1999-W01",
-            ]
-        )
-        == 7
-    )
+    assert send(publication, "--to", "a@digest.test", "--issue", "weekly/1999-W01") == 7
     assert "weekly/1999-W01/message.eml: cannot read" in capsys.readouterr().err
-    assert (
-        main(
-            ["send", "--config", str(publication.root), "--to", "a@digest.test\r\nBcc: x@evil.test"]
-        )
-        == 7
-    )
+    assert send(publication, "--to", "a@digest.test\r\nBcc: x@evil.test") == 7
 
 
 def test_unreachable_smtp_server_is_one_line(
     publication: Publication, capsys: pytest.CaptureFixture[str]
 ) -> None:
     build_norwegian(publication, free_port())  # nothing listens there
-    assert main(["send", "--config", str(publication.root), "--to", "a@digest.test"]) == 7
+    assert send(publication, "--to", "a@digest.test") == 7
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("error: 127.0.0.1:") and "cannot reach the SMTP server" in line
 
