@@ -7,6 +7,7 @@ summary goes to stdout. With --quiet only warnings and the summary remain.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
@@ -27,6 +28,7 @@ class Reporter:
         self.err = err or sys.stderr
         self.warnings: list[str] = []
         self.failed_sources: list[str] = []
+        self.stage_seconds: dict[str, float] = {}
 
     def warn(self, line: str) -> None:
         self.warnings.append(line)
@@ -75,3 +77,23 @@ class Reporter:
         with Progress(*columns, console=Console(file=self.err), transient=True) as bar:
             task = bar.add_task(label, total=total, what="")
             yield lambda what: bar.update(task, advance=1, what=what)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time a pipeline stage; --verbose prints the totals per stage at the end."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[name] = (
+                self.stage_seconds.get(name, 0.0) + time.perf_counter() - started
+            )
+
+    def stage_timings(self) -> None:
+        if self.stage_seconds:
+            self.detail(
+                "stages: "
+                + ", ".join(
+                    f"{name} {seconds:.3f} s" for name, seconds in self.stage_seconds.items()
+                )
+            )

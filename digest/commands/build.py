@@ -95,9 +95,9 @@ def build(
     result = BuildResult()
     archive_path = config.resolve(config.archive.path)
     with locked(archive_path.parent), Archive(archive_path) as archive:
-        update = update_archive(config, archive, reporter, offline=offline, now=now)
+        with reporter.stage("ingest+archive"):
+            update = update_archive(config, archive, reporter, offline=offline, now=now)
         result.new, result.updated = update.new, update.updated
-        reporter.detail(f"archive updated in {clock.perf_counter() - started:.2f} s")
 
         renderer = _Renderer(config)
         existing = read_catalog(out)
@@ -115,11 +115,15 @@ def build(
             summaries = sorted(
                 (existing | rendered).values(), key=lambda summary: (summary.date, summary.path)
             )
-            files.update(renderer.site(summaries))
+            with reporter.stage("render"):
+                files.update(renderer.site(summaries))
         files.update(_asset_files(config, update.assets))
-        result.written = write_tree(out, files)
-    for index, path in enumerate(result.built):
-        result.findings += check_issue(out, path, config, css=index == 0)
+        with reporter.stage("write"):
+            result.written = write_tree(out, files)
+    with reporter.stage("check"):
+        for index, path in enumerate(result.built):
+            result.findings += check_issue(out, path, config, css=index == 0)
+    reporter.stage_timings()
     reporter.detail(f"built in {clock.perf_counter() - started:.2f} s")
     return result
 
@@ -140,7 +144,8 @@ def _render_issues(
     rendered: dict[str, IssueSummary] = {}
     with reporter.progress("building", len(planned)) as advance:
         for period in planned:
-            issue = select_issue(period, config, archive)
+            with reporter.stage("select"):
+                issue = select_issue(period, config, archive)
             advance(period.key)
             if issue is None:
                 result.empty.append(period.key)
@@ -152,9 +157,9 @@ def _render_issues(
             if is_current(out, existing.get(issue.path), inputs):
                 result.unchanged.append(issue.path)  # the same inputs give the same bytes
                 continue
-            issue, issue_files = _render_within_budget(
-                issue, inputs, renderer, config.email.size_budget_kb * 1024
-            )
+            with reporter.stage("render"):
+                budget = config.email.size_budget_kb * 1024
+                issue, issue_files = _render_within_budget(issue, inputs, renderer, budget)
             for name, data in issue_files.items():
                 files[f"{issue.path}/{name}"] = data
             rendered[issue.path] = IssueSummary.from_json(files[f"{issue.path}/issue.json"])
