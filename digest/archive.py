@@ -98,6 +98,32 @@ def entry_from_json(text: str) -> Entry:
     return Entry(**data)
 
 
+UPSERT = """
+INSERT INTO entries (id, source, published, highlight, weight, event_start, event_end, fingerprint, first_seen, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    published = excluded.published, highlight = excluded.highlight, weight = excluded.weight,
+    event_start = excluded.event_start, event_end = excluded.event_end,
+    fingerprint = excluded.fingerprint, data = excluded.data
+"""
+
+
+def _row(entry: Entry, text: str, fingerprint: str, now: datetime) -> tuple[Any, ...]:
+    event = entry.event
+    return (
+        entry.id,
+        entry.source,
+        _iso(entry.published),
+        int(entry.highlight),
+        entry.weight,
+        _iso(event.start) if event else None,
+        _iso(event.end or event.start) if event else None,
+        fingerprint,
+        _iso(now),
+        text,
+    )
+
+
 def _fingerprint(entry_json: str) -> str:
     return hashlib.sha256(entry_json.encode()).hexdigest()[:32]
 
@@ -141,12 +167,13 @@ class Archive:
         with and the new date becomes `updated`; staff-written entries are taken as they are.
         An id archived from another source is left to that source.
         """
+        entries = list(entries)  # read all first: a failing source leaves the transaction unopened
         new = updated = 0
+        rows = []
         with self._transaction():
+            known = self._known(entry.id for entry in entries)
             for entry in entries:
-                row = self.db.execute(
-                    "SELECT source, published, fingerprint FROM entries WHERE id = ?", (entry.id,)
-                ).fetchone()
+                row = known.get(entry.id)
                 if row and row[0] != entry.source:
                     continue
                 if row and keep_first_date:
@@ -159,12 +186,24 @@ class Archive:
                 fingerprint = _fingerprint(text)
                 if row and row[2] == fingerprint:
                     continue
-                self._write(entry, text, fingerprint, now)
+                rows.append(_row(entry, text, fingerprint, now))
+                known[entry.id] = (entry.source, _iso(entry.published) or "", fingerprint)
                 if row:
                     updated += 1
                 else:
                     new += 1
+            self.db.executemany(UPSERT, rows)
         return new, updated
+
+    def _known(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """(source, published, fingerprint) of the ids already archived, looked up in batches."""
+        wanted, known = list(dict.fromkeys(ids)), {}
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            query = f"SELECT id, source, published, fingerprint FROM entries WHERE id IN ({','.join('?' * len(batch))})"
+            for entry_id, source, published, fingerprint in self.db.execute(query, batch):
+                known[entry_id] = (source, published, fingerprint)
+        return known
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -176,31 +215,6 @@ class Archive:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
-
-    def _write(self, entry: Entry, text: str, fingerprint: str, now: datetime) -> None:
-        event = entry.event
-        self.db.execute(
-            """INSERT INTO entries (id, source, published, highlight, weight, event_start, event_end,
-                                    fingerprint, first_seen, data)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (id) DO UPDATE SET
-                   published = excluded.published, highlight = excluded.highlight,
-                   weight = excluded.weight, event_start = excluded.event_start,
-                   event_end = excluded.event_end, fingerprint = excluded.fingerprint,
-                   data = excluded.data""",
-            (
-                entry.id,
-                entry.source,
-                _iso(entry.published),
-                int(entry.highlight),
-                entry.weight,
-                _iso(event.start) if event else None,
-                _iso(event.end or event.start) if event else None,
-                fingerprint,
-                _iso(now),
-                text,
-            ),
-        )
 
     def remove_missing(self, source: str, keep_ids: set[str]) -> int:
         """Delete a source's entries that are gone: for local entry files staff deleted."""

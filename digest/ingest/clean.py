@@ -75,6 +75,7 @@ _BLOCK_EDGE = re.compile(
     re.IGNORECASE,
 )
 _DIMENSION = re.compile(r"[0-9]{1,5}")
+_TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9:-]*)")
 _BAD_DIMENSION = re.compile(r'\s(?:width|height)="(?![0-9]{1,5}")[^"]*"')
 _DECODING_ROUNDS = 4  # "&amp;amp;lt;b&amp;amp;gt;" is three levels deep; more is not a title
 _READ_MORE = re.compile(r"\s*(\[(…|\.\.\.|&hellip;)\]|(…|\.\.\.)\s*$)")
@@ -137,8 +138,12 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
     # Relative URLs are resolved by nh3 itself (Rust's url crate): a Python callback per
     # attribute cost more than the sanitising. Without a base they are dropped.
     relative: _Relative = ("rewrite_with_base", base) if base and _is_web(base) else "deny"
-    cleaned = _allowlisted(_NOT_XML.sub("", fragment), relative)
-    for _ in range(2):
+    fragment = _NOT_XML.sub("", fragment)
+    cleaned = _allowlisted(fragment, relative)
+    unwrapped = (
+        {name.lower() for name in _TAG_NAME.findall(fragment)} - ALLOWED_TAGS - DROPPED_WITH_CONTENT
+    )
+    for _ in range(2 if unwrapped else 0):
         # Unwrapping a disallowed element can leave a tree no parser builds ("<p><marquee><p>"
         # becomes a <p> in a <p>), which the next parse reshapes: settle it now, not in the client.
         settled = _allowlisted(cleaned, relative)
