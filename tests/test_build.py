@@ -237,3 +237,12 @@ def test_over_budget_issue_shows_the_lowest_ranked_entries_as_headline_links(pub
     text = (out / "email.txt").read_text(encoding="utf-8")
     assert all(f"Story {day}-{number} about lysosomes" in text for day in range(1, 6) for number in range(12))
     assert html.index("Story 5-11") < html.index("Also in this issue") < html.index("Story 1-0")  # newest kept in full
+
+
+def test_feed_descriptions_are_text_not_markup(publication: Publication) -> None:
+    publication.configure()
+    publication.entry("a.md", '---\ntitle: "Why 1 < 2 & <b>bold</b> claims matter"\ndate: 2025-10-01\n---\n')
+    assert build(publication.root, "--week", "2025-W40") == 0
+    feed = feedparser.parse((publication.root / "out/feed.xml").read_bytes(), sanitize_html=False)
+    [item] = feed.entries
+    assert item.description == "Why 1 &lt; 2 &amp; bold claims matter"  # HTML that shows the text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import jinja2
 
@@ -13,6 +14,7 @@ from digest.render.context import issue_context
 from digest.render.environment import render_template
 
 TEMPLATE = "email.mjml.j2"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MJML_RESET = '<style type="text/css">\n#outlook a'
 
 
@@ -23,7 +25,8 @@ def render_email(issue: Issue, config: Config, env: jinja2.Environment, *, web: 
     mjml = render_template(env, TEMPLATE, **issue_context(issue, config, web=web))
     try:
         # fonts={}: never pull web fonts from Google (privacy, and the font stack is the system's)
-        html = mjml2html(mjml, fonts={})
+        # characters XML forbids make MRML refuse the whole document: content must never do that
+        html = mjml2html(_NOT_XML.sub("", mjml), fonts={})
     except ValueError as error:
         raise TemplateError(f"templates/{TEMPLATE}: not valid MJML: {error}") from None
     # Browsers read <style>: only the email needs its CSS inlined (premailer is most of the render time)

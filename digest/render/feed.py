@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ def render_feed(summaries: list[IssueSummary], config: Config) -> bytes:
     feed.title(config.publication.title)
     feed.link(href=f"{site_url}feed.xml", rel="self", type="application/rss+xml")
     feed.link(href=site_url, rel="alternate")  # last: feedgen uses the last link as the RSS <link>
-    feed.description(config.publication.description or config.publication.title)
+    feed.description(html.escape(config.publication.description or config.publication.title))
     feed.language(config.publication.language)
     feed.generator("digest")
     feed.lastBuildDate(newest_first[0].date if newest_first else EMPTY_FEED_DATE)
@@ -37,5 +38,5 @@ def render_feed(summaries: list[IssueSummary], config: Config) -> bytes:
         item.pubDate(summary.date)
         item.content(summary.feed_html)  # escaped text, not CDATA: the HTML may contain "]]>"
         if summary.preheader:
-            item.description(summary.preheader)
+            item.description(html.escape(summary.preheader))  # readers render description as HTML
     return feed.rss_str(pretty=True)
