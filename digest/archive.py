@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,11 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(kind))
+
+
 def entry_to_json(entry: Entry) -> str:
     """The entry as canonical JSON (sorted keys), the same text for the same entry."""
 
@@ -70,7 +76,8 @@ def entry_to_json(entry: Entry) -> str:
         if isinstance(value, datetime):
             return value.isoformat()
         if is_dataclass(value):
-            return {field.name: plain(getattr(value, field.name)) for field in fields(value)}
+            names = _field_names(type(value))  # type: ignore[arg-type]  # a dataclass type is hashable
+            return {name: plain(getattr(value, name)) for name in names}
         if isinstance(value, tuple):
             return [plain(item) for item in value]
         return value

@@ -188,6 +188,8 @@ def plain_text(fragment: str) -> str:
     entities or tags, they are decoded and stripped again, so no markup ever reaches a title.
     """
     text = fragment or ""
+    if "<" not in text and "&" not in text and not _CONTROLS.search(text):
+        return _SPACES.sub(" ", text).strip()  # the common case: nothing to decode or strip
     for _ in range(_DECODING_ROUNDS):
         text = _CONTROLS.sub("", text)  # first: "<\u202eb>" must not become a tag later
         if "<" in text:
