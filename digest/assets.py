@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 MEDIA_DIR = "media"
@@ -43,7 +44,17 @@ def _image_size(path: Path) -> tuple[int | None, int | None]:
 
 
 def publish(path: Path) -> Asset:
-    """Describe how a local file is published; raises OSError when it cannot be read."""
+    """Describe how a local file is published; raises OSError when it cannot be read.
+
+    Every render of every issue asks for the logo: the hash and size are worked out once
+    per version of the file (its size and modification time), not on each call.
+    """
+    status = path.stat()
+    return _publish(path, status.st_mtime_ns, status.st_size)
+
+
+@cache
+def _publish(path: Path, modified: int, size: int) -> Asset:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
     safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", path.name).strip("-") or "file"
     width, height = _image_size(path)

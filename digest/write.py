@@ -68,11 +68,6 @@ def write_tree(root: Path, files: Mapping[str, bytes]) -> list[str]:
     return changed
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write one file via a temporary file and rename; skip unchanged bytes. True if written."""
-    return bool(write_tree(path.parent, {path.name: data}))
-
-
 def remove_leftovers(root: Path) -> None:
     """Remove temporary files a killed build left behind (they are never read)."""
     if root.is_dir():

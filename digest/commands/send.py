@@ -8,33 +8,23 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
 import os
 import smtplib
 import ssl
 from email.message import EmailMessage
 from pathlib import Path
 
+from digest.catalog import read_catalog
 from digest.config import Config
 from digest.errors import SendError
 
 
 def newest_issue(out: Path) -> str:
     """The path ("weekly/2025-W40") of the most recently dated built issue."""
-    dated = []
-    for summary in out.glob("*/*/issue.json"):
-        try:
-            dated.append(
-                (
-                    json.loads(summary.read_text(encoding="utf-8"))["date"],
-                    str(summary.parent.relative_to(out)),
-                )
-            )
-        except (OSError, ValueError, KeyError):
-            continue
-    if not dated:
+    catalog = read_catalog(out)
+    if not catalog:
         raise SendError(f"{out}: no built issue; run digest build first")
-    return max(dated)[1]
+    return max(catalog.values(), key=lambda summary: (summary.date, summary.path)).path
 
 
 def proof_message(path: Path, recipients: list[str]) -> EmailMessage:
