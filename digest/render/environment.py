@@ -31,7 +31,9 @@ def make_environment(config: Config) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(_filters(config.publication.zone))
     env.tests["absolute_url"] = is_absolute_url
     return env
