@@ -12,13 +12,17 @@ import argparse
 import re
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from digest import __version__
-from digest.config import Config
+from digest import __version__, stamp
 from digest.errors import DigestError
 from digest.report import Reporter
+
+if TYPE_CHECKING:
+    from digest.commands.build import BuildResult
+    from digest.config import Config
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_CHECK_FAILED = 1
@@ -122,11 +126,14 @@ def _parser() -> argparse.ArgumentParser:
         "new", parents=[common], help="create a new entry file with today's date"
     )
     new.add_argument("title", help="the entry's title")
+
     return parser
 
 
-def _out(arguments: argparse.Namespace, config: Config) -> Path:
-    return arguments.out.resolve() if arguments.out else config.root / "out"
+def _out(arguments: argparse.Namespace) -> Path:
+    if arguments.out:
+        return Path(arguments.out).resolve()
+    return stamp.config_file(arguments.config).parent.resolve() / "out"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
+    if arguments.command == "build" and _answer_from_stamp(arguments, reporter):
+        return EXIT_OK
     from digest import config as configuration
 
     config = configuration.load(arguments.config)
@@ -168,7 +177,7 @@ def _new(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> i
 def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
     from digest.check import built_issues, check_issue
 
-    out = _out(arguments, config)
+    out = _out(arguments)
     issues = [arguments.issue.strip("/")] if arguments.issue else built_issues(out)
     if not issues or not (out / issues[0] / "email.html").exists():
         print(
@@ -189,7 +198,7 @@ def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
 def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
     from digest.commands.send import send
 
-    issue = send(config, _out(arguments, config), arguments.issue, arguments.to)
+    issue = send(config, _out(arguments), arguments.issue, arguments.to)
     reporter.summary(
         f"sent {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
     )
@@ -217,9 +226,10 @@ def _build(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
     from digest.commands.build import Target, build
 
     started = time.perf_counter()
-    out = _out(arguments, config)
+    out = _out(arguments)
     target = Target(week=arguments.week, year=arguments.year, everything=arguments.all)
-    result = build(config, out, target, reporter, offline=arguments.offline)
+    now = datetime.now(UTC)
+    result = build(config, out, target, reporter, offline=arguments.offline, now=now)
     errors = [finding for finding in result.findings if finding.severity == "error"]
     for finding in result.findings:
         (reporter.warn if finding.severity == "error" else reporter.detail)(str(finding))
@@ -227,15 +237,87 @@ def _build(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
         reporter.note(
             f"check: {len(errors)} error(s), {len(result.findings) - len(errors)} warning(s) (details: digest check)"
         )
-    built = ", ".join(result.built) if result.built else "no issue"
-    if result.unchanged:
-        built += f" ({len(result.unchanged)} unchanged)"
-    reporter.summary(
-        f"built {built}; archive: {result.new} new, {result.updated} updated; "
-        f"{len(reporter.failed_sources)} source(s) failed; {len(result.written)} file(s) written to {_shown(out)} "
-        f"in {time.perf_counter() - started:.1f} s"
+    _build_summary(
+        reporter,
+        result.built,
+        len(result.unchanged),
+        result.new,
+        result.updated,
+        len(reporter.failed_sources),
+        len(result.written),
+        out,
+        time.perf_counter() - started,
     )
-    return EXIT_SOURCE_FAILED if reporter.failed_sources or errors else EXIT_OK
+    if reporter.failed_sources or errors:
+        return EXIT_SOURCE_FAILED
+    web = any(source.url for source in config.sources) and not arguments.offline
+    if not (web or reporter.warnings):  # such a build must ask and warn again next time
+        _remember_build(arguments, config, out, result, now)
+    return EXIT_OK
+
+
+def _build_summary(
+    reporter: Reporter,
+    built: list[str],
+    unchanged: int,
+    new: int,
+    updated: int,
+    failed: int,
+    written: int,
+    out: Path,
+    seconds: float,
+) -> None:
+    issues = ", ".join(built) if built else "no issue"
+    if unchanged:
+        issues += f" ({unchanged} unchanged)"
+    reporter.summary(
+        f"built {issues}; archive: {new} new, {updated} updated; "
+        f"{failed} source(s) failed; {written} file(s) written to {_shown(out)} in {seconds:.1f} s"
+    )
+
+
+def _stamp_key(arguments: argparse.Namespace) -> tuple[Path, str]:
+    config = stamp.config_file(arguments.config)
+    key = stamp.build_key(
+        config, _out(arguments), (arguments.week, arguments.year, arguments.all, arguments.offline)
+    )
+    return config.parent / stamp.STAMP_NAME, key
+
+
+def _answer_from_stamp(arguments: argparse.Namespace, reporter: Reporter) -> bool:
+    """Nothing the last clean build read has changed: say so without loading anything."""
+    started = time.perf_counter()
+    path, key = _stamp_key(arguments)
+    issues = stamp.is_fresh(path, key, datetime.now(UTC))
+    if issues is None:
+        return False
+    reporter.detail(f"nothing changed since the last build ({path.name}); nothing to do")
+    _build_summary(reporter, [], issues, 0, 0, 0, 0, _out(arguments), time.perf_counter() - started)
+    return True
+
+
+def _remember_build(
+    arguments: argparse.Namespace, config: Config, out: Path, result: BuildResult, now: datetime
+) -> None:
+    """Stamp a clean build with what it read and wrote, valid until the week (or year) turns."""
+
+    today = now.astimezone(config.publication.zone).date()
+    next_week = today + timedelta(days=7 - today.weekday())
+    turn = min(next_week, date(today.year + 1, 1, 1))
+    valid_until = datetime.combine(turn, datetime.min.time(), config.publication.zone)
+    logo = config.publication.logo
+    read = [
+        stamp.config_file(arguments.config),
+        *config.template_dirs,
+        config.resolve(config.entries.path),
+        *(config.resolve(source.path) for source in config.sources if source.path),
+        *([config.resolve(logo)] if logo and "://" not in logo else []),
+        *result.assets,
+        *(Path(f"{config.resolve(config.archive.path)}{tail}") for tail in ("", "-wal")),
+        out,
+    ]
+    path, key = _stamp_key(arguments)
+    stamp.write(path, key, read, valid_until, len(result.built) + len(result.unchanged))
 
 
 def _shown(path: Path) -> str:

@@ -20,8 +20,8 @@ from pydantic import (
 
 from digest.colour import MINIMUM_TEXT_CONTRAST, contrast
 from digest.errors import ConfigError
+from digest.stamp import config_file
 
-CONFIG_NAME = "digest.toml"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -284,9 +284,7 @@ def _cross_check(config: Config) -> list[str]:
 
 def load(path: Path | None = None) -> Config:
     """Read and validate digest.toml; raise ConfigError with every problem, one per line."""
-    file = Path(path) if path else Path.cwd() / CONFIG_NAME
-    if file.is_dir():
-        file = file / CONFIG_NAME
+    file = config_file(path)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:

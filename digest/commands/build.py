@@ -47,6 +47,7 @@ class BuildResult:
     findings: list[Finding] = field(default_factory=list)
     new: int = 0
     updated: int = 0
+    assets: list[Path] = field(default_factory=list)  # local files the entries publish
 
 
 def periods(target: Target, config: Config, archive: Archive, now: datetime) -> list[Period]:
@@ -98,6 +99,7 @@ def build(
         with reporter.stage("ingest+archive"):
             update = update_archive(config, archive, reporter, offline=offline, now=now)
         result.new, result.updated = update.new, update.updated
+        result.assets = [asset.source for asset in update.assets]
 
         renderer = _Renderer(config)
         existing = read_catalog(out)
