@@ -135,8 +135,8 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
     """Email-safe HTML: allowlisted tags, absolute http(s) URLs, no tracking pixels or WordPress footer."""
     if not fragment or not fragment.strip():
         return ""
-    # Relative URLs are resolved by nh3 itself (Rust's url crate): a Python callback per
-    # attribute cost more than the sanitising. Without a base they are dropped.
+    # Relative URLs are resolved by nh3 itself (Rust's url crate): resolving them in Python
+    # afterwards, to share one prepared nh3.Cleaner between entries, measured slower.
     relative: _Relative = ("rewrite_with_base", base) if base and _is_web(base) else "deny"
     fragment = _NOT_XML.sub("", fragment)
     cleaned = _allowlisted(fragment, relative)
@@ -175,6 +175,11 @@ def _allowlisted(fragment: str, relative: _Relative) -> str:
     )
 
 
+# Plain text needs no per-entry setting, so one prepared cleaner serves every call
+# (preparing nh3's configuration costs twice the cleaning of a summary).
+_TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=DROPPED_WITH_CONTENT)
+
+
 def _without_tail(text: str, footer: re.Pattern[str]) -> str:
     """`text` without a match of `footer` (anchored at the end) in its last few thousand characters."""
     start = max(0, len(text) - _FOOTER_TAIL)
@@ -193,9 +198,7 @@ def plain_text(fragment: str) -> str:
     for _ in range(_DECODING_ROUNDS):
         text = _CONTROLS.sub("", text)  # first: "<\u202eb>" must not become a tag later
         if "<" in text:
-            text = nh3.clean(
-                _BLOCK_EDGE.sub(" <", text), tags=set(), clean_content_tags=DROPPED_WITH_CONTENT
-            )
+            text = _TEXT_CLEANER.clean(_BLOCK_EDGE.sub(" <", text))
         decoded = _ENTITY.sub(lambda entity: html.unescape(entity.group(0)), text)
         settled = decoded == text or not (_ENTITY.search(decoded) or _TAG_LIKE.search(decoded))
         text = decoded

@@ -81,13 +81,16 @@ def read(document: bytes) -> tuple[dict[str, str], list[dict[str, Any]]] | None:
     return (feed, items) if items else None  # no item found here: feedparser may know better
 
 
-def _only(element: Any, allowed: set[str]) -> None:
+def _only(element: Any, allowed: set[str]) -> bool:
+    """Raise _Unsupported for an element this reader does not know; True if there is Media RSS."""
+    media = False
     for child in element:
         if not isinstance(child.tag, str):
             continue  # comments and processing instructions
         if child.tag not in allowed:
             raise _Unsupported
         if child.tag.startswith(MEDIA):
+            media = True
             for grandchild in child.iter():
                 if (
                     isinstance(grandchild.tag, str)
@@ -95,6 +98,7 @@ def _only(element: Any, allowed: set[str]) -> None:
                     and grandchild.tag not in MEDIA_ELEMENTS
                 ):
                     raise _Unsupported
+    return media
 
 
 # C1 controls, raw or as character references, are windows-1252 or double-encoded UTF-8 that
@@ -151,7 +155,7 @@ def _rss(root: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
         raise _Unsupported
     items = []
     for item in channel.iterfind("item"):
-        _only(item, RSS_ITEM_ELEMENTS)
+        media = _only(item, RSS_ITEM_ELEMENTS)
         entry: dict[str, Any] = {}
         title = item.find("title")
         if title is not None:
@@ -194,7 +198,8 @@ def _rss(root: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
         ]
         if enclosures:
             entry["links"] = enclosures
-        _media(item, entry)
+        if media:
+            _media(item, entry)
         items.append(entry)
     return {"title": _text(channel.find("title")), "link": _text(channel.find("link"))}, items
 
@@ -241,7 +246,7 @@ def _atom_links(element: Any) -> tuple[str, list[dict[str, str]]]:
 def _atom(root: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
     items = []
     for item in root.iterfind(f"{ATOM}entry"):
-        _only(item, ATOM_ENTRY_ELEMENTS)
+        media = _only(item, ATOM_ENTRY_ELEMENTS)
         entry: dict[str, Any] = {}
         title = item.find(f"{ATOM}title")
         if title is not None:
@@ -282,7 +287,8 @@ def _atom(root: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
         ]
         if categories:
             entry["tags"] = categories
-        _media(item, entry)
+        if media:
+            _media(item, entry)
         items.append(entry)
     feed_link, _ = _atom_links(root)
     return {"title": _atom_text(root.find(f"{ATOM}title")), "link": feed_link}, items
