@@ -37,9 +37,9 @@ class Event:
     """When and where an entry takes place; an entry with an Event is an event."""
 
     start: datetime  # timezone-aware
-    end: datetime | None = None
+    end: datetime | None = None  # exclusive: an all-day event ends at midnight after its last day
     location: str = ""
-    all_day: bool = False
+    all_day: bool = False  # shown and written to calendars as dates, without times
 
 
 @dataclass(frozen=True)

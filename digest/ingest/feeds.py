@@ -18,7 +18,8 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from digest.config import Config, Source
@@ -32,7 +33,7 @@ from digest.ingest.clean import (
     summarize,
     web_url,
 )
-from digest.model import Entry, Image
+from digest.model import Entry, Event, Image
 
 # A date this far ahead of the fetch is a broken clock, not a scheduled post.
 FUTURE_TOLERANCE = timedelta(days=2)
@@ -102,7 +103,10 @@ def parse_feed(
     Plain, well-formed RSS 2.0 and Atom take the fast lxml reader; everything else feedparser.
     """
     document, warnings = _prepare(data)
-    read = fastfeed.read(document) if reader == "auto" else None
+    # A source's own event elements are named as feedparser names them: such a source takes it.
+    # Items with the RSS Event module's elements step aside from the fast reader by themselves.
+    fast = reader == "auto" and source.events is None
+    read = fastfeed.read(document) if fast else None
     feed, items = read if read is not None else _read_with_feedparser(data, document)
     feed_link = web_url(feed.get("link", ""), base_url) or base_url
     entries: list[Entry] = []
@@ -351,6 +355,7 @@ def _entry(
         )
         published = fetched_at
     image, html = _lead_image(item, html, link or base)
+    event = _event(item, source, config.publication.zone, f"{where} ({title[:40]})", warnings)
     return Entry(
         id=entry_id,
         source=source.name,
@@ -363,4 +368,76 @@ def _entry(
         html=html,
         image=image,
         categories=_categories(item),
+        event=event,
     )
+
+
+# The RSS Event module (http://purl.org/rss/1.0/modules/event/), as feedparser names its elements.
+_EVENT_MODULE = ("ev_startdate", "ev_enddate", "ev_location")
+
+
+def _event_keys(source: Source) -> tuple[str, str | None, str | None]:
+    """feedparser's keys for the elements holding start, end and location: 'ev:startdate' -> 'ev_startdate'."""
+    fields = source.events
+    if fields is None:
+        return _EVENT_MODULE
+
+    def key(name: str | None) -> str | None:
+        return name.replace(":", "_").lower() if name else None
+
+    return fields.start.replace(":", "_").lower(), key(fields.end), key(fields.location)
+
+
+def _event(
+    item: Any, source: Source, zone: tzinfo, where: str, warnings: list[str]
+) -> Event | None:
+    """The item's event, when it names a start; a date without a time makes an all-day event."""
+    start_key, end_key, location_key = _event_keys(source)
+    start_text = _item_text(item, start_key)
+    if not start_text:
+        return None
+    start = _event_moment(start_text, zone)
+    if start is None:
+        warnings.append(f"{where}: cannot read the event start {start_text[:40]!r}; not an event")
+        return None
+    moment, all_day = start
+    end_text = _item_text(item, end_key)
+    end = _event_moment(end_text, zone) if end_text else None
+    end_moment: datetime | None = None
+    if end_text and end is None:
+        warnings.append(f"{where}: cannot read the event end {end_text[:40]!r}; left out")
+    elif end is not None:
+        end_moment, end_is_date = end
+        if end_is_date and not all_day:
+            warnings.append(f"{where}: the event end {end_text[:40]!r} has no time; left out")
+            end_moment = None
+        elif end_is_date:
+            end_moment += timedelta(days=1)  # the last day, inclusive: the model's end is exclusive
+        if end_moment is not None and end_moment < moment:
+            warnings.append(f"{where}: the event ends before it starts; its end is left out")
+            end_moment = None
+    location = plain_text(_item_text(item, location_key)) if location_key else ""
+    return Event(moment, end_moment, location, all_day)
+
+
+def _item_text(item: Any, key: str | None) -> str:
+    value = dict.get(item, key) if key else None  # plain dict access, as in _date
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _event_moment(text: str, zone: tzinfo) -> tuple[datetime, bool] | None:
+    """(aware datetime, date-only?) of ISO 8601 or RFC 822 text; a time without offset is in `zone`."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return datetime.combine(day, time(), zone), True
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment), False

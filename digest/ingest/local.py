@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -306,6 +306,9 @@ def _event(fields: dict[str, Any], zone: ZoneInfo, problems: _Problems) -> Event
     if start is None:
         problems.add("start", f"cannot read start {fields['start']!r} (use 2025-10-14T17:00)")
         return None
+    all_day = fields.get("all_day", _is_date(fields["start"]))
+    if not isinstance(all_day, bool):
+        problems.add("all_day", "'all_day' must be true or false")
     end = None
     if fields.get("end") is not None:
         end = _moment(fields["end"], zone)
@@ -313,10 +316,16 @@ def _event(fields: dict[str, Any], zone: ZoneInfo, problems: _Problems) -> Event
             problems.add("end", f"cannot read end {fields['end']!r} (use 2025-10-14T19:30)")
         elif end < start:
             problems.add("end", "the event ends before it starts")
-    all_day = fields.get(
-        "all_day", isinstance(fields["start"], date) and not isinstance(fields["start"], datetime)
-    )
+        elif all_day and _is_date(fields["end"]):
+            end += timedelta(days=1)  # `end` names the last day; an Event's end is exclusive
     return Event(start, end, _text(fields, "location", problems), bool(all_day))
+
+
+def _is_date(value: Any) -> bool:
+    """A date without a time: YAML's date, or text such as 2025-10-14 (dates are read as text)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return True
+    return isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value) is not None
 
 
 def _call_to_action(fields: dict[str, Any], problems: _Problems) -> CallToAction | None:
