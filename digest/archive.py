@@ -63,6 +63,10 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _casefold(text: str | None) -> str:
+    return text.casefold() if text else ""
+
+
 @cache
 def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(field.name for field in fields(kind))
@@ -259,6 +263,19 @@ class Archive:
         return list(
             self._select("published >= ? AND published < ?", (_iso(start), _iso(end), limit), order)
         )
+
+    def matching(self, query: str) -> list[Entry]:
+        """Entries whose id is `query` or whose title contains it, ignoring case; newest first."""
+        # Python's casefold, not SQLite's lower(): titles are not all ASCII (Skånland, Müller)
+        self.db.create_function("casefold", 1, _casefold, deterministic=True)
+        where = "id = ? OR instr(casefold(json_extract(data, '$.title')), ?) > 0"
+        return list(self._select(where, (query, query.casefold())))
+
+    def failed_sources(self) -> dict[str, tuple[datetime, str]]:
+        """Sources whose last fetch failed: when it was, and why."""
+        query = "SELECT name, checked_at, error FROM sources WHERE error IS NOT NULL"
+        rows = self.db.execute(query)
+        return {name: (datetime.fromisoformat(checked), error) for name, checked, error in rows}
 
     def published_dates(self) -> Iterator[datetime]:
         """Every entry's date, for listing the weeks the archive covers."""

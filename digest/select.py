@@ -1,7 +1,9 @@
 """Turn archived entries into issues: periods, deduplication, sections, caps and highlight ranking.
 
 Pure functions of their arguments: the caller queries the archive and passes the
-entries in, so every rule here is tested without a database.
+entries in, so every rule here is tested without a database. Given a `Decisions`,
+the same functions also note why they left each entry out, for `digest explain`:
+one code path both builds the issue and explains it.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -22,6 +25,34 @@ HIGHLIGHTS_SECTION = "Highlights"
 _TRACKING_PARAMETERS = re.compile(
     r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|ref|source)$", re.I
 )
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An entry set aside as another copy of `kept`: the same id, or the same canonical link."""
+
+    entry: Entry
+    kept: Entry
+    rule: Literal["same-id", "same-link"]
+
+
+@dataclass(frozen=True)
+class Capped:
+    """An entry over its source's `max_items` or its section's `section_cap` (None: not exceeded)."""
+
+    entry: Entry
+    source_cap: int | None
+    section_cap: int | None
+
+
+@dataclass
+class Decisions:
+    """What the select stage was given and why it left entries out; filled in when passed in."""
+
+    considered: list[Entry] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    capped: list[Capped] = field(default_factory=list)
+    ranked: list[Entry] = field(default_factory=list)  # yearly: every candidate, best first
 
 
 def week_period(key: str, zone: ZoneInfo) -> Period:
@@ -77,27 +108,34 @@ def canonical_link(url: str) -> str:
     return urlunsplit(("", host, parts.path.rstrip("/") or "/", query, ""))
 
 
-def deduplicate(entries: Iterable[Entry]) -> list[Entry]:
+def deduplicate(entries: Iterable[Entry], decisions: Decisions | None = None) -> list[Entry]:
     """Keep the first of entries that share an id, or a canonical link across different sources.
 
     Callers order entries by preference. Within one source a shared link is deliberate
     (several highlights pointing at one yearly post), so only other sources' copies go.
     """
     kept: list[Entry] = []
-    ids: set[str] = set()
-    link_sources: dict[str, str] = {}
+    by_id: dict[str, Entry] = {}
+    first_with_link: dict[str, Entry] = {}
     for entry in entries:
         link = canonical_link(entry.link) if entry.link else None
-        if entry.id in ids or (link in link_sources and link_sources[link] != entry.source):
+        linked = first_with_link.get(link) if link else None
+        if entry.id in by_id or (linked and linked.source != entry.source):
+            if decisions is not None:
+                same_id = entry.id in by_id
+                winner = by_id[entry.id] if same_id else linked
+                assert winner is not None
+                rule: Literal["same-id", "same-link"] = "same-id" if same_id else "same-link"
+                decisions.duplicates.append(Duplicate(entry, winner, rule))
             continue
-        ids.add(entry.id)
+        by_id[entry.id] = entry
         if link:
-            link_sources.setdefault(link, entry.source)
+            first_with_link.setdefault(link, entry)
         kept.append(entry)
     return kept
 
 
-def _preference(config: Config) -> dict[str, int]:
+def source_preference(config: Config) -> dict[str, int]:
     """Staff-written entries win over feed copies of the same story; then sources in config order."""
     order = {config.entries.source: 0}
     for index, source in enumerate(config.sources, start=1):
@@ -109,7 +147,9 @@ def _newest_first(entry: Entry) -> tuple[float, str]:
     return (-entry.published.timestamp(), entry.id)
 
 
-def _apply_caps(entries: list[Entry], config: Config) -> tuple[list[Entry], list[Entry]]:
+def _apply_caps(
+    entries: list[Entry], config: Config, decisions: Decisions | None = None
+) -> tuple[list[Entry], list[Entry]]:
     """(kept, dropped): at most `max_items` per source and `section_cap` per section, newest kept."""
     caps = {source.name: source.max_items for source in config.sources if source.max_items}
     per_source: Counter[str] = Counter()
@@ -123,6 +163,14 @@ def _apply_caps(entries: list[Entry], config: Config) -> tuple[list[Entry], list
         )
         if over_source or over_section:
             dropped.append(entry)
+            if decisions is not None:
+                decisions.capped.append(
+                    Capped(
+                        entry,
+                        caps[entry.source] if over_source else None,
+                        config.weekly.section_cap if over_section else None,
+                    )
+                )
             continue
         per_source[entry.source] += 1
         per_section[entry.section] += 1
@@ -131,26 +179,36 @@ def _apply_caps(entries: list[Entry], config: Config) -> tuple[list[Entry], list
 
 
 def _by_preference(entries: Iterable[Entry], config: Config) -> list[Entry]:
-    rank = _preference(config)
+    rank = source_preference(config)
     return sorted(entries, key=lambda e: (rank.get(e.source, len(rank)), e.published, e.id))
 
 
 def weekly_issue(
-    dated: Iterable[Entry], events: Iterable[Entry], period: Period, config: Config
+    dated: Iterable[Entry],
+    events: Iterable[Entry],
+    period: Period,
+    config: Config,
+    decisions: Decisions | None = None,
 ) -> Issue | None:
     """The issue for one week: entries dated in it, by section, plus upcoming events; None if empty.
 
     `dated` are the entries published in the week; `events` those that have not
     ended by the end of the week and start within the configured look-ahead.
     """
-    unique = deduplicate(_by_preference([e for e in dated if period.contains(e.published)], config))
+    dated, events = list(dated), list(events)
+    if decisions is not None:
+        decisions.considered += [*dated, *events]
+    unique = deduplicate(
+        _by_preference([e for e in dated if period.contains(e.published)], config), decisions
+    )
     upcoming = deduplicate(
         _by_preference(
             [e for e in events if e.event and (e.event.end or e.event.start) >= period.end], config
-        )
+        ),
+        decisions,
     )
     upcoming_ids = {e.id for e in upcoming}
-    news, dropped = _apply_caps([e for e in unique if e.id not in upcoming_ids], config)
+    news, dropped = _apply_caps([e for e in unique if e.id not in upcoming_ids], config, decisions)
     sections = [
         Section(title, tuple(sorted((e for e in news if e.section == title), key=_newest_first)))
         for title in config.publication.sections
@@ -171,16 +229,22 @@ def weekly_issue(
     )
 
 
-def yearly_issue(candidates: Iterable[Entry], period: Period, config: Config) -> Issue | None:
+def yearly_issue(
+    candidates: Iterable[Entry], period: Period, config: Config, decisions: Decisions | None = None
+) -> Issue | None:
     """The highlights of a year: marked highlights first, then by weight, then newest; None if empty.
 
     `candidates` should hold more than the count (e.g. three times), so duplicates can be dropped.
     """
+    candidates = list(candidates)
     in_year = [e for e in candidates if period.contains(e.published)]
     ranked = sorted(
-        deduplicate(_by_preference(in_year, config)),
+        deduplicate(_by_preference(in_year, config), decisions),
         key=lambda e: (not e.highlight, -e.weight, -e.published.timestamp(), e.id),
     )
+    if decisions is not None:
+        decisions.considered += candidates
+        decisions.ranked += ranked
     chosen = tuple(ranked[: config.highlights.count])
     if not chosen:
         return None

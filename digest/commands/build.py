@@ -67,14 +67,19 @@ def periods(target: Target, config: Config, archive: Archive, now: datetime) -> 
     return weeks + [select.year_period(year, zone) for year in years if year < this_year]
 
 
-def select_issue(period: Period, config: Config, archive: Archive) -> Issue | None:
-    """Ask the archive for the period's candidates and let the select stage make the issue."""
+def select_issue(
+    period: Period, config: Config, archive: Archive, decisions: select.Decisions | None = None
+) -> Issue | None:
+    """Ask the archive for the period's candidates and let the select stage make the issue.
+
+    `digest explain` passes `decisions` to learn why, on the very path a build takes.
+    """
     if period.kind == "yearly":
         candidates = archive.ranked_between(period.start, period.end, config.highlights.count * 3)
-        return select.yearly_issue(candidates, period, config)
+        return select.yearly_issue(candidates, period, config, decisions)
     dated = archive.published_between(period.start, period.end)
     events = archive.events_overlapping(*select.upcoming_window(period, config))
-    return select.weekly_issue(dated, events, period, config)
+    return select.weekly_issue(dated, events, period, config, decisions)
 
 
 def _describe(period: Period) -> str:
@@ -187,6 +192,16 @@ def _render_within_budget(
         issue = select.move_to_headlines(issue, count)
         files = renderer.issue(issue, inputs)
     return issue, files
+
+
+def as_sent(issue: Issue, config: Config) -> Issue:
+    """The issue as a build renders it: over the size budget, entries become headline links.
+
+    Renders the issue, so `digest explain` learns this from the build's own code.
+    """
+    inputs = issue_inputs(issue, render_inputs(config, config.template_dirs))
+    budget = config.email.size_budget_kb * 1024
+    return _render_within_budget(issue, inputs, _Renderer(config), budget)[0]
 
 
 class _Renderer:

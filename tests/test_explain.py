@@ -1,0 +1,222 @@
+"""`digest explain`: why each entry is in its issue or not, told by the build's own decisions."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from digest import select
+from digest.cli import main
+from digest.model import Entry
+from tests.conftest import Publication, rss
+from tests.test_select import OSLO, news
+
+
+def item(title: str, day: str, link: str, category: str = "") -> str:
+    tag = f"<category>{category}</category>" if category else ""
+    return f"<item><title>{title}</title><link>{link}</link><pubDate>{day}</pubDate>{tag}</item>"
+
+
+def explain(
+    publication: Publication, capsys: pytest.CaptureFixture[str], *arguments: str
+) -> tuple[int, str, str]:
+    code = main(["explain", "--config", str(publication.root), *arguments])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def line_of(output: str, title: str) -> str:
+    [line] = [line for line in output.splitlines() if f'"{title}"' in line]
+    return line
+
+
+@pytest.fixture
+def week_40(publication: Publication, capsys: pytest.CaptureFixture[str]) -> Publication:
+    """A week with an entry in each situation, archived by `digest fetch`."""
+    partner = "".join(
+        item(f"Partner story {day}", f"Thu, 0{day} Oct 2025 10:00:00 GMT", f"https://partner.test/{day}")
+        for day in (1, 2, 3)
+    ) + item("Partner copy of the prize", "Thu, 02 Oct 2025 12:00:00 GMT", "http://www.icr.test/prize/?utm_source=rss")
+    publication.file("feeds/saved/partner.xml", rss(partner))
+    icr = (
+        item("Monday morning story", "Sun, 05 Oct 2025 22:30:00 GMT", "https://icr.test/monday")
+        + item("Paper one", "Tue, 30 Sep 2025 08:00:00 GMT", "https://icr.test/p1", "Publication")
+        + item("Paper two", "Wed, 01 Oct 2025 08:00:00 GMT", "https://icr.test/p2", "Publication")
+        + item("Paper three", "Thu, 02 Oct 2025 08:00:00 GMT", "https://icr.test/p3", "Publication")
+    )
+    publication.file("feeds/saved/icr.xml", rss(icr))
+    publication.entry(
+        "prize.md",
+        "---\ntitle: Prize for the lab\ndate: 2025-10-01T09:00\nlink: https://icr.test/prize\n---\nText.\n",
+    )
+    publication.entry(
+        "seminar.md",
+        "---\ntitle: Autumn seminar\ndate: 2025-09-01\nstart: 2025-10-14T10:00\n---\nCome.\n",
+    )
+    publication.config_text += textwrap.dedent(
+        """
+        [weekly]
+        section_cap = 2
+
+        [entries]
+        source = "ICR communications"
+
+        [[sources]]
+        name = "ICR"
+        path = "feeds/saved/icr.xml"
+        categories = { "Publication" = "Publications" }
+
+        [[sources]]
+        name = "Partner"
+        path = "feeds/saved/partner.xml"
+        max_items = 1
+        """
+    )
+    publication.configure()
+    assert main(["fetch", "--config", str(publication.root), "--quiet"]) == 0
+    capsys.readouterr()
+    return publication
+
+
+def test_each_entry_of_the_week_says_where_it_is_or_why_not(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = explain(week_40, capsys, "--week", "2025-W40")
+    assert code == 0
+    assert out.splitlines()[0] == "weekly 2025-W40: 29 Sep 2025 – 05 Oct 2025"
+    assert line_of(out, "Partner story 3").startswith("IN   News #1 ")
+    assert line_of(out, "Paper three").startswith("IN   Publications #1 ")
+    assert line_of(out, "Paper two").startswith("IN   Publications #2 ")
+    assert line_of(out, "Prize for the lab").startswith("IN   News #2 ")
+    assert line_of(out, "Autumn seminar").startswith("IN   Upcoming events #1 ")
+    assert "takes place 14 Oct 2025 10:00" in line_of(out, "Autumn seminar")
+    source_cap = line_of(out, "Partner story 1")
+    assert source_cap.startswith("OUT  source cap ")
+    assert "over max_items = 1 of 'Partner'; a headline link in 'Also in this issue'" in source_cap
+    section_cap = line_of(out, "Paper one")
+    assert section_cap.startswith("OUT  section cap ") and "section_cap = 2 in Publications" in section_cap
+    duplicate = line_of(out, "Partner copy of the prize")
+    assert duplicate.startswith("OUT  duplicate ")
+    assert "the same link as 'Prize for the lab' (ICR communications), which is preferred: a staff entry wins over feed copies" in duplicate
+    outside = line_of(out, "Monday morning story")  # Sunday 22:30 UTC is Monday 00:30 in Oslo
+    assert outside.startswith("OUT  outside period ")
+    assert "dated 6 Oct 2025 00:30 (Europe/Oslo), in week 2025-W41" in outside
+    assert out.splitlines()[-1] == "5 in, 5 out"
+
+
+def test_json_gives_tools_one_object_per_entry_with_a_reason_code(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = explain(week_40, capsys, "--week", "2025-W40", "--json")
+    assert code == 0
+    found = {item["title"]: item for item in json.loads(out)}
+    assert {item["reason"] for item in found.values()} == {
+        "section", "event", "source-cap", "section-cap", "duplicate", "outside-period"
+    }
+    paper = found["Paper three"]
+    assert set(paper) == {"id", "title", "source", "published", "status", "reason", "message", "details"}
+    assert paper["status"] == "in" and paper["details"] == {"section": "Publications", "position": 1}
+    assert paper["message"] == "in Publications #1"
+    assert found["Partner story 1"]["details"] == {"source": "Partner", "max_items": 1}
+    copy = found["Partner copy of the prize"]
+    assert copy["status"] == "out" and copy["details"]["rule"] == "same-link"
+    assert copy["details"]["kept"]["source"] == "ICR communications"
+    monday = found["Monday morning story"]
+    assert monday["published"] == "2025-10-06T00:30:00+02:00" and monday["details"]["week"] == "2025-W41"
+
+
+def test_a_query_finds_the_entry_by_text_or_id_anywhere_in_the_archive(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = explain(week_40, capsys, "--week", "2025-W39", "PAPER ONE")
+    assert code == 0
+    [line] = [line for line in out.splitlines() if line.startswith(("IN", "OUT"))]
+    assert line.startswith("OUT  outside period ") and "in week 2025-W40" in line
+    code, out, _ = explain(week_40, capsys, "--week", "2025-W40", "--json", "https://icr.test/p1")
+    assert code == 0 and [item["reason"] for item in json.loads(out)] == ["section-cap"]
+
+
+def test_a_query_that_matches_nothing_says_so_and_exits_1(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = explain(week_40, capsys, "--week", "2025-W40", "no such story")
+    assert code == 1 and out == ""
+    assert err == "error: no archived entry, entry file or source matches 'no such story'\n"
+
+
+def test_an_unreadable_entry_file_and_a_failed_source_are_listed(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    week_40.file("feeds/saved/moved.xml", "<html><body>This page has moved</body></html>")
+    week_40.config_text += '[[sources]]\nname = "Moved"\npath = "feeds/saved/moved.xml"\n'
+    week_40.configure()
+    assert main(["fetch", "--config", str(week_40.root), "--quiet"]) == 1  # the source failed
+    week_40.entry("broken.md", "---\ntitle: Broken\ndate: someday\n---\n")  # and a file breaks
+    capsys.readouterr()
+    code, out, _ = explain(week_40, capsys, "--week", "2025-W40")
+    assert code == 0
+    assert "OUT  unreadable           feeds/entries/broken.md:3: cannot read date 'someday'" in out
+    [moved] = [line for line in out.splitlines() if "'Moved'" in line]
+    assert moved.startswith("OUT  source failed        source 'Moved': last fetch (")
+    assert "an HTML page, not RSS or Atom" in moved and moved.endswith("its archived entries still serve")
+    code, out, _ = explain(week_40, capsys, "--week", "2025-W40", "--json", "broken")
+    [problem] = json.loads(out)
+    assert problem["reason"] == "unreadable" and problem["details"]["file"] == "feeds/entries/broken.md"
+
+
+def test_yearly_entries_below_the_count_show_their_rank(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    for rank, weight in enumerate((30, 20, 10), start=1):
+        publication.entry(
+            f"h{rank}.md", f"---\ntitle: Highlight {rank}\ndate: 2022-0{rank}-01\nhighlight: true\nweight: {weight}\n---\n"
+        )
+    publication.configure("[highlights]\ncount = 2\n")
+    assert main(["fetch", "--config", str(publication.root), "--quiet"]) == 0
+    capsys.readouterr()
+    code, out, _ = explain(publication, capsys, "--year", "2022")
+    assert code == 0
+    assert line_of(out, "Highlight 2").startswith("IN   Highlights #2 ")
+    third = line_of(out, "Highlight 3")
+    assert third.startswith("OUT  not picked ")
+    assert third.endswith("ranked 3 (marked highlight, weight 10); the last rank in is 2")
+
+
+def test_entries_moved_for_the_size_budget_are_named(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    publication.configure("[email]\nsize_budget_kb = 20\n")
+    for number in range(16):
+        publication.entry(
+            f"s{number:02d}.md",
+            f"---\ntitle: Story {number:02d}\ndate: 2025-10-01T{6 + number:02d}:00\n"
+            f"summary: {'A long summary sentence about membrane homeostasis. ' * 5}\n---\n",
+        )
+    assert main(["fetch", "--config", str(publication.root), "--quiet"]) == 0
+    capsys.readouterr()
+    code, out, _ = explain(publication, capsys, "--week", "2025-W40", "--json")
+    assert code == 0
+    reasons = {item["title"]: item["reason"] for item in json.loads(out)}
+    assert reasons["Story 15"] == "section" and reasons["Story 00"] == "size-budget"
+    moved = [title for title, reason in reasons.items() if reason == "size-budget"]
+    assert 0 < len(moved) < 16
+    # the same entries the build shows as headline links
+    assert main(["build", "--config", str(publication.root), "--week", "2025-W40", "--offline", "--quiet"]) == 0
+    html = (publication.root / "out/weekly/2025-W40/email.html").read_text(encoding="utf-8")
+    also = html.index("Also in this issue")
+    assert all(html.index(title) > also for title in moved)
+
+
+def test_deduplicate_records_which_entry_each_copy_lost_to_and_by_which_rule() -> None:
+    ours = news("ours", "2025-10-01T10:00", source="ICR communications", link="https://icr.test/story/")
+    same_id = news("ours", "2025-10-01T11:00", source="Partner", link=None)
+    same_link = news("theirs", "2025-10-01T09:00", source="Partner", link="http://www.icr.test/story?utm_medium=x")
+    decisions = select.Decisions()
+    assert select.deduplicate([ours, same_id, same_link], decisions) == [ours]
+    assert [(d.entry, d.kept, d.rule) for d in decisions.duplicates] == [
+        (same_id, ours, "same-id"),
+        (same_link, ours, "same-link"),
+    ]
+
+
+def test_recording_decisions_does_not_change_the_issue(publication: Publication) -> None:
+    config = publication.load('[weekly]\nsection_cap = 1\n[[sources]]\nname = "ICR news"\nurl = "https://icr.test/feed"\n')
+    week = select.week_period("2025-W40", OSLO)
+    entries: list[Entry] = [news(f"n{day}", f"2025-10-0{day}T10:00") for day in (1, 2, 3)]
+    decisions = select.Decisions()
+    assert select.weekly_issue(entries, [], week, config, decisions) == select.weekly_issue(entries, [], week, config)
+    assert [(c.entry.title, c.source_cap, c.section_cap) for c in decisions.capped] == [("n2", None, 1), ("n1", None, 1)]
+
+
+def test_no_archive_yet_is_one_line(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    publication.configure()
+    code, _, err = explain(publication, capsys)
+    assert code == 1 and err.startswith("error: ") and "no archive yet; run digest fetch or digest build first" in err
