@@ -15,6 +15,7 @@ from pathlib import Path
 
 from digest import __version__
 from digest.config import Config
+from digest.language import catalogue_path
 from digest.model import Issue
 
 ISSUE_FILES = ("email.html", "email.txt", "message.eml", "index.html", "issue.json")
@@ -57,8 +58,12 @@ def read_catalog(out: Path) -> dict[str, IssueSummary]:
 
 
 def render_inputs(config: Config, template_dirs: list[Path]) -> str:
-    """A fingerprint of what every issue is rendered with: digest's version, the config, the templates."""
+    """A fingerprint of what every issue is rendered with: digest's version, the config, the
+    templates, and the catalogue of the publication's language."""
     digest = hashlib.sha256(f"{__version__}\0{config.model_dump_json()}".encode())
+    catalogue = catalogue_path(config.publication.language)
+    if catalogue:
+        digest.update(b"\0" + catalogue.read_bytes())
     for folder in template_dirs:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if path.is_file():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -20,6 +22,7 @@ from pydantic import (
 
 from digest.colour import MINIMUM_TEXT_CONTRAST, contrast
 from digest.errors import ConfigError
+from digest.language import language_problem, messages
 from digest.stamp import config_file
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -158,6 +161,38 @@ class Fetch(_Table):
     max_mb: Annotated[float, Field(gt=0, le=1024)] = 10.0
 
 
+# The item elements feedparser reads under names of its own: they cannot hold an event's fields.
+_ITEM_ELEMENTS = {
+    "title", "link", "guid", "pubdate", "description", "category", "enclosure", "comments",
+    "author", "source", "id", "published", "updated", "summary", "content",
+}  # fmt: skip
+
+
+def _element_name(value: str) -> str:
+    if not re.fullmatch(r"(?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*", value):
+        raise ValueError(
+            f"expected an element name as the feed writes it, such as 'ev:startdate', got {value!r}"
+        )
+    if value.lower() in _ITEM_ELEMENTS:
+        raise ValueError(f"{value!r} is a standard item element; name an element of its own")
+    return value
+
+
+ElementName = Annotated[str, AfterValidator(_element_name)]
+
+
+class EventFields(_Table):
+    """Which elements of a source's items hold an event's start, end and place.
+
+    Without this table, items are read by the RSS Event module (ev:startdate, ev:enddate,
+    ev:location); with it, by these elements instead.
+    """
+
+    start: ElementName
+    end: ElementName | None = None
+    location: ElementName | None = None
+
+
 class Source(_Table):
     name: NonEmptyLine
     url: HttpUrl | None = None
@@ -165,6 +200,7 @@ class Source(_Table):
     section: Line | None = None
     categories: dict[str, str] = Field(default_factory=dict)  # feed category -> section
     max_items: Annotated[int, Field(ge=1)] | None = None
+    events: EventFields | None = None  # where its items carry event times, if not in ev:*
 
     @model_validator(mode="after")
     def _url_or_path(self) -> Source:
@@ -185,6 +221,7 @@ class Config(_Table):
     archive: Archive = Archive()
     fetch: Fetch = Fetch()
     sources: list[Source] = Field(default_factory=list)
+    strings: dict[str, Line] = Field(default_factory=dict)  # English fixed string -> own text
     root: Path = Field(default=Path("."), exclude=True)  # folder of digest.toml; set by load()
 
     @property
@@ -279,6 +316,28 @@ def _cross_check(config: Config) -> list[str]:
         problems.append(
             f"publication.logo: expected an http(s) URL or an existing file, got {logo!r}"
         )
+    language = language_problem(config.publication.language)
+    if language:
+        problems.append(f"publication.language: {language}")
+    problems += _strings_problems(config.strings)
+    return problems
+
+
+def _strings_problems(strings: dict[str, str]) -> list[str]:
+    """[strings] keys must be digest's English fixed strings, and keep to their placeholders."""
+    problems = []
+    known = messages()
+    for msgid, text in strings.items():
+        where = f"strings.{json.dumps(msgid, ensure_ascii=False)}"
+        message = known.get(msgid)
+        if message is None:
+            closest = difflib.get_close_matches(msgid, known, n=1, cutoff=0.5)
+            hint = f"; did you mean {closest[0]!r}?" if closest else " (README.md, 'Strings')"
+            problems.append(f"{where}: not one of digest's fixed strings{hint}")
+            continue
+        problem = message.problem(text)
+        if problem:
+            problems.append(f"{where}: {text!r}: {problem}")
     return problems
 
 

@@ -7,12 +7,14 @@ import jinja2
 from digest.catalog import IssueSummary
 from digest.config import Config
 from digest.model import Issue
+from digest.render.calendar import calendar_files
 from digest.render.context import issue_context, preheader, subject
 from digest.render.email import render_email
 from digest.render.environment import render_template
 from digest.render.feed import render_feed
 from digest.render.message import build_message
 from digest.render.text import render_text
+from digest.render.translation import localized
 from digest.render.web import render_site_index
 
 __all__ = [
@@ -30,6 +32,7 @@ def summarize_issue(
     issue: Issue, config: Config, env: jinja2.Environment, inputs: str = ""
 ) -> IssueSummary:
     """The issue's entry in the feed and the site index."""
+    issue = localized(issue, config)
     feed_html = render_template(env, "feed_item.html.j2", **issue_context(issue, config, web=True))
     return IssueSummary(
         path=issue.path,
@@ -47,7 +50,9 @@ def summarize_issue(
 def render_issue(
     issue: Issue, config: Config, env: jinja2.Environment, inputs: str = ""
 ) -> dict[str, bytes]:
-    """The files of out/{issue.path}/, by name: the email, its text, the .eml, the web page, issue.json."""
+    """The files of out/{issue.path}/, by name: the email, its text, the .eml, the web page,
+    issue.json, and with upcoming events events.ics and events/<name>.ics."""
+    issue = localized(issue, config)  # titles in the publication's language
     html = render_email(issue, config, env, web=False)
     text = render_text(issue, config, env)
     return {
@@ -56,6 +61,7 @@ def render_issue(
         "message.eml": build_message(issue, config, html, text),
         "index.html": render_email(issue, config, env, web=True).encode(),
         "issue.json": summarize_issue(issue, config, env, inputs).to_json(),
+        **calendar_files(issue, config),
     }
 
 

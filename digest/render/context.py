@@ -9,6 +9,8 @@ from digest import assets
 from digest.config import Config
 from digest.errors import ConfigError
 from digest.model import Issue
+from digest.render.calendar import issue_calendar
+from digest.render.translation import translations_for
 
 PREHEADER_LIMIT = 140
 PREHEADER_TITLES = 4
@@ -30,14 +32,15 @@ def issue_url(issue: Issue, config: Config) -> str:
 
 
 def subject(issue: Issue, config: Config) -> str:
-    """email.subject with {title} and {issue} filled in, on one line."""
+    """email.subject (by default the language's "{title}: {issue}") filled in, on one line."""
+    pattern = config.email.subject
+    if "subject" not in config.email.model_fields_set:
+        pattern = translations_for(config).gettext("{title}: {issue}")
     try:
-        text = config.email.subject.format_map(
-            {"title": config.publication.title, "issue": issue.title}
-        )
+        text = pattern.format_map({"title": config.publication.title, "issue": issue.title})
     except (KeyError, IndexError, ValueError) as error:
         raise ConfigError(
-            f"email.subject: {config.email.subject!r}: only {{title}} and {{issue}} can be used ({error})"
+            f"email.subject: {pattern!r}: only {{title}} and {{issue}} can be used ({error})"
         ) from None
     return one_line(text)
 
@@ -97,4 +100,5 @@ def issue_context(issue: Issue, config: Config, *, web: bool) -> dict[str, Any]:
         "subject": subject(issue, config),
         "preheader": preheader(issue),
         "logo": logo(config),
+        "calendar": issue_calendar(issue, config),  # None without upcoming events
     }

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
+from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from babel import Locale, dates
 
 from digest.colour import readable_on
 from digest.config import Config
@@ -17,6 +20,7 @@ from digest.errors import TemplateError
 from digest.model import Event, Period
 from digest.render.body import fit_body
 from digest.render.plain import html_to_text
+from digest.render.translation import date_locale, translations_for
 
 
 def make_environment(config: Config) -> jinja2.Environment:
@@ -33,8 +37,11 @@ def make_environment(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(_filters(config.publication.zone))
+    translations = translations_for(config)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        _filters(config.publication.zone, date_locale(config.publication.language), translations)
+    )
     env.tests["absolute_url"] = is_absolute_url
     return env
 
@@ -84,29 +91,36 @@ def _template_frame(error: BaseException) -> str | None:
     return found
 
 
-def _filters(zone: tzinfo) -> dict[str, Callable[..., Any]]:
-    """Date filters in the publication's time zone; month names come from the C locale (English)."""
+def _filters(
+    zone: tzinfo, locale: Locale, translations: NullTranslations
+) -> dict[str, Callable[..., Any]]:
+    """Date filters in the publication's time zone and language, from CLDR via Babel:
+    '22 November 2026' / '22. november 2026', '6–12 October 2025' / '6.–12. oktober 2025'."""
 
-    def local(value: date | datetime) -> date | datetime:
-        return value.astimezone(zone) if isinstance(value, datetime) else value
+    def day_of(value: date | datetime) -> date:
+        return value.astimezone(zone).date() if isinstance(value, datetime) else value
 
     def format_date(value: date | datetime) -> str:
-        day = local(value)
-        return f"{day.day} {day:%B} {day.year}"
+        return dates.format_date(day_of(value), "long", locale=locale)
 
     def format_date_short(value: date | datetime) -> str:
-        day = local(value)
-        return f"{day.day} {day:%b}"
+        return dates.format_skeleton("MMMd", day_of(value), locale=locale)
 
     def format_time(value: datetime) -> str:
-        return f"{value.astimezone(zone):%H:%M}"
+        return dates.format_time(value.astimezone(zone).time(), "short", locale=locale)
 
     def period_label(period: Period, short: bool = False) -> str:
-        return _range(period.first_day, period.last_day, short)
+        return _range(period.first_day, period.last_day, short, locale)
 
-    def week_label(period: Period, pattern: str) -> str:
+    def week_label(period: Period, pattern: str | None = None) -> str:
         year, week, _ = period.first_day.isocalendar()
+        pattern = pattern or translations.gettext("Week {week}")
         return pattern.format(week=week, year=year)
+
+    def at(moment: datetime, clock: str | None = None) -> str:
+        """'22 November 2026, 09:00': the locale's own glue of a date and a time."""
+        glue = str(locale.datetime_formats["medium"]).replace("'", "")
+        return glue.format(clock or format_time(moment), format_date(moment))
 
     def event_when(event: Event) -> str:
         start = event.start.astimezone(zone)
@@ -116,12 +130,14 @@ def _filters(zone: tzinfo) -> dict[str, Callable[..., Any]]:
             # an all-day event ending at midnight ends the day before (exclusive, as in iCalendar)
             if end and end.time() == time(0) and end.date() > start.date():
                 last -= timedelta(days=1)
-            return _range(start.date(), last, short=False)
+            return _range(start.date(), last, False, locale)
         if end is None:
-            return f"{format_date(start)}, {start:%H:%M}"
+            return at(start)
         if end.date() == start.date():
-            return f"{format_date(start)}, {start:%H:%M}–{end:%H:%M}"
-        return f"{format_date(start)}, {start:%H:%M} – {format_date(end)}, {end:%H:%M}"
+            skeleton = "hm" if "h" in str(locale.time_formats["short"]) else "Hm"
+            hours = dates.format_interval(start.time(), end.time(), skeleton, locale=locale)
+            return at(start, hours)
+        return str(locale.interval_formats[None]).format(at(start), at(end))
 
     def iso_datetime(value: datetime) -> str:
         return value.astimezone(zone).isoformat()
@@ -141,17 +157,34 @@ def _filters(zone: tzinfo) -> dict[str, Callable[..., Any]]:
     }
 
 
-def _range(first: date, last: date, short: bool) -> str:
-    """'29 September – 5 October 2025', '6–12 October 2025'; short: '29 Sep – 3 Oct'."""
-    month = "%b" if short else "%B"
-    year = "" if short else f" {last.year}"
+_FIELDS = "yMd"  # the greatest field in which two days differ picks the interval pattern
+
+
+def _range(first: date, last: date, short: bool, locale: Locale) -> str:
+    """'29 September – 5 October 2025', '6–12 October 2025'; short: '29 Sept – 3 Oct' (CLDR's)."""
+    skeleton = "MMMd" if short else "yMMMd"
     if first == last:
-        return f"{first.day} {first:{month}}{year}"
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {last:{month}}{year}"
-    if first.year == last.year or short:
-        return f"{first.day} {first:{month}} – {last.day} {last:{month}}{year}"
-    return f"{first.day} {first:{month}} {first.year} – {last.day} {last:{month}} {last.year}"
+        if short:
+            return dates.format_skeleton(skeleton, first, locale=locale)
+        return dates.format_date(first, "long", locale=locale)
+    formats = locale.interval_formats.get(skeleton, {})
+    days = zip((first.year, first.month, first.day), (last.year, last.month, last.day), strict=True)
+    differing = [field for field, (a, b) in zip(_FIELDS, days, strict=True) if a != b]
+    field = next((name for name in differing if name in formats), None)
+    if field is None:  # no interval pattern for this locale: both days with its fallback glue
+        return str(locale.interval_formats[None]).format(
+            _range(first, first, short, locale), _range(last, last, short, locale)
+        )
+    patterns = formats[field]
+    if not short:  # CLDR has no interval patterns with full month names: widen MMM to MMMM
+        patterns = [_FULL_MONTH.sub("MMMM", pattern) for pattern in patterns]
+    return "".join(
+        dates.parse_pattern(pattern).apply(day, locale)
+        for pattern, day in zip(patterns, (first, last), strict=True)
+    )
+
+
+_FULL_MONTH = re.compile(r"(?<![ML])[ML]{3}(?![ML])")
 
 
 def wrap(text: str, width: int = 72, indent: str = "") -> str:
