@@ -24,12 +24,13 @@ from pathlib import Path
 
 import case_fetch
 import case_ingest
+import case_preview
 import case_rebuild
 import case_render
 import case_yearly
 from measure import Row, Table, format_table
 
-CASES = ("ingest", "fetch", "render", "yearly", "rebuild")
+CASES = ("ingest", "fetch", "render", "yearly", "rebuild", "preview")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def _cases(runs: Runs, workspace: Path, peaks: list[Row]) -> dict[str, Callable[
         "render": lambda: case_render.run(workspace, runs.light, runs.heavy),
         "yearly": yearly,
         "rebuild": lambda: case_rebuild.run(workspace, runs.light),
+        "preview": lambda: case_preview.run(workspace, runs.light),
     }
 
 

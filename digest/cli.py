@@ -1,7 +1,7 @@
 """The command line: parse arguments, run a command, print one summary line, return an exit code.
 
 Exit codes (also in the README): 0 all went well; 1 built, but a source failed or a check found an error;
-2 bad command line; 3 invalid digest.toml or entry files (nothing built);
+2 bad command line (also: digest serve cannot listen on --host/--port); 3 invalid digest.toml or entry files (nothing built);
 4 template problem; 5 out/ or the archive cannot be written; 6 another build is running;
 7 sending failed.
 """
@@ -127,6 +127,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     new.add_argument("title", help="the entry's title")
 
+    explain = commands.add_parser(
+        "explain", parents=[common], help="why each entry near a period is in its issue or not"
+    )
+    explain_period = explain.add_mutually_exclusive_group()
+    explain_period.add_argument(
+        "--week", type=_week, metavar="YYYY-Www", help="default: the last complete week"
+    )
+    explain_period.add_argument("--year", type=_year, metavar="YYYY", help="a highlights issue")
+    explain.add_argument("--json", action="store_true", help="a JSON list, for tools")
+    explain.add_argument("query", nargs="?", help="an entry id, or text in titles (any case)")
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="preview the next issue in a browser, rebuilt on every change",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument(
+        "--offline", action="store_true", help="do not fetch web sources at start; use the archive"
+    )
     return parser
 
 
@@ -156,9 +179,16 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
     from digest import config as configuration
 
     config = configuration.load(arguments.config)
-    command = {"new": _new, "check": _check, "send": _send, "fetch": _fetch, "build": _build}[
-        arguments.command
-    ]
+    if arguments.command == "serve":
+        return _serve(arguments, config, reporter)
+    command = {
+        "new": _new,
+        "check": _check,
+        "send": _send,
+        "fetch": _fetch,
+        "build": _build,
+        "explain": _explain,
+    }[arguments.command]
     return command(arguments, config, reporter)
 
 
@@ -318,6 +348,53 @@ def _remember_build(
     ]
     path, key = _stamp_key(arguments)
     stamp.write(path, key, read, valid_until, len(result.built) + len(result.unchanged))
+
+
+def _explain(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+    """Print why entries are in or out; exit 1 when a query matches nothing."""
+    import json
+
+    from digest.commands.build import Target
+    from digest.commands.explain import explain
+    from digest.explain import as_json, as_line
+
+    target = Target(week=arguments.week, year=arguments.year)
+    explained = explain(config, target, arguments.query, datetime.now(UTC))
+    items, period = explained.explanations, explained.period
+    if arguments.query and not items:
+        print(
+            f"error: no archived entry, entry file or source matches {arguments.query!r}",
+            file=sys.stderr,
+        )
+        return EXIT_SOURCE_FAILED
+    if arguments.json:
+        print(json.dumps([as_json(item, config) for item in items], ensure_ascii=False, indent=2))
+    else:
+        reporter.note(
+            f"{period.kind} {period.key}: {period.first_day:%d %b %Y} – {period.last_day:%d %b %Y}"
+        )
+        for item in items:
+            print(as_line(item, config))
+        shown = sum(item.status == "in" for item in items)
+        reporter.summary(f"{shown} in, {len(items) - shown} out")
+    return EXIT_OK
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {value!r}")
+    return int(value)
+
+
+def _serve(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+    """Preview until Ctrl-C; a port that cannot be used is a command-line problem (exit 2)."""
+    from digest.commands.serve import serve
+
+    path = stamp.config_file(arguments.config).resolve()
+    serve(
+        path, config, reporter, host=arguments.host, port=arguments.port, offline=arguments.offline
+    )
+    return EXIT_OK
 
 
 def _shown(path: Path) -> str:

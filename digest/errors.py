@@ -51,3 +51,9 @@ class SendError(DigestError):
     """The issue to send was not found, or the SMTP server could not be reached or refused it."""
 
     exit_code = 7
+
+
+class AddressError(DigestError):
+    """`digest serve` cannot listen where it was told (port in use, no permission): a command-line problem."""
+
+    exit_code = 2

@@ -1,0 +1,92 @@
+"""`digest serve`: a live preview of the real issues, rebuilt on every change, until Ctrl-C.
+
+The preview is built by the real build into a temporary folder the server owns, with its
+own copy of the archive: out/, out/feed.xml and the archive are never written, so a
+half-finished week is never published and `digest build` never waits for the preview.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from digest.config import Config
+from digest.preview.builder import Clock, PreviewBuilder, Snapshot, utc_now
+from digest.preview.server import PreviewServer
+from digest.preview.watch import Watcher
+from digest.report import Reporter
+
+
+@contextmanager
+def preview(
+    config_path: Path,
+    config: Config,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    offline: bool = False,
+    clock: Clock = utc_now,
+    reporter: Reporter | None = None,
+) -> Iterator[PreviewServer]:
+    """Listen, build once (fetching web sources unless `offline`), watch the inputs; yields the
+    server, ready for serve_forever(). Raises AddressError before building if it cannot listen."""
+    reporter = reporter or Reporter(quiet=True)
+    with tempfile.TemporaryDirectory(prefix="digest-preview-") as folder:
+        builder = PreviewBuilder(config_path, config, Path(folder), clock, reporter.err)
+        server = PreviewServer((host, port), builder)
+        tell = _Teller(reporter)
+        watcher = Watcher(builder, on_rebuild=tell)
+        try:
+            tell(builder.rebuild(fetch=not offline))
+            watcher.start()
+            yield server
+        finally:
+            builder.close()  # ends the pages' event streams
+            watcher.close()  # waits for a rebuild under way: it writes into the folder
+            server.server_close()
+
+
+def serve(
+    config_path: Path,
+    config: Config,
+    reporter: Reporter,
+    *,
+    host: str,
+    port: int,
+    offline: bool,
+) -> None:
+    """Run the preview until Ctrl-C (at any moment, even during the first build)."""
+    try:
+        with preview(
+            config_path, config, host=host, port=port, offline=offline, reporter=reporter
+        ) as server:
+            reporter.summary(
+                f"previewing {config.publication.title} at {server.url} (Ctrl-C stops)"
+            )
+            server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    reporter.summary("stopped")
+
+
+class _Teller:
+    """Tells the terminal about each rebuild in one line, or its problems as the CLI prints them."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.generation = 0
+
+    def __call__(self, snapshot: Snapshot) -> None:
+        if snapshot.problems:
+            for problem in snapshot.problems:
+                print(f"error: {problem}", file=self.reporter.err, flush=True)
+        elif snapshot.generation != self.generation and snapshot.rebuilt:
+            shown = (
+                snapshot.rebuilt
+                if len(snapshot.rebuilt) <= 3
+                else (f"{len(snapshot.rebuilt)} issues",)
+            )
+            self.reporter.note(f"built {', '.join(shown)} in {snapshot.seconds:.1f} s")
+        self.generation = snapshot.generation

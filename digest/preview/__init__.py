@@ -1,0 +1,6 @@
+"""`digest serve`'s preview: builds into a private folder, watches the inputs, serves the result.
+
+builder.py runs the real build (digest.commands.build) into a folder the server owns;
+watch.py rebuilds it when digest.toml, a template or an entry changes; pages.py turns a
+built issue into the preview pages; server.py answers HTTP and tells open pages to reload.
+"""

@@ -1,0 +1,234 @@
+"""The preview's builds: the real build, run into a folder the server owns, never into out/.
+
+Each rebuild re-reads digest.toml, then builds the week in progress (the issue staff are
+writing for) first, so the open page refreshes as soon as it can, then everything
+`digest build --all` would build. The preview works on its own copy of the archive, so it
+never holds the publication's lock or changes what `digest build` and `digest fetch` see.
+A failed build leaves the last good one in place and is shown as the CLI would print it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from digest import config as configuration
+from digest import select
+from digest.check import Finding, check_issue
+from digest.commands.build import BuildResult, Target, build
+from digest.config import Config
+from digest.errors import DigestError
+from digest.report import Reporter
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the pages show: the state after the latest rebuild, good or not."""
+
+    generation: int  # goes up after every rebuild that changed what a page shows
+    config: Config  # the last valid configuration
+    next_week: str  # the week in progress, e.g. "2025-W43"
+    last_week: str  # the last complete week
+    problems: tuple[str, ...] = ()  # the latest rebuild's errors, exactly as DigestError gave them
+    warnings: tuple[str, ...] = ()
+    built_at: datetime | None = None  # when the preview last built without errors
+    seconds: float = 0.0  # how long that build took
+    rebuilt: tuple[str, ...] = field(default=())  # issue paths the latest rebuild re-rendered
+
+
+class PreviewBuilder:
+    """Builds the preview into `folder`/out and tells waiting pages when it changed."""
+
+    def __init__(
+        self,
+        config_path: Path,
+        config: Config,
+        folder: Path,
+        clock: Clock = utc_now,
+        err: TextIO | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.out = folder / "out"
+        self.archive = folder / "archive.sqlite"
+        self.clock = clock
+        self.err = err or sys.stderr
+        self._build_lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._closed = False
+        self._findings: dict[tuple[str, int], list[Finding]] = {}
+        now = clock()
+        zone = config.publication.zone
+        self._snapshot = Snapshot(
+            0,
+            config,
+            select.week_of(now, zone).key,
+            select.last_complete_week(now, zone).key,
+        )
+        self._archive_copied = False
+
+    @property
+    def snapshot(self) -> Snapshot:
+        with self._changed:
+            return self._snapshot
+
+    def rebuild(self, *, fetch: bool = False) -> Snapshot:
+        """Build the week in progress, then the rest; web sources are fetched only with `fetch`."""
+        with self._build_lock:
+            started = time.perf_counter()
+            try:
+                config = configuration.load(self.config_path)
+                if not self._archive_copied:
+                    _copy_archive(config.resolve(config.archive.path), self.archive)
+                    self._archive_copied = True
+                private = _private(config, self.archive)
+                now = self.clock()
+                zone = config.publication.zone
+                next_week = select.week_of(now, zone).key
+                last_week = select.last_complete_week(now, zone).key
+                reporter = Reporter(quiet=True, err=self.err)
+                first = build(
+                    private, self.out, Target(week=next_week), reporter, offline=not fetch, now=now
+                )
+                self._publish(config, next_week, last_week, first, started, reporter, early=True)
+                rest = build(
+                    private, self.out, Target(everything=True), reporter, offline=True, now=now
+                )
+                removed = self._remove_unbuilt(first, rest)
+                self._publish(
+                    config, next_week, last_week, rest, started, reporter, removed=removed
+                )
+            except DigestError as error:
+                self._fail(error.problems)
+            except Exception as error:  # a bug in a build must not stop the server either
+                if self._closed:
+                    return self.snapshot  # the folder is going away: not a bug
+                traceback.print_exc(file=self.err)
+                self._fail((f"internal error: {type(error).__name__}: {error}",))
+            return self.snapshot
+
+    def _publish(
+        self,
+        config: Config,
+        next_week: str,
+        last_week: str,
+        result: BuildResult,
+        started: float,
+        reporter: Reporter,
+        *,
+        early: bool = False,
+        removed: bool = False,
+    ) -> None:
+        """Record a good build; wake the pages when it changed what they show."""
+        with self._changed:
+            previous = self._snapshot
+            changed = bool(result.built) or removed or previous.problems != ()
+            changed = changed or (previous.next_week, previous.config) != (next_week, config)
+            if early and not changed:
+                return
+            if not early and not changed and previous.built_at is not None:
+                return
+            self._snapshot = Snapshot(
+                previous.generation + 1,
+                config,
+                next_week,
+                last_week,
+                warnings=tuple(reporter.warnings),
+                built_at=datetime.now(UTC),
+                seconds=time.perf_counter() - started,
+                rebuilt=tuple(result.built),
+            )
+            self._changed.notify_all()
+
+    def _fail(self, problems: tuple[str, ...]) -> None:
+        with self._changed:
+            previous = self._snapshot
+            if previous.problems == problems:
+                return
+            self._snapshot = Snapshot(
+                previous.generation + 1,
+                previous.config,
+                previous.next_week,
+                previous.last_week,
+                problems=problems,
+                built_at=previous.built_at,
+                seconds=previous.seconds,
+            )
+            self._changed.notify_all()
+
+    def _remove_unbuilt(self, *results: BuildResult) -> bool:
+        """Remove issue folders no longer built (their last entry was deleted or moved away)."""
+        current = {path for result in results for path in result.built + result.unchanged}
+        removed = False
+        for folder in sorted(self.out.glob("*/*/issue.json")):
+            path = f"{folder.parent.parent.name}/{folder.parent.name}"
+            if folder.parent.parent.name in ("weekly", "yearly") and path not in current:
+                shutil.rmtree(folder.parent, ignore_errors=True)
+                removed = True
+        return removed
+
+    def wait(self, generation: int, timeout: float) -> int | None:
+        """Block until the generation differs from `generation` or `timeout` passes; None once closed."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._closed or self._snapshot.generation != generation, timeout
+            )
+            return None if self._closed else self._snapshot.generation
+
+    def close(self) -> None:
+        """Wake every waiting page so that its connection can end."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def findings(self, issue: str) -> list[Finding]:
+        """`digest check`'s findings for a built preview issue, worked out once per generation."""
+        snapshot = self.snapshot
+        key = (issue, snapshot.generation)
+        if key not in self._findings:
+            self._findings = {
+                key: value for key, value in self._findings.items() if key[0] != issue
+            }
+            self._findings[key] = check_issue(
+                self.out, issue, _private(snapshot.config, self.archive)
+            )
+        return self._findings[key]
+
+
+def _private(config: Config, archive: Path) -> Config:
+    """The configuration with the archive moved to the preview's own copy."""
+    return config.model_copy(
+        update={"archive": config.archive.model_copy(update={"path": str(archive)})}
+    )
+
+
+def _copy_archive(source: Path, target: Path) -> None:
+    """A consistent copy of the publication's archive (read-only; fine while a build writes it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not source.is_file():
+        return  # the first build fills a new archive from the sources
+    try:
+        reader = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)
+        try:
+            writer = sqlite3.connect(target)
+            with writer:
+                reader.backup(writer)
+            writer.close()
+        finally:
+            reader.close()
+    except sqlite3.Error:
+        target.unlink(missing_ok=True)  # start empty: the first build reads every source again

@@ -1,0 +1,233 @@
+"""The preview's HTTP server: the preview pages, the preview build folder, and nothing else.
+
+Standard library only (ThreadingHTTPServer): one thread per connection, so the open pages'
+event streams never hold up a request. Every path below /build/ is decoded, resolved and
+checked to lie inside the build folder before anything is read; anything else is a 404.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import mimetypes
+import re
+import socket
+import sys
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from digest.catalog import IssueSummary
+from digest.errors import AddressError
+from digest.preview import pages
+from digest.preview.builder import PreviewBuilder
+
+KEEP_ALIVE_SECONDS = 15  # a comment on the event stream this often tells a dead connection
+ISSUE = r"(weekly/\d{4}-W\d{2}|yearly/\d{4})"
+ISSUE_PAGE = re.compile(rf"/issue/{ISSUE}/({'|'.join(pages.VIEWS)})?")
+DARK_EMAIL = re.compile(rf"/dark/{ISSUE}/email\.html")
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; frame-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+)
+BUILT_POLICY = "script-src 'none'; object-src 'none'; frame-ancestors 'self'"
+TEXT_TYPES = {".eml": "text/plain", ".txt": "text/plain", ".json": "application/json"}
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """Serves one PreviewBuilder's pages and build folder."""
+
+    daemon_threads = True  # open event streams must not keep the process alive
+
+    def __init__(self, address: tuple[str, int], builder: PreviewBuilder) -> None:
+        self.builder = builder
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        try:
+            super().__init__(address, PreviewHandler)
+        except OSError as error:
+            raise AddressError(_address_problem(address, error)) from None
+        self.loopback = _is_loopback(address[0])
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        text = host.decode() if isinstance(host, bytes) else host
+        return f"http://{f'[{text}]' if ':' in text else text}:{port}/"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closed its connection is not news; anything else is one line."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            print(f"warning: preview: {client_address[0]}: {error!r}", file=sys.stderr)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _address_problem(address: tuple[str, int], error: OSError) -> str:
+    host, port = address
+    where = f"{host}:{port}"
+    if error.errno == errno.EADDRINUSE:
+        return f"{where}: the port is in use (another digest serve?); choose another with --port"
+    if error.errno == errno.EACCES:
+        return f"{where}: no permission to listen on this port; choose one above 1023 with --port"
+    if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+        return f"{where}: not an address of this machine; check --host"
+    return f"{where}: cannot listen: {error.strerror or error}"
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "digest-preview"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Requests are not logged: the terminal belongs to build warnings."""
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        if not self._host_allowed():
+            self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown host\n", "text/plain")
+            return
+        # the path as sent, query and fragment cut off: never normalised before it is checked
+        path = self.path.split("?", 1)[0].split("#", 1)[0] if self.path.startswith("/") else ""
+        if path == "/":
+            self._page(pages.render("list.html.j2", self._snapshot(), rows=self._rows()))
+        elif path == "/events":
+            self._events()
+        elif path.startswith(pages.BUILD_PREFIX):
+            self._built_file(path[len(pages.BUILD_PREFIX) :])
+        elif match := DARK_EMAIL.fullmatch(path):
+            self._dark_email(match.group(1))
+        elif match := ISSUE_PAGE.fullmatch(path):
+            self._issue_page(match.group(1), match.group(2) or "desktop")
+        else:
+            self._not_found()
+
+    def _snapshot(self) -> pages.Snapshot:
+        return self.server.builder.snapshot
+
+    def _rows(self) -> list[pages.Row]:
+        return pages.rows(self.server.builder.out, self._snapshot())
+
+    def _host_allowed(self) -> bool:
+        """On a loopback address, answer only requests made for it (no DNS rebinding)."""
+        if not self.server.loopback:
+            return True
+        host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
+        return host == "localhost" or _is_loopback(host)
+
+    def _issue_page(self, issue: str, view: str) -> None:
+        builder, snapshot = self.server.builder, self._snapshot()
+        folder = builder.out / issue
+        try:
+            summary = IssueSummary.from_json((folder / "issue.json").read_bytes())
+        except (OSError, ValueError, KeyError, TypeError):
+            self._not_found()  # not built (or no longer: its last entry moved away)
+            return
+        context: dict[str, object] = {
+            "summary": summary,
+            "view": view,
+            "findings": pages.findings_by_severity(builder.findings(issue)),
+            "phone_width": pages.PHONE_WIDTH,
+            "frame_src": f"/dark/{issue}/email.html"
+            if view == "dark"
+            else f"{pages.BUILD_PREFIX}{issue}/email.html",
+        }
+        if view == "text":
+            context["text"] = (folder / "email.txt").read_text(encoding="utf-8", errors="replace")
+        if view == "headers":
+            context["headers"] = pages.headers(folder, summary)
+        self._page(pages.render("issue.html.j2", snapshot, **context))
+
+    def _dark_email(self, issue: str) -> None:
+        path = contained(self.server.builder.out, f"{issue}/email.html")
+        if path is None:
+            self._not_found()
+            return
+        html = pages.for_preview(path.read_bytes(), self._snapshot().config.publication.url)
+        self._send(HTTPStatus.OK, pages.dark_copy(html), "text/html", BUILT_POLICY)
+
+    def _built_file(self, raw: str) -> None:
+        path = contained(self.server.builder.out, raw)
+        if path is None:
+            self._not_found()
+            return
+        data = path.read_bytes()
+        kind = TEXT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+        if kind == "text/html":
+            data = pages.for_preview(data, self._snapshot().config.publication.url)
+        self._send(HTTPStatus.OK, data, kind or "application/octet-stream", BUILT_POLICY)
+
+    def _events(self) -> None:
+        """Server-sent events: the build generation now, then each time it changes."""
+        builder = self.server.builder
+        generation = builder.snapshot.generation
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self.wfile.write(f"retry: 500\ndata: {generation}\n\n".encode())
+            self.wfile.flush()
+            while True:
+                current = builder.wait(generation, KEEP_ALIVE_SECONDS)
+                if current is None:
+                    return  # the preview is stopping
+                message = ": still here\n\n" if current == generation else f"data: {current}\n\n"
+                generation = current
+                self.wfile.write(message.encode())
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _page(self, html: bytes) -> None:
+        self._send(HTTPStatus.OK, html, "text/html", PAGE_POLICY)
+
+    def _not_found(self) -> None:
+        self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, policy: str = PAGE_POLICY) -> None:
+        text = kind.startswith("text/") or kind in ("application/json", "application/xml")
+        self.send_response(status)
+        self.send_header("Content-Type", f"{kind}; charset=utf-8" if text else kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", policy)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def contained(root: Path, raw: str) -> Path | None:
+    """The file a URL path (below /build/, still percent-encoded) names inside `root`, or None.
+
+    Decoded first, then resolved (symlinks followed), then checked: `..`, `%2e%2e`, `%2f`,
+    absolute paths, NUL bytes, hidden files and symlinks that lead out all give None.
+    """
+    try:
+        relative = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if "\x00" in relative or "\\" in relative or relative.startswith("/"):
+        return None
+    parts = relative.split("/")
+    if any(part in (".", "..") or part.startswith(".") for part in parts if part):
+        return None
+    target = root / relative
+    if not relative or relative.endswith("/"):
+        target = target / "index.html"
+    try:
+        resolved = target.resolve(strict=True)
+        inside = resolved.is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return resolved if inside and resolved.is_file() else None

@@ -1,0 +1,475 @@
+"""`digest serve`: the real preview server over a publication in tmp_path, driven by Chromium.
+
+The server runs in a thread with a fixed clock (so "the week in progress" is a week the
+publication has entries for); the command line itself is run as a child process for
+Ctrl-C and a port in use. Screenshots of the sample's preview go to docs/screenshots/,
+where the README shows them.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, expect, sync_playwright
+
+from digest.commands.serve import preview
+from digest.config import load
+from digest.preview.server import PreviewServer, contained
+from tests import stress_publication
+from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS, effective_background, luminance
+from tests.conftest import REPO, Publication
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
+LIVE_TIMEOUT_MS = 5000  # a saved change shows in the open page within this
+IN_W43 = datetime(2025, 10, 22, 10, 0, tzinfo=UTC)  # Wednesday of 2025-W43
+IN_W40 = datetime(2025, 10, 2, 12, 0, tzinfo=UTC)  # Thursday of 2025-W40: the sample's busy week
+
+ENTRY = """\
+---
+title: {title}
+date: {date}
+---
+Body of {title}.
+"""
+
+
+@contextmanager
+def running(config_path: Path, now: datetime) -> Iterator[PreviewServer]:
+    """The preview server on a free port, serving in a thread; stopped as Ctrl-C would."""
+    with preview(
+        config_path, load(config_path), host="127.0.0.1", port=0, offline=True, clock=lambda: now
+    ) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield server
+        finally:
+            server.shutdown()
+            thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless; a missing browser fails the tests, it never skips them."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def offline_context(browser: Browser, server: PreviewServer) -> BrowserContext:
+    """A browser context that reaches only the preview; remote images get a placeholder."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    placeholder = stress_publication.placeholder_png()
+
+    def route(route: Route) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        elif route.request.resource_type == "image":
+            route.fulfill(status=200, body=placeholder, content_type="image/png")
+        else:
+            route.abort()
+
+    context.route("**/*", route)
+    return context
+
+
+@pytest.fixture
+def small(publication: Publication) -> Path:
+    """A publication with entries in 2025-W43 (in progress at IN_W43), W42 (last complete), W40."""
+    publication.configure()
+    for name, title, date in (
+        ("w43.md", "Lab opens its doors", "2025-10-21T09:00"),
+        ("w42.md", "Grant for the imaging core", "2025-10-14T09:00"),
+        ("w40.md", "New group leader", "2025-09-30T09:00"),
+    ):
+        publication.entry(name, ENTRY.format(title=title, date=date))
+    return publication.root / "digest.toml"
+
+
+@pytest.fixture(scope="module")
+def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreviewServer]:
+    """The repo's sample publication, previewed while 2025-W40 is the week in progress."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copy(REPO / "digest.toml", root / "digest.toml")
+    shutil.copytree(REPO / "feeds", root / "feeds")
+    with running(root / "digest.toml", IN_W40) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def sample_context(browser: Browser, sample_server: PreviewServer) -> Iterator[BrowserContext]:
+    context = offline_context(browser, sample_server)
+    yield context
+    context.close()
+
+
+def email_frame(page: Page) -> Frame:
+    handle = page.locator("iframe#email").element_handle()
+    assert handle is not None
+    frame = handle.content_frame()
+    assert frame is not None
+    frame.wait_for_load_state("load")
+    return frame
+
+
+def until(condition: Callable[[], bool], timeout: float = LIVE_TIMEOUT_MS / 1000) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return True
+        threading.Event().wait(0.05)
+    return condition()
+
+
+# --- the list and live reload -----------------------------------------------------------------
+
+
+def test_list_shows_the_week_in_progress_first(browser: Browser, small: Path) -> None:
+    with running(small, IN_W43) as server:
+        context = offline_context(browser, server)
+        page = context.new_page()
+        page.goto(server.url)
+        paths = page.locator("ol.issues li").evaluate_all(
+            "items => items.map(item => item.dataset.path)"
+        )
+        assert paths == ["weekly/2025-W43", "weekly/2025-W42", "weekly/2025-W40"]
+        expect(page.locator("ol.issues li").first).to_contain_text("week in progress")
+        expect(page.locator("ol.issues li").nth(1)).to_contain_text("last complete week")
+        context.close()
+
+
+def test_edited_title_shows_in_the_open_page_without_a_reload(
+    browser: Browser, small: Path
+) -> None:
+    with running(small, IN_W43) as server:
+        context = offline_context(browser, server)
+        page = context.new_page()
+        page.goto(server.url + "issue/weekly/2025-W43/")
+        expect(email_frame(page).locator("h3", has_text="Lab opens its doors")).to_be_visible()
+
+        entry = small.parent / "feeds" / "entries" / "w43.md"
+        entry.write_text(
+            ENTRY.format(title="Lab opens its doors to 300 visitors", date="2025-10-21T09:00")
+        )
+        # the page reloads itself (server-sent event); a new frame shows the new title
+        expect(
+            page.frame_locator("iframe#email").locator("h3", has_text="to 300 visitors")
+        ).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+        context.close()
+
+
+def test_malformed_entry_shows_its_error_until_fixed(browser: Browser, small: Path) -> None:
+    with running(small, IN_W43) as server:
+        context = offline_context(browser, server)
+        page = context.new_page()
+        page.goto(server.url + "issue/weekly/2025-W43/")
+        entry = small.parent / "feeds" / "entries" / "w43.md"
+        entry.write_text(ENTRY.format(title="Lab opens its doors", date="someday"))
+
+        banner = page.locator("#problems")
+        expect(banner).to_contain_text(
+            "error: feeds/entries/w43.md:3: cannot read date 'someday'", timeout=LIVE_TIMEOUT_MS
+        )
+        # the last good build stays viewable below the banner
+        expect(email_frame(page).locator("h3", has_text="Lab opens its doors")).to_be_visible()
+        assert server.builder.snapshot.problems[0].startswith("feeds/entries/w43.md:3: ")
+
+        entry.write_text(ENTRY.format(title="Lab opens its doors", date="2025-10-21T09:00"))
+        expect(banner).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+        context.close()
+
+
+def test_broken_template_is_shown_and_the_server_keeps_serving(small: Path) -> None:
+    templates = small.parent / "templates"
+    templates.mkdir()
+    with running(small, IN_W43) as server:
+        (templates / "_entry.mjml.j2").write_text("{% if %}\n")
+        assert until(lambda: bool(server.builder.snapshot.problems))
+        assert re.match(r"templates/_entry\.mjml\.j2:1: ", server.builder.snapshot.problems[0])
+        status, body = get(server, "/issue/weekly/2025-W43/")
+        assert status == 200 and b"templates/_entry.mjml.j2:1: " in body
+        (templates / "_entry.mjml.j2").unlink()
+        assert until(lambda: not server.builder.snapshot.problems)
+
+
+def test_preview_writes_nothing_into_the_publication(small: Path) -> None:
+    root = small.parent
+    before = sorted(path.relative_to(root) for path in root.rglob("*"))
+    with running(small, IN_W43) as server:
+        assert get(server, "/build/weekly/2025-W43/email.html")[0] == 200
+    assert sorted(path.relative_to(root) for path in root.rglob("*")) == before
+    assert not (root / "out").exists() and not (root / "archive.sqlite").exists()
+
+
+# --- what the server serves, and what it never does ---------------------------------------------
+
+
+def get(server: PreviewServer, raw_path: str, host: str | None = None) -> tuple[int, bytes]:
+    """GET with the path sent exactly as written: http.client does not normalise it."""
+    address, port = server.server_address[:2]
+    connection = http.client.HTTPConnection(str(address), port, timeout=10)
+    try:
+        connection.putrequest("GET", raw_path, skip_host=True)
+        connection.putheader("Host", host or f"127.0.0.1:{port}")
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def raw_get(server: PreviewServer, request_line: bytes) -> bytes:
+    """A request written byte for byte on a socket (for NUL bytes no HTTP client would send)."""
+    address, port = server.server_address[:2]
+    with socket.create_connection((str(address), port), timeout=10) as connection:
+        connection.sendall(request_line + b"\r\nHost: 127.0.0.1\r\n\r\n")
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+TRAVERSALS = [
+    "/../digest.toml",
+    "/build/../digest.toml",
+    "/build/../../digest.toml",
+    "/build/%2e%2e/%2e%2e/digest.toml",
+    "/build/%2E%2E%2F%2E%2E%2Fdigest.toml",
+    "/build/..%2f..%2fdigest.toml",
+    "/build/weekly/..%2f..%2f..%2fdigest.toml",
+    "/build/%2fetc%2fpasswd",
+    "/build//etc/passwd",
+    "/build/%252e%252e/digest.toml",
+    "/build/weekly%5c..%5c..%5cdigest.toml",
+    "/build/weekly/2025-W40/email.html%00.png",
+    "/build/..",
+    "/build/.digest.lock",
+    "/dark/weekly/..%2f..%2fdigest.toml",
+    "/issue/../digest.toml",
+    "/etc/passwd",
+    "//etc/passwd",
+    "http://127.0.0.1/../digest.toml",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_paths_that_leave_the_preview_are_not_found(
+    sample_server: PreviewServer, path: str
+) -> None:
+    status, body = get(sample_server, path)
+    assert status == 404, body[:200]
+    assert b"[publication]" not in body and b"root:" not in body
+
+
+def test_nul_byte_in_a_path_is_not_found(sample_server: PreviewServer) -> None:
+    for line in (
+        b"GET /build/weekly/2025-W40/email.html\x00/../../../../digest.toml HTTP/1.0",
+        b"GET /build/\x00 HTTP/1.0",
+    ):
+        answer = raw_get(sample_server, line)
+        assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == b"404", answer[:200]
+        assert b"[publication]" not in answer
+
+
+def test_symlink_out_of_the_build_folder_is_not_followed(
+    sample_server: PreviewServer, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the browser")
+    link = sample_server.builder.out / "weekly" / "2025-W40" / "notes.txt"
+    link.symlink_to(secret)
+    try:
+        assert get(sample_server, "/build/weekly/2025-W40/notes.txt")[0] == 404
+        assert contained(sample_server.builder.out, "weekly/2025-W40/notes.txt") is None
+    finally:
+        link.unlink()
+    assert get(sample_server, "/build/weekly/2025-W40/email.html")[0] == 200
+
+
+def test_requests_for_another_host_name_are_refused(sample_server: PreviewServer) -> None:
+    """A web page elsewhere cannot read the preview by pointing its own name at 127.0.0.1."""
+    assert get(sample_server, "/", host="attacker.example:8000")[0] == 421
+    assert get(sample_server, "/", host="localhost")[0] == 200
+
+
+# --- the views of one issue ---------------------------------------------------------------------
+
+
+ISSUE = "issue/weekly/2025-W40/"
+
+
+def test_desktop_view_shows_the_real_email(
+    sample_context: BrowserContext, sample_server: PreviewServer
+) -> None:
+    page = sample_context.new_page()
+    page.goto(sample_server.url + ISSUE)
+    frame = email_frame(page)
+    expect(frame.locator("h2", has_text="News")).to_be_visible()
+    built = (sample_server.builder.out / "weekly" / "2025-W40" / "email.html").read_text()
+    assert frame.locator("h3").first.inner_text().strip() in built
+    images = frame.evaluate("() => [...document.images].map(image => image.naturalWidth)")
+    assert images and all(width > 0 for width in images), "the logo and local images load"
+    expect(page.locator("#check")).to_contain_text("digest check:")
+    page.close()
+
+
+def test_phone_view_is_375_pixels_wide(
+    sample_context: BrowserContext, sample_server: PreviewServer
+) -> None:
+    page = sample_context.new_page()
+    page.goto(sample_server.url + ISSUE + "phone")
+    frame = email_frame(page)
+    assert frame.evaluate("() => window.innerWidth") == 375
+    page.close()
+
+
+def test_dark_view_darkens_the_email(
+    sample_context: BrowserContext, sample_server: PreviewServer
+) -> None:
+    page = sample_context.new_page()
+    page.emulate_media(
+        color_scheme="light"
+    )  # the browser prefers light: the view is dark all the same
+    backgrounds = {}
+    for view in ("", "dark"):
+        page.goto(sample_server.url + ISSUE + view)
+        colour = email_frame(page).evaluate("() => getComputedStyle(document.body).backgroundColor")
+        backgrounds[view or "desktop"] = luminance(effective_background([colour]))
+    assert backgrounds["desktop"] > 0.5
+    assert backgrounds["dark"] < 0.05
+    page.close()
+
+
+def test_text_view_shows_the_plain_text_part(
+    sample_context: BrowserContext, sample_server: PreviewServer
+) -> None:
+    page = sample_context.new_page()
+    page.goto(sample_server.url + ISSUE + "text")
+    built = (sample_server.builder.out / "weekly" / "2025-W40" / "email.txt").read_text()
+    assert page.locator("#text").inner_text().strip() == built.strip()
+    page.close()
+
+
+def test_headers_view_shows_what_clients_show(
+    sample_context: BrowserContext, sample_server: PreviewServer
+) -> None:
+    page = sample_context.new_page()
+    page.goto(sample_server.url + ISSUE + "headers")
+    rows = dict(
+        page.locator("#headers tr").evaluate_all(
+            "rows => rows.map(row => [row.cells[0].innerText, row.cells[1].innerText])"
+        )
+    )
+    assert rows["Subject"] == "ICR News Digest: Week 40, 2025"
+    assert rows["From"] == "ICR News Digest <news@digest.example.org>"
+    assert rows["Preheader"]
+    assert "https://digest.example.org/unsubscribe" in rows["List-Unsubscribe"]
+    page.close()
+
+
+def test_screenshots_of_the_sample_preview(
+    sample_context: BrowserContext, sample_server: PreviewServer
+) -> None:
+    """For the README: the list, an issue on desktop, phone and dark, and a build error."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = sample_context.new_page()
+    page.goto(sample_server.url)
+    expect(page.locator("ol.issues li").first).to_have_attribute("data-path", "weekly/2025-W40")
+    page.screenshot(path=SCREENSHOTS / "preview-list.png")
+    for view, name in (("", "issue"), ("phone", "phone"), ("dark", "dark")):
+        page.goto(sample_server.url + ISSUE + view)
+        email_frame(page).wait_for_load_state("load")
+        page.wait_for_timeout(400)  # the frame has grown to its content
+        page.screenshot(path=SCREENSHOTS / f"preview-{name}.png")
+
+    entries = Path(load_root(sample_server)) / "feeds" / "entries" / "2025"
+    entry = entries / "welcome-new-phd-candidates.md"
+    original = entry.read_text()
+    page.goto(sample_server.url + ISSUE)
+    entry.write_text(original.replace("date: ", "date: next tuesday #", 1))
+    try:
+        expect(page.locator("#problems")).to_contain_text(
+            "welcome-new-phd-candidates.md:", timeout=LIVE_TIMEOUT_MS
+        )
+        email_frame(page).wait_for_load_state("load")
+        page.wait_for_timeout(400)
+        page.screenshot(path=SCREENSHOTS / "preview-error.png")
+    finally:
+        entry.write_text(original)
+    expect(page.locator("#problems")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    page.close()
+    for name in ("list", "issue", "phone", "dark", "error"):
+        assert (SCREENSHOTS / f"preview-{name}.png").stat().st_size > 10_000
+
+
+def load_root(server: PreviewServer) -> Path:
+    return server.builder.config_path.parent
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def serve_command(config: Path, *arguments: str) -> list[str]:
+    return [sys.executable, "-m", "digest", "serve", "--config", str(config), *arguments]
+
+
+def test_port_in_use_is_one_line_and_exit_code_2(small: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            serve_command(small, "--port", str(port), "--offline"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: 127.0.0.1:{port}: the port is in use (another digest serve?); choose another with --port"
+    ]
+
+
+def test_ctrl_c_stops_cleanly(small: Path) -> None:
+    child = subprocess.Popen(
+        serve_command(small, "--port", "0", "--offline"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    watchdog = threading.Timer(60, child.kill)  # a hung child fails the test, never hangs it
+    watchdog.start()
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        while line and not line.startswith("previewing"):
+            line = child.stdout.readline()
+        url = re.search(r"http://\S+/", line)
+        assert url, f"no URL in {line!r}"
+        child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, stderr
+    assert "Traceback" not in stderr and stderr.strip() == ""
+    assert stdout.rstrip().endswith("stopped")
