@@ -34,6 +34,7 @@ class IssueSummary:
     preheader: str
     feed_html: str  # the issue as an HTML fragment for content:encoded, URLs absolute
     inputs: str = ""  # fingerprint of everything the issue was rendered from; equal means unchanged
+    files: tuple[str, ...] = ISSUE_FILES  # every file of the issue's folder, issue.json included
 
     def to_json(self) -> bytes:
         fields = {**asdict(self), "date": self.date.isoformat()}
@@ -42,7 +43,13 @@ class IssueSummary:
     @classmethod
     def from_json(cls, data: bytes) -> IssueSummary:
         fields = json.loads(data)
-        return cls(**{**fields, "date": datetime.fromisoformat(fields["date"])})
+        return cls(
+            **{
+                **fields,
+                "date": datetime.fromisoformat(fields["date"]),
+                "files": tuple(fields.get("files", ISSUE_FILES)),
+            }
+        )
 
 
 def read_catalog(out: Path) -> dict[str, IssueSummary]:
@@ -81,5 +88,5 @@ def is_current(out: Path, summary: IssueSummary | None, inputs: str) -> bool:
     return bool(
         summary
         and summary.inputs == inputs
-        and all((out / summary.path / name).is_file() for name in ISSUE_FILES)
+        and all((out / summary.path / name).is_file() for name in summary.files)
     )

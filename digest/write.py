@@ -13,7 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,6 +73,22 @@ def remove_leftovers(root: Path) -> None:
     if root.is_dir():
         for leftover in root.rglob(f".*{TEMPORARY_SUFFIX}"):
             leftover.unlink(missing_ok=True)
+
+
+def remove_stale(folder: Path, keep: Iterable[str]) -> list[str]:
+    """Remove the files below `folder` that are not in `keep` (paths relative to it), then
+    the folders left empty: what an earlier build of an issue wrote and this one did not,
+    such as the .ics of an event that has since passed. Returns what was removed."""
+    wanted = set(keep)
+    removed = []
+    for path in sorted(folder.rglob("*"), reverse=True):  # children before their folders
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and name not in wanted:
+            path.unlink()
+            removed.append(name)
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return removed
 
 
 @contextmanager

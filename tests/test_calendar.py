@@ -354,3 +354,25 @@ def test_built_sample_links_every_calendar_file_absolutely(tmp_path: Path, capsy
     assert main(["check", "--config", str(root / "digest.toml")]) == 0
     assert "0 error(s)" in capsys.readouterr().out
 
+
+
+def test_a_deleted_calendar_file_comes_back_and_a_dropped_event_loses_its_file(sample: Path) -> None:
+    week = sample / "out" / "weekly" / "2025-W40"
+
+    def build() -> None:
+        assert main(["build", "--config", str(sample), "--quiet", "--week", "2025-W40"]) == 0
+
+    build()
+    events = sorted(path.relative_to(week).as_posix() for path in week.rglob("*.ics"))
+    assert len(events) == 3
+    (week / "events.ics").unlink()
+    build()
+    assert (week / "events.ics").is_file()
+    # one event is moved before the week ends: it is no longer upcoming
+    entry = sample / "feeds/entries/2025/science-impact-2025.md"
+    text = entry.read_text(encoding="utf-8").replace("2025-10-22T", "2025-09-22T")
+    entry.write_text(text, encoding="utf-8")
+    build()
+    left = sorted(path.relative_to(week).as_posix() for path in week.rglob("*.ics"))
+    assert len(left) == 2 and "events.ics" in left
+    assert set(left) < set(events)

@@ -23,7 +23,7 @@ from digest.config import Config
 from digest.errors import OutputError
 from digest.model import Issue, Period
 from digest.report import Reporter
-from digest.write import locked, write_tree
+from digest.write import locked, remove_stale, write_tree
 
 if TYPE_CHECKING:
     import jinja2
@@ -127,6 +127,9 @@ def build(
         files.update(_asset_files(config, update.assets))
         with reporter.stage("write"):
             result.written = write_tree(out, files)
+            for summary in rendered.values():
+                for name in remove_stale(out / summary.path, summary.files):
+                    reporter.detail(f"removed {summary.path}/{name}: no longer part of the issue")
     with reporter.stage("check"):
         for index, path in enumerate(result.built):
             result.findings += check_issue(out, path, config, css=index == 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jinja2
 
-from digest.catalog import IssueSummary
+from digest.catalog import ISSUE_FILES, IssueSummary
 from digest.config import Config
 from digest.model import Issue
 from digest.render.calendar import calendar_files
@@ -20,8 +20,6 @@ from digest.render.web import render_site_index
 __all__ = [
     "ISSUE_FILES",
     "IssueSummary",
-    "issue_inputs",
-    "render_inputs",
     "render_issue",
     "render_site",
     "summarize_issue",
@@ -29,7 +27,11 @@ __all__ = [
 
 
 def summarize_issue(
-    issue: Issue, config: Config, env: jinja2.Environment, inputs: str = ""
+    issue: Issue,
+    config: Config,
+    env: jinja2.Environment,
+    inputs: str = "",
+    files: tuple[str, ...] = ISSUE_FILES,
 ) -> IssueSummary:
     """The issue's entry in the feed and the site index."""
     issue = localized(issue, config)
@@ -44,6 +46,7 @@ def summarize_issue(
         preheader=preheader(issue),
         feed_html=feed_html,
         inputs=inputs,
+        files=files,
     )
 
 
@@ -55,14 +58,16 @@ def render_issue(
     issue = localized(issue, config)  # titles in the publication's language
     html = render_email(issue, config, env, web=False)
     text = render_text(issue, config, env)
-    return {
+    files = {
         "email.html": html.encode(),
         "email.txt": text.encode(),
         "message.eml": build_message(issue, config, html, text),
         "index.html": render_email(issue, config, env, web=True).encode(),
-        "issue.json": summarize_issue(issue, config, env, inputs).to_json(),
         **calendar_files(issue, config),
     }
+    names = tuple(sorted([*files, "issue.json"]))
+    files["issue.json"] = summarize_issue(issue, config, env, inputs, names).to_json()
+    return files
 
 
 def render_site(
