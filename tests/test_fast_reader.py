@@ -60,3 +60,12 @@ def test_what_the_fast_reader_does_not_know_goes_to_feedparser() -> None:
     for name in ("rss-1.0-rdf.xml", "rss-0.91.xml", "atom-xhtml-content.xml", "illformed-unclosed-tags.xml"):
         document, _ = _prepare((REPO / "tests" / "feeds" / name).read_bytes())
         assert fastfeed.read(document) is None, name
+
+
+@pytest.mark.parametrize("c1", ["&#150;", "&#x85;", "&#X9F;", "\u0085"])
+def test_c1_controls_go_to_feedparser_which_repairs_them(c1: str) -> None:
+    """windows-1252 dashes and quotes written as C1 controls: feedparser's own rules repair them."""
+    item = f"<item><title>Oslo {c1} Bergen</title><link>https://news.test/1</link></item>"
+    document = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{item}</channel></rss>'
+    assert fastfeed.read(document.encode()) is None
+    assert fastfeed.read(document.replace(c1, "&#8211;").encode()) is not None

@@ -128,3 +128,20 @@ def test_future_dates_and_duplicate_guids_are_warned_about(config: Config) -> No
 def test_html_page_is_not_a_feed(config: Config) -> None:
     with pytest.raises(FeedUnreadable):
         parse(config, "<html><body><h1>Welcome</h1></body></html>")
+
+
+def test_a_plain_utf8_feed_goes_to_the_reader_as_it_came_and_others_become_utf8() -> None:
+    """Megabytes are not copied and re-encoded when nothing needs changing."""
+    from digest.ingest.feeds import _prepare
+
+    plain = rss("<item><title>Høivik</title></item>").encode()
+    assert _prepare(plain)[0] is plain
+    undeclared = plain.replace(b' encoding="utf-8"', b"")
+    assert _prepare(undeclared)[0] is undeclared
+    latin = plain.replace(b"utf-8", b"iso-8859-1").replace("ø".encode(), "ø".encode("latin-1"))
+    prepared, _ = _prepare(latin)
+    assert prepared.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert "Høivik".encode() in prepared
+    doctype = plain.replace(b"<rss", b'<!DOCTYPE rss [<!ENTITY x "y">]><rss', 1)
+    prepared, warnings = _prepare(doctype)
+    assert b"DOCTYPE" not in prepared and warnings

@@ -138,6 +138,26 @@ def test_random_hostile_html_comes_out_safe(fragment: str, base: str | None) -> 
     assert_safe(fragment, base)
 
 
+URL_FORMS = st.sampled_from(
+    ["/root/x", "//cdn.test/y", "rel/z", "../up", "?q=1", "#frag", "", " /spaced", "&#47;x",
+     "https://abs.test/a", "mailto:a@b.test", "HTTPS://ABS.TEST", "javascript:alert(1)", "\\back"]
+)  # fmt: skip
+LINKS = st.lists(
+    st.tuples(st.sampled_from(['<a href="{}">l</a>', "<img src='{}' alt=i>", "<a href={}>u</a>", "<img src>"]), URL_FORMS)
+    .map(lambda pair: pair[0].format(pair[1])),
+    max_size=6,
+).map("".join)
+
+
+@SETTINGS
+@given(LINKS, st.sampled_from(["https://site.test/2025/10/story/", "http://site.test/a?b=c", None]))
+def test_a_shared_site_cleaner_resolves_exactly_as_the_entrys_own(fragment: str, base: str | None) -> None:
+    """Fragments whose relative URLs all start with "/" share a cleaner per site: same result."""
+    from digest.ingest import clean
+
+    assert clean._cleaner(fragment, base).clean(fragment) == clean._new_cleaner(base).clean(fragment)
+
+
 @SETTINGS
 @given(FRAGMENTS)
 def test_removing_the_lead_image_keeps_the_html_safe(fragment: str) -> None:

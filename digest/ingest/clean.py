@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -135,18 +135,16 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
     """Email-safe HTML: allowlisted tags, absolute http(s) URLs, no tracking pixels or WordPress footer."""
     if not fragment or not fragment.strip():
         return ""
-    # Relative URLs are resolved by nh3 itself (Rust's url crate): resolving them in Python
-    # afterwards, to share one prepared nh3.Cleaner between entries, measured slower.
-    relative: _Relative = ("rewrite_with_base", base) if base and _is_web(base) else "deny"
     fragment = _NOT_XML.sub("", fragment)
-    cleaned = _allowlisted(fragment, relative)
+    cleaner = _cleaner(fragment, base if base and _is_web(base) else None)
+    cleaned = cleaner.clean(fragment)
     unwrapped = (
         {name.lower() for name in _TAG_NAME.findall(fragment)} - ALLOWED_TAGS - DROPPED_WITH_CONTENT
     )
     for _ in range(2 if unwrapped else 0):
         # Unwrapping a disallowed element can leave a tree no parser builds ("<p><marquee><p>"
         # becomes a <p> in a <p>), which the next parse reshapes: settle it now, not in the client.
-        settled = _allowlisted(cleaned, relative)
+        settled = cleaner.clean(cleaned)
         if settled == cleaned:
             break
         cleaned = settled
@@ -154,25 +152,65 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
     return _without_tail(cleaned, _WORDPRESS_FOOTER_HTML).strip()
 
 
-_Relative = Literal["deny"] | tuple[Literal["rewrite_with_base"], str]
-
-
 def _is_web(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _allowlisted(fragment: str, relative: _Relative) -> str:
-    return nh3.clean(
-        fragment,
+# What must follow "href" or "src" for the URL to resolve against the site alone: a scheme,
+# or "/" ("/path", "//host/path").
+_SITE_RELATIVE_VALUE = re.compile(r"""\s*=\s*["']?\s*(?:https?:|mailto:|/)""")
+
+
+def _needs_own_base(fragment: str) -> bool:
+    """Might a link or image URL of the fragment resolve differently against its own page than
+    against its site? Conservative: any "href" or "src" word not followed by a scheme or "/"
+    (a path, "?query", "#anchor", an entity, no value at all) says yes.
+
+    str.find on the lowered text, not one case-insensitive regular expression: the regex
+    tried every position of every body and cost more than the cleaner it saves."""
+    lowered = fragment.lower()
+    for name in ("href", "src"):
+        start = lowered.find(name)
+        while start != -1:
+            end = start + len(name)
+            before = lowered[start - 1] if start else " "
+            after = lowered[end] if end < len(lowered) else " "
+            is_word = not (before.isalnum() or before == "_" or after.isalnum() or after == "_")
+            if is_word and not _SITE_RELATIVE_VALUE.match(lowered, end):
+                return True
+            start = lowered.find(name, end)
+    return False
+
+
+def _cleaner(fragment: str, base: str | None) -> nh3.Cleaner:
+    """The nh3 cleaner for a fragment: relative URLs resolved against `base`, or dropped without one.
+
+    nh3 resolves URLs itself (Rust's url crate). Preparing a cleaner costs nearly as much as
+    cleaning a body, and each entry has a base of its own; but "/path" and "//host/path"
+    depend only on the site, so fragments with no other relative URL share the site's cleaner.
+    """
+    if base is None:
+        return _site_cleaner(None)
+    if _needs_own_base(fragment):
+        return _new_cleaner(base)
+    parts = urlsplit(base)
+    return _site_cleaner(f"{parts.scheme}://{parts.netloc}/")
+
+
+def _new_cleaner(base: str | None) -> nh3.Cleaner:
+    return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         clean_content_tags=DROPPED_WITH_CONTENT,
         url_schemes=URL_SCHEMES,
         strip_comments=True,
         link_rel=None,
-        url_relative=relative,
+        url_relative=("rewrite_with_base", base) if base else "deny",
     )
+
+
+_site_cleaner = lru_cache(maxsize=64)(_new_cleaner)
 
 
 # Plain text needs no per-entry setting, so one prepared cleaner serves every call

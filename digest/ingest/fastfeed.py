@@ -59,7 +59,7 @@ def read(document: bytes) -> tuple[dict[str, str], list[dict[str, Any]]] | None:
     """(feed title and link, items) of a plain RSS 2.0 or Atom 1.0 document, else None."""
     from lxml import etree
 
-    if _C1.search(document):
+    if _C1_RAW.search(document) or _C1_REFERENCE.search(document):
         return None
 
     parser = etree.XMLParser(
@@ -103,7 +103,9 @@ def _only(element: Any, allowed: set[str]) -> bool:
 
 # C1 controls, raw or as character references, are windows-1252 or double-encoded UTF-8 that
 # feedparser repairs by rules of its own: such a document goes to it.
-_C1 = re.compile(rb"\xc2[\x80-\x9f]|&#(?:12[89]|1[3-5][0-9]);|&#[xX]0*[89][0-9a-fA-F];")
+# Two patterns with a literal start each: one alternation of both scanned every byte, 10x slower.
+_C1_RAW = re.compile(rb"\xc2[\x80-\x9f]")
+_C1_REFERENCE = re.compile(rb"&#(?:12[89]|1[3-5][0-9]|[xX]0*[89][0-9a-fA-F]);")
 
 
 def _text(element: Any) -> str:

@@ -52,6 +52,7 @@ _DECLARATION = re.compile(
     rb"""\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']"""
 )
 _XML_DECLARATION = re.compile(r"<\?xml[^>]{0,300}?\?>")
+_UTF8_DECLARED = re.compile(r"""\bencoding\s*=\s*["']utf-?8["']""", re.IGNORECASE)
 # WHATWG's rule: what is labelled Latin-1 or ASCII is read as windows-1252, its superset.
 _ENCODING_ALIASES = {
     "latin-1": "cp1252",
@@ -127,6 +128,10 @@ def _read_with_feedparser(data: bytes, document: bytes) -> tuple[Any, list[Any]]
     """(feed, items) from feedparser, which copes with anything; FeedUnreadable if it finds no feed."""
     import feedparser  # imported here: an unchanged or plain feed never pays for it
 
+    # Its SAX reader looks attributes up in quadratic time (20,000 took half a minute);
+    # lxml, which reads plain feeds, does not, so only this path needs the check.
+    if _ATTRIBUTE_RUN.search(document):
+        raise FeedUnreadable(f"an element has more than {MAX_ATTRIBUTES} attributes; not parsed")
     try:
         # Bytes go in as a stream: given bytes, feedparser first tries them as a file name,
         # so a body of "/etc/hostname" would be read from this machine's disk.
@@ -146,23 +151,31 @@ def _prepare(data: bytes) -> tuple[bytes, list[str]]:
     """(the document as UTF-8 without DOCTYPE, warnings); FeedUnreadable for what must not be parsed."""
     if not data.strip():
         raise FeedUnreadable("the document is empty")
-    text = _decode(data).lstrip()
+    decoded, encoding = _decode(data)
+    text = decoded.lstrip()
+    # A UTF-8 document that needs no change is passed on as the bytes it came in: copying
+    # and re-encoding megabytes cost a tenth of a large feed's ingest.
+    unchanged = encoding == "utf-8" and text is decoded
     declaration = _XML_DECLARATION.match(text)
-    if declaration:  # expat must not decode again what is now UTF-8
+    says_utf8 = declaration and (
+        _UTF8_DECLARED.search(declaration.group(0)) or "encoding" not in declaration.group(0)
+    )
+    if declaration and not (unchanged and says_utf8):
+        # expat must not decode again what is now UTF-8
         text = '<?xml version="1.0" encoding="utf-8"?>' + text[declaration.end() :]
-    text, declared = _without_doctype(text)
+    prepared, declared = _without_doctype(text)
     warnings = ["removed the DOCTYPE and the entities it declares (never expanded)"][:declared]
-    document = text.encode("utf-8", "replace")
-    if _ATTRIBUTE_RUN.search(document):
-        raise FeedUnreadable(f"an element has more than {MAX_ATTRIBUTES} attributes; not parsed")
-    return document, warnings
+    if prepared is decoded:
+        return data, warnings
+    return prepared.encode("utf-8", "replace"), warnings
 
 
-def _decode(data: bytes) -> str:
-    """Text of the document: by its BOM, else its declared encoding, else UTF-8, else windows-1252."""
+def _decode(data: bytes) -> tuple[str, str]:
+    """(text of the document, the encoding it was read in): by its BOM, else its declared
+    encoding, else UTF-8, else windows-1252."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, "replace")
+            return data[len(bom) :].decode(encoding, "replace"), f"{encoding} with BOM"
     head = data[:4]
     if len(head) == 4 and head.count(0) in (
         2,
@@ -172,7 +185,7 @@ def _decode(data: bytes) -> str:
         width = 4 if head.count(0) == 3 else 2
         big_endian = nulls[0]
         encoding = f"utf-{width * 8}-{'be' if big_endian else 'le'}"
-        return data.decode(encoding, "replace")
+        return data.decode(encoding, "replace"), encoding
     candidates = ["utf-8", "cp1252"]
     declared = _DECLARATION.match(data)
     if declared:
@@ -185,10 +198,10 @@ def _decode(data: bytes) -> str:
             candidates.insert(0, name)
     for encoding in candidates:
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError):
             continue
-    return data.decode("latin-1")  # every byte is a character: the last resort never fails
+    return data.decode("latin-1"), "latin-1"  # every byte is a character: the last resort never fails
 
 
 def _without_doctype(text: str) -> tuple[str, int]:
@@ -211,6 +224,8 @@ def _without_doctype(text: str) -> tuple[str, int]:
     prolog_end = token.start() if token else len(text)
     kept.append(text[position:prolog_end])
     prolog, leftovers = _DECLARATION_IN_PROLOG.subn(r"&lt;\1", "".join(kept))
+    if not found and not leftovers and len(prolog) == prolog_end:
+        return text, 0  # nothing declared: the text as it is, not a copy
     return prolog + text[prolog_end:], found + leftovers
 
 
