@@ -325,7 +325,9 @@ def _cross_check(config: Config) -> list[str]:
 
 def _strings_problems(strings: dict[str, str]) -> list[str]:
     """[strings] keys must be digest's English fixed strings, and keep to their placeholders."""
-    problems = []
+    problems: list[str] = []
+    if not strings:
+        return problems
     known = messages()
     for msgid, text in strings.items():
         where = f"strings.{json.dumps(msgid, ensure_ascii=False)}"

@@ -1,7 +1,8 @@
 """Which languages digest speaks, and which fixed strings it has: read from digest/locale/.
 
-Kept free of Babel: the config is checked, and a build with nothing to render is
-fingerprinted, without loading it. digest/render/translation.py does the translating.
+Babel is loaded only to read the catalogue of fixed strings (when [strings] are given):
+checking a language and fingerprinting a build do without it.
+digest/render/translation.py does the translating.
 """
 
 from __future__ import annotations
@@ -98,32 +99,19 @@ def _has_locale_data(code: str) -> bool:
 @cache
 def messages() -> dict[str, Message]:
     """Every fixed string of the templates and code, by English text (and plural), from digest.pot."""
+    from babel.messages.pofile import read_po  # only when [strings] are checked or used
+
+    with TEMPLATE_FILE.open("rb") as file:
+        catalog = read_po(file, domain=DOMAIN)
     found: dict[str, Message] = {}
-    for block in TEMPLATE_FILE.read_text(encoding="utf-8").split("\n\n"):
-        fields: dict[str, str] = {}
-        locations: list[str] = []
-        current = None
-        for line in block.splitlines():
-            if line.startswith("#:"):
-                locations += line[2:].split()
-            elif line.startswith(("msgid ", "msgid_plural ", "msgstr")):
-                current, _, text = line.partition(" ")
-                fields[current] = _unquote(text)
-            elif line.startswith('"') and current:
-                fields[current] += _unquote(line)
-        if fields.get("msgid"):
-            message = Message(
-                fields["msgid"],
-                fields.get("msgid_plural"),
-                any(".j2" in location for location in locations),
-            )
-            found[message.id] = message
-            if message.plural:
-                found[message.plural] = message
+    for entry in catalog:
+        if not entry.id:
+            continue  # the header
+        ids = [entry.id] if isinstance(entry.id, str) else list(entry.id)
+        singular, plural = ids[0], (ids[1] if len(ids) > 1 else None)
+        in_template = any(".j2" in filename for filename, _ in entry.locations)
+        message = Message(singular, plural, in_template)
+        found[singular] = message
+        if plural:
+            found[plural] = message
     return found
-
-
-def _unquote(text: str) -> str:
-    """A PO string literal's text: "View \\"this\\"" -> View "this"."""
-    escapes = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
-    return re.sub(r"\\(.)", lambda match: escapes.get(match.group(1), match.group(1)), text[1:-1])
