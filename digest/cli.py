@@ -359,7 +359,8 @@ def _explain(arguments: argparse.Namespace, config: Config, reporter: Reporter) 
     from digest.explain import as_json, as_line
 
     target = Target(week=arguments.week, year=arguments.year)
-    explained = explain(config, target, arguments.query, datetime.now(UTC))
+    quiet = Reporter(quiet=True)  # warnings still reach stderr; stdout stays the answer (or JSON)
+    explained = explain(config, target, arguments.query, datetime.now(UTC), quiet)
     items, period = explained.explanations, explained.period
     if arguments.query and not items:
         print(

@@ -216,7 +216,15 @@ def test_recording_decisions_does_not_change_the_issue(publication: Publication)
     assert [(c.entry.title, c.source_cap, c.section_cap) for c in decisions.capped] == [("n2", None, 1), ("n1", None, 1)]
 
 
-def test_no_archive_yet_is_one_line(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_entry_written_since_the_last_build_is_explained(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    """explain takes in the files on disk first, as `digest build --offline` would."""
+    week_40.entry("new.md", "---\ntitle: Written a minute ago\ndate: 2025-10-03T15:00\n---\nNews.\n")
+    code, out, _ = explain(week_40, capsys, "--week", "2025-W40", "written a minute")
+    assert code == 0 and out.splitlines()[1].startswith("IN   News #1")
+
+
+def test_no_archive_yet_means_the_files_on_disk(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
     publication.configure()
-    code, _, err = explain(publication, capsys)
-    assert code == 1 and err.startswith("error: ") and "no archive yet; run digest fetch or digest build first" in err
+    publication.entry("first.md", "---\ntitle: The very first story\ndate: 2025-10-01T09:00\n---\nText.\n")
+    code, out, _ = explain(publication, capsys, "--week", "2025-W40")
+    assert code == 0 and '"The very first story"' in out

@@ -1,9 +1,10 @@
 """`digest explain`: why each archived entry near a period is in its issue or not.
 
-It reads the archive as the last build or fetch left it (it fetches nothing and writes
-nothing) and asks the build's own functions: `select_issue` with a `Decisions` record,
-and `as_sent` for what the size budget moved. Only the local entry files are read
-again, to list the problems that would stop a build.
+First the archive takes in the files on disk, as `digest build --offline` does (local
+entries and saved feeds; nothing is fetched from the web), so a story written a minute
+ago is explained too. Then it asks the build's own functions: `select_issue` with a
+`Decisions` record, and `as_sent` for what the size budget moved. Entry files that would
+stop a build are listed with their problems, and the archive explains the rest as it was.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from datetime import datetime, timedelta
 from digest import select
 from digest.archive import Archive
 from digest.commands.build import Target, as_sent, periods, select_issue
+from digest.commands.fetch import update_archive
 from digest.config import Config
-from digest.errors import DigestError, EntryError
+from digest.errors import EntryError
 from digest.explain import (
     Explanation,
     explain_failed_sources,
     explain_issue,
     explain_problems,
 )
-from digest.ingest.local import read_entries
 from digest.model import Entry, Period
+from digest.report import Reporter
+from digest.write import locked
 
 # Entries dated this close outside the period are listed too: they are the ones people miss
 # by a time zone or a weekend.
@@ -38,21 +41,21 @@ class Explained:
     explanations: list[Explanation]
 
 
-def explain(config: Config, target: Target, query: str | None, now: datetime) -> Explained:
+def explain(
+    config: Config, target: Target, query: str | None, now: datetime, reporter: Reporter
+) -> Explained:
     """Explain the period of `target` (default: the last complete week), or only what `query` names.
 
     `query` is an entry id, or text found in titles (ignoring case), entry file problems
     or source names; with it, matching entries are looked for in the whole archive.
     """
     archive_path = config.resolve(config.archive.path)
-    if not archive_path.exists():
-        raise DigestError(f"{archive_path}: no archive yet; run digest fetch or digest build first")
-    try:
-        read_entries(config)
-        problems: tuple[str, ...] = ()
-    except EntryError as error:
-        problems = error.problems
-    with Archive(archive_path) as archive:
+    problems: tuple[str, ...] = ()
+    with locked(archive_path.parent), Archive(archive_path) as archive:
+        try:
+            update_archive(config, archive, reporter, offline=True, now=now)
+        except EntryError as error:
+            problems = error.problems
         period = periods(target, config, archive, now)[0]
         decisions = select.Decisions()
         selected = select_issue(period, config, archive, decisions)
