@@ -139,7 +139,7 @@ def test_random_hostile_html_comes_out_safe(fragment: str, base: str | None) -> 
 
 
 URL_FORMS = st.sampled_from(
-    ["/root/x", "//cdn.test/y", "rel/z", "../up", "?q=1", "#frag", "", " /spaced", "&#47;x",
+    ["/news/x", "//cdn.test/y", "rel/z", "../up", "?q=1", "#frag", "", " /spaced", "&#47;x",
      "https://abs.test/a", "mailto:a@b.test", "HTTPS://ABS.TEST", "javascript:alert(1)", "\\back"]
 )  # fmt: skip
 LINKS = st.lists(
