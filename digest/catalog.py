@@ -67,7 +67,10 @@ def read_catalog(out: Path) -> dict[str, IssueSummary]:
 def render_inputs(config: Config, template_dirs: list[Path]) -> str:
     """A fingerprint of what every issue is rendered with: digest's version, the config, the
     templates, and the catalogue of the publication's language."""
-    digest = hashlib.sha256(f"{__version__}\0{config.model_dump_json()}".encode())
+    # What is set and what is left to its default both count: a default highlights.title or
+    # email.subject is translated, the same words written into digest.toml are not.
+    settings = f"{config.model_dump_json()}\0{config.model_dump_json(exclude_unset=True)}"
+    digest = hashlib.sha256(f"{__version__}\0{settings}".encode())
     catalogue = catalogue_path(config.publication.language)
     if catalogue:
         digest.update(b"\0" + catalogue.read_bytes())

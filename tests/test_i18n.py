@@ -250,6 +250,21 @@ def test_switching_language_renders_every_issue_again(norwegian: Path) -> None:
         assert main(["build", "--config", str(root), "--quiet", "--week", "2025-W40"]) == 0
 
 
+def test_writing_the_default_title_into_the_config_makes_it_the_publications_own(tmp_path: Path) -> None:
+    """A default title is translated; the same words written in digest.toml are kept as written,
+    so writing them in re-renders the issue even though the value is unchanged."""
+    out = build_sample(tmp_path / "sample", "nb")
+    assert "10 høydepunkter fra 2022" in read(out, "yearly/2022/email.txt")
+    config = tmp_path / "sample" / "digest.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("[highlights]\n", '[highlights]\ntitle = "{count} highlights from {year}"\n'),
+        encoding="utf-8",
+    )
+    assert main(["build", "--config", str(config), "--quiet", "--year", "2022"]) == 0
+    assert "10 highlights from 2022" in read(out, "yearly/2022/email.txt")
+
+
 def test_strings_table_puts_the_publications_own_words_in(publication: Publication) -> None:
     publication.entry(
         "a.md", "---\ntitle: A story\ndate: 2025-10-01\nlink: https://icr.test/a\n---\nBody.\n"
