@@ -330,18 +330,13 @@ def _remember_build(
     arguments: argparse.Namespace, config: Config, out: Path, result: BuildResult, now: datetime
 ) -> None:
     """Stamp a clean build with what it read and wrote, valid until the week (or year) turns."""
-
     today = now.astimezone(config.publication.zone).date()
     next_week = today + timedelta(days=7 - today.weekday())
     turn = min(next_week, date(today.year + 1, 1, 1))
     valid_until = datetime.combine(turn, datetime.min.time(), config.publication.zone)
-    logo = config.publication.logo
     read = [
         stamp.config_file(arguments.config),
-        *config.template_dirs,
-        config.resolve(config.entries.path),
-        *(config.resolve(source.path) for source in config.sources if source.path),
-        *([config.resolve(logo)] if logo and "://" not in logo else []),
+        *config.input_paths,
         *result.assets,
         *(Path(f"{config.resolve(config.archive.path)}{tail}") for tail in ("", "-wal")),
         out,

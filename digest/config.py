@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from digest.assets import is_remote
 from digest.colour import MINIMUM_TEXT_CONTRAST, contrast
 from digest.errors import ConfigError
 from digest.language import language_problem, messages
@@ -228,6 +229,19 @@ class Config(_Table):
     def template_dirs(self) -> list[Path]:
         """Where templates are looked up, in order: the publication's own, then digest's defaults."""
         return [self.root / "templates", default_templates_dir()]
+
+    @property
+    def input_paths(self) -> list[Path]:
+        """The folders and files a build reads besides digest.toml and the archive: templates,
+        entries, local feed files, a local logo. `digest serve` watches them; the build stamp
+        records them."""
+        logo = self.publication.logo
+        return [
+            *self.template_dirs,
+            self.resolve(self.entries.path),
+            *(self.resolve(source.path) for source in self.sources if source.path),
+            *([self.resolve(logo)] if logo and not is_remote(logo) else []),
+        ]
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the config, relative to the folder of digest.toml."""

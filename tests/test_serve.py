@@ -486,3 +486,19 @@ def test_ctrl_c_stops_cleanly(small: Path) -> None:
     assert child.returncode == 0, stderr
     assert "Traceback" not in stderr and stderr.strip() == ""
     assert stdout.rstrip().endswith("stopped")
+
+
+def test_watched_inputs_are_what_a_build_reads_even_before_they_exist(sample: Path) -> None:
+    """The logo and local feeds are watched, and a publication's own templates/ folder is
+    watched from its parent until it exists, so creating it starts a rebuild."""
+    from digest.config import load
+    from digest.preview.watch import watched
+
+    config = load(sample)
+    inputs = watched(config, sample / "digest.toml")
+    assert (sample / "feeds" / "entries").resolve() in inputs.folders
+    assert (sample / "templates").resolve() in inputs.files
+    assert (sample / "feeds" / "assets" / "logo.png").resolve() in inputs.files
+    assert (sample / "feeds" / "saved" / "icr-news.xml").resolve() in inputs.files
+    (sample / "templates").mkdir()
+    assert (sample / "templates").resolve() in watched(config, sample / "digest.toml").folders

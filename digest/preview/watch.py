@@ -1,4 +1,4 @@
-"""Rebuild the preview when its inputs change: digest.toml, the templates, the entries, local feeds.
+"""Rebuild the preview when its inputs change: digest.toml, templates, entries, local feeds and logo.
 
 Folders (entries, templates) are watched with everything below them. Single files are watched
 through their folder, without its sub-folders: editors that save by writing a new file and
@@ -30,15 +30,12 @@ class Watched:
 
 
 def watched(config: Config, config_path: Path) -> Watched:
-    """The inputs of a build of `config`; folders that do not exist yet are left out."""
-    folders = [*config.template_dirs, config.resolve(config.entries.path)]
-    files = [
-        config_path,
-        *(config.resolve(source.path) for source in config.sources if source.path),
-    ]
+    """The inputs of a build of `config`. One that does not exist yet (a publication's own
+    templates/) is watched as a file of its folder, so its creation starts a rebuild."""
+    paths = [config_path, *config.input_paths]
     return Watched(
-        tuple(dict.fromkeys(folder.resolve() for folder in folders if folder.is_dir())),
-        tuple(dict.fromkeys(file.resolve() for file in files)),
+        tuple(dict.fromkeys(path.resolve() for path in paths if path.is_dir())),
+        tuple(dict.fromkeys(path.resolve() for path in paths if not path.is_dir())),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jinja2
 
-from digest.catalog import ISSUE_FILES, IssueSummary
+from digest.catalog import IssueSummary
 from digest.config import Config
 from digest.model import Issue
 from digest.render.calendar import calendar_files
@@ -18,23 +18,16 @@ from digest.render.translation import localized
 from digest.render.web import render_site_index
 
 __all__ = [
-    "ISSUE_FILES",
     "IssueSummary",
     "render_issue",
     "render_site",
-    "summarize_issue",
 ]
 
 
-def summarize_issue(
-    issue: Issue,
-    config: Config,
-    env: jinja2.Environment,
-    inputs: str = "",
-    files: tuple[str, ...] = ISSUE_FILES,
+def _summary(
+    issue: Issue, config: Config, env: jinja2.Environment, inputs: str, files: tuple[str, ...]
 ) -> IssueSummary:
-    """The issue's entry in the feed and the site index."""
-    issue = localized(issue, config)
+    """The (localized) issue's entry in the feed and the site index."""
     feed_html = render_template(env, "feed_item.html.j2", **issue_context(issue, config, web=True))
     return IssueSummary(
         path=issue.path,
@@ -66,7 +59,7 @@ def render_issue(
         **calendar_files(issue, config),
     }
     names = tuple(sorted([*files, "issue.json"]))
-    files["issue.json"] = summarize_issue(issue, config, env, inputs, names).to_json()
+    files["issue.json"] = _summary(issue, config, env, inputs, names).to_json()
     return files
 
 

@@ -133,7 +133,7 @@ def _vevent(entry: Entry, event: Event, config: Config) -> CalendarEvent:
     else:
         start = event.start.astimezone(zone)
         end = event.end.astimezone(zone) if event.end else None
-    description = "\n\n".join(part for part in (entry.summary, entry.link or "") if part)
+    description = _description(entry)
     vevent = CalendarEvent.new(
         uid=event_uid(entry, config),
         stamp=(entry.updated or entry.published).astimezone(UTC),
@@ -172,12 +172,17 @@ def google_calendar_url(entry: Entry, config: Config) -> str:
     else:
         end = event.end or event.start + GOOGLE_DEFAULT_LENGTH
         dates = f"{_utc_stamp(event.start)}/{_utc_stamp(end)}"
-    details = "\n\n".join(part for part in (entry.summary, entry.link or "") if part)
+    details = _description(entry)
     parameters = [("action", "TEMPLATE"), ("text", entry.title), ("dates", dates)]
     parameters += [("details", details)] if details else []
     parameters += [("location", event.location)] if event.location else []
     parameters.append(("ctz", config.publication.timezone))
     return f"{GOOGLE_CALENDAR}?{urlencode(parameters, quote_via=quote, safe='/:')}"
+
+
+def _description(entry: Entry) -> str:
+    """What a calendar shows of the event besides its title and place: summary, then link."""
+    return "\n\n".join(part for part in (entry.summary, entry.link or "") if part)
 
 
 def _utc_stamp(moment: datetime) -> str:

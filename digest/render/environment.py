@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from digest.config import Config
 from digest.errors import TemplateError
 from digest.model import Event, Period
 from digest.render.body import fit_body
+from digest.render.calendar import all_day_dates
 from digest.render.plain import html_to_text
 from digest.render.translation import date_locale, translations_for
 
@@ -126,11 +127,8 @@ def _filters(
         start = event.start.astimezone(zone)
         end = event.end.astimezone(zone) if event.end else None
         if event.all_day:
-            last = end.date() if end else start.date()
-            # an all-day event ending at midnight ends the day before (exclusive, as in iCalendar)
-            if end and end.time() == time(0) and end.date() > start.date():
-                last -= timedelta(days=1)
-            return _range(start.date(), last, False, locale)
+            first, after = all_day_dates(event, zone)  # the days the .ics files give it too
+            return _range(first, after - timedelta(days=1), False, locale)
         if end is None:
             return at(start)
         if end.date() == start.date():
