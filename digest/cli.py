@@ -228,9 +228,9 @@ def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
 def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
     from digest.commands.send import send
 
-    issue = send(config, _out(arguments), arguments.issue, arguments.to)
+    issue = send(config, _out(arguments), arguments.issue, arguments.to, datetime.now(UTC))
     reporter.summary(
-        f"sent {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
+        f"sent a proof of {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
     )
     return EXIT_OK
 

@@ -6,8 +6,9 @@ import email
 import email.policy
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def test_proof_arrives_with_both_parts_and_intact_non_ascii(
     assert envelope.rcpt_tos == ["proof@digest.test", "editor@digest.test"]
     assert envelope.mail_from == "nyheter@digest.test"
     message = inbox.message()
-    assert message["Subject"] == "Nytt fra Høivik-gruppen: Week 40, 2025"
+    assert message["Subject"] == "[Proof] Nytt fra Høivik-gruppen: Week 40, 2025"
     assert message["From"].addresses[0].display_name == "Kjetil Taskén"
     assert message["To"] == "proof@digest.test, editor@digest.test"
     raw_headers = (
@@ -116,9 +117,88 @@ def test_send_names_the_issue_and_fails_clearly(
     build_norwegian(publication, port)
     assert send(publication, "--to", "a@digest.test", "--issue", "weekly/2025-W40") == 0
     assert len(inbox.envelopes) == 1
-    assert send(publication, "--to", "a@digest.test", "--issue", "weekly/1999-W01") == 7
-    assert "weekly/1999-W01/message.eml: cannot read" in capsys.readouterr().err
-    assert send(publication, "--to", "a@digest.test\r\nBcc: x@evil.test") == 7
+    capsys.readouterr()
+
+
+def test_an_issue_that_was_not_built_is_a_command_line_error_listing_the_built_ones(
+    publication: Publication, smtp_server: tuple[Inbox, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox, port = smtp_server
+    build_norwegian(publication, port)
+    publication.entry("later.md", "---\ntitle: A week later\ndate: 2025-10-08T10:00\n---\n")
+    assert main(["build", "--config", str(publication.root), "--quiet", "--week", "2025-W41"]) == 0
+    capsys.readouterr()
+    assert send(publication, "--to", "a@digest.test", "--issue", "weekly/2025-W39") == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: weekly/2025-W39: no such built issue; built: weekly/2025-W40, weekly/2025-W41 "
+        "(run digest build first)"
+    ]
+    assert inbox.envelopes == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@digest.test\r\nBcc: x@evil.test",
+        "a@digest.test\nBcc: x@evil.test",
+        "not an address",
+        "editor",
+        "a@digest.test, b@digest.test",
+        "Editor <a@digest.test>",
+    ],
+)
+def test_a_bad_address_is_a_command_line_error_and_nothing_is_sent(
+    publication: Publication,
+    smtp_server: tuple[Inbox, int],
+    capsys: pytest.CaptureFixture[str],
+    address: str,
+) -> None:
+    inbox, port = smtp_server
+    build_norwegian(publication, port)
+    capsys.readouterr()
+    assert send(publication, "--to", "ok@digest.test", "--to", address) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"error: --to {address!r}: not an email address; give one address per --to, "
+        "like editor@example.org"
+    )
+    assert inbox.envelopes == []
+
+
+def test_a_proof_is_marked_and_dated_now_and_the_built_message_is_untouched(
+    publication: Publication, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    build_norwegian(publication, port)
+    built = publication.root / "out/weekly/2025-W40/message.eml"
+    before = built.read_bytes()
+    original = email.message_from_bytes(before, policy=email.policy.default)
+    assert send(publication, "--to", "proof@digest.test") == 0
+    assert send(publication, "--to", "proof@digest.test") == 0
+    first, second = inbox.message(0), inbox.message(1)
+    assert first["Subject"] == f"[Proof] {original['Subject']}"
+    assert first["Message-ID"] != original["Message-ID"]
+    assert first["Message-ID"] != second["Message-ID"]  # each proof is a message of its own
+    assert first["Message-ID"].endswith("@digest.test>")
+    sent = parsedate_to_datetime(first["Date"])
+    assert abs(datetime.now(UTC) - sent) < timedelta(days=1)
+    assert [first.get_all(name) for name in ("Subject", "Date", "Message-ID", "To")] == [
+        [first["Subject"]],
+        [first["Date"]],
+        [first["Message-ID"]],
+        ["proof@digest.test"],
+    ]
+    assert built.read_bytes() == before
+
+
+def test_a_norwegian_proof_says_so_in_norwegian(
+    publication: Publication, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    publication.config_text = publication.config_text.replace('language = "en"', 'language = "nb"')
+    build_norwegian(publication, port)
+    assert send(publication, "--to", "proof@digest.test") == 0
+    assert inbox.message()["Subject"] == "[Korrektur] Nytt fra Høivik-gruppen: Uke 40, 2025"
 
 
 def test_unreachable_smtp_server_is_one_line(

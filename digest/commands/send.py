@@ -1,52 +1,93 @@
 """`digest send --to ADDRESS`: send a built issue's message.eml over SMTP to proof readers.
 
 Sending to the subscriber list is the job of an email service (see the README);
-this is for staff to see the real message in their own mail clients first.
+this is for staff to see the real message in their own mail clients first. The copy
+sent is marked as a proof in its subject and has a Message-ID and Date of its own;
+message.eml on disk is only read, so it stays byte for byte what the build wrote.
 """
 
 from __future__ import annotations
 
 import email
+import email.errors
 import email.policy
 import os
 import smtplib
 import ssl
+from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from digest.catalog import read_catalog
 from digest.config import Config
-from digest.errors import SendError
+from digest.errors import DigestError, SendError
+from digest.render.translation import translations_for
 
 
-def newest_issue(out: Path) -> str:
-    """The path ("weekly/2025-W40") of the most recently dated built issue."""
+class ProofArgumentError(DigestError):
+    """An address or issue on the command line that cannot be sent to or sent: exit 2."""
+
+    exit_code = 2
+
+
+def check_recipient(recipient: str) -> None:
+    """One plain address (`editor@example.org`), nothing a header could be smuggled in with."""
+    try:
+        Address(addr_spec=recipient)
+    except (ValueError, IndexError, email.errors.MessageError):
+        raise ProofArgumentError(
+            f"--to {recipient!r}: not an email address; give one address per --to, "
+            "like editor@example.org"
+        ) from None
+
+
+def chosen_issue(out: Path, issue: str | None) -> str:
+    """The built issue `issue` names ("weekly/2025-W40"), or the most recently dated one."""
     catalog = read_catalog(out)
     if not catalog:
-        raise SendError(f"{out}: no built issue; run digest build first")
-    return max(catalog.values(), key=lambda summary: (summary.date, summary.path)).path
+        raise ProofArgumentError(f"{out}: no built issue; run digest build first")
+    if issue is None:
+        return max(catalog.values(), key=lambda summary: (summary.date, summary.path)).path
+    wanted = issue.strip().strip("/")
+    if wanted not in catalog:
+        built = ", ".join(sorted(catalog))
+        raise ProofArgumentError(
+            f"{wanted}: no such built issue; built: {built} (run digest build first)"
+        )
+    return wanted
 
 
-def proof_message(path: Path, recipients: list[str]) -> EmailMessage:
-    """The built message, addressed to the proof readers instead of the list placeholder."""
+def proof_message(path: Path, recipients: list[str], config: Config, now: datetime) -> EmailMessage:
+    """The built message as a proof: addressed to the proof readers instead of the list
+    placeholder, marked in its subject, with its own Message-ID and the Date it is sent."""
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise SendError(f"{path}: cannot read: {error.strerror or error}") from None
     message = email.message_from_bytes(raw, policy=email.policy.SMTP)
     assert isinstance(message, EmailMessage)
-    del message["To"]
-    message["To"] = ", ".join(recipients)
+    subject = translations_for(config).gettext("[Proof] {subject}")
+    replaced = {
+        "To": ", ".join(recipients),
+        "Subject": subject.format(subject=message.get("Subject", "")),
+        "Date": format_datetime(now.astimezone(config.publication.zone)),
+        "Message-ID": make_msgid("proof", domain=config.publication.host),
+    }
+    for name, value in replaced.items():
+        del message[name]
+        message[name] = value
     return message
 
 
-def send(config: Config, out: Path, issue: str | None, recipients: list[str]) -> str:
-    """Send one issue to `recipients`; returns the issue's path. Raises SendError for people."""
+def send(config: Config, out: Path, issue: str | None, recipients: list[str], now: datetime) -> str:
+    """Send one issue to `recipients` as a proof; returns the issue's path. Raises SendError
+    (or ProofArgumentError for an address or issue that is not there) for people."""
     for recipient in recipients:
-        if "@" not in recipient or any(ch in recipient for ch in "\r\n,<>"):
-            raise SendError(f"--to {recipient!r}: expected one email address")
-    issue = issue or newest_issue(out)
-    message = proof_message(out / issue / "message.eml", recipients)
+        check_recipient(recipient)
+    issue = chosen_issue(out, issue)
+    message = proof_message(out / issue / "message.eml", recipients, config, now)
     smtp = config.smtp
     password = os.environ.get(smtp.password_env) if smtp.user else None
     if smtp.user and password is None:
