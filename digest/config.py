@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import string
 import tomllib
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -78,6 +81,60 @@ def _address(value: str) -> str:
     return value
 
 
+# str.format's words for a brace out of place, in a reader's words
+_BRACE_ERRORS = {
+    "expected '}' before end of string": "a '{' is not closed",
+    "Single '{' encountered in format string": "a '{' is not closed",
+    "Single '}' encountered in format string": "a '}' was never opened",
+}
+
+
+def placeholders_problem(text: str, allowed: tuple[str, ...]) -> str | None:
+    """Why `text` cannot be filled in by str.format with only these names, or None when it can.
+
+    Only plain named placeholders are let through: no positional {}, no {name.attribute} or
+    {name[index]}, no conversion or format spec, so filling one in can never fail or run away.
+    """
+    use = ", ".join(f"{{{name}}}" for name in allowed)
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as error:
+        reason = _BRACE_ERRORS.get(str(error), str(error))
+        return f"{reason}; write {{{{ and }}}} for a literal brace, and placeholders as {use}"
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        written = (
+            "{"
+            + field
+            + (f"!{conversion}" if conversion else "")
+            + (f":{spec}" if spec else "")
+            + "}"
+        )
+        name = re.split(r"[.\[]", field, maxsplit=1)[0]
+        if not name or name.isdigit():
+            return f"{written} needs a name; use {use}"
+        if name not in allowed:
+            return f"unknown placeholder {written}; use {use}"
+        if field != name:
+            return f"{written}: no attribute or index access; write {{{name}}}"
+        if spec or conversion:
+            return f"{written}: write the placeholder plain, as {{{name}}}"
+    return None
+
+
+def _template(*allowed: str) -> AfterValidator:
+    """A setting str.format fills in with these names, checked when digest.toml is read."""
+
+    def check(value: str) -> str:
+        problem = placeholders_problem(value, allowed)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 SiteUrl = Annotated[str, AfterValidator(_site_url)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
@@ -117,7 +174,7 @@ class Email(_Table):
     reply_to: Address | None = None
     unsubscribe_url: HttpUrl | None = None
     unsubscribe_mailto: Address | None = None
-    subject: Line = "{title}: {issue}"
+    subject: Annotated[Line, _template("title", "issue")] = "{title}: {issue}"
     size_budget_kb: Annotated[int, Field(ge=20, le=102)] = 95  # Gmail clips at 102 KB
 
 
@@ -139,7 +196,7 @@ class Weekly(_Table):
 
 class Highlights(_Table):
     count: Annotated[int, Field(ge=1, le=100)] = 10
-    title: Line = "{count} highlights from {year}"
+    title: Annotated[Line, _template("count", "year")] = "{count} highlights from {year}"
     intro: str = ""
 
 
@@ -276,64 +333,146 @@ def _location(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     return text
 
 
+def _table_model(annotation: Any) -> type[BaseModel] | None:
+    """The table model a field holds: Source for list[Source], EventFields for EventFields | None."""
+    if (
+        isinstance(annotation, type)
+        and not get_args(annotation)
+        and issubclass(annotation, BaseModel)
+    ):
+        return annotation
+    for argument in get_args(annotation):
+        found = _table_model(argument)
+        if found:
+            return found
+    return None
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed beside the last part of `loc` ('sources', 2, 'nmae' -> Source's keys)."""
+    model: type[BaseModel] | None = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model else None
+        model = _table_model(field.annotation) if field else None
+    if model is None:
+        return []
+    return [name for name, field in model.model_fields.items() if not field.exclude]
+
+
 def _message(error: Any) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key"
+        known = _known_keys(error["loc"])
+        closest = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
+        if closest:
+            return f"unknown key; did you mean {closest[0]!r}?"
+        return f"unknown key (known: {', '.join(known)})" if known else "unknown key"
     if kind == "missing":
         return "missing (required)"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
 
-def _cross_check(config: Config) -> list[str]:
-    """Problems no single field can see: sections that are not configured, duplicate names."""
+_INVALID: Any = object()  # a value that failed its own validation, so it was reported already
+
+
+@cache
+def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    field = model.model_fields[name]
+    annotation: Any = field.annotation
+    if field.metadata:
+        annotation = Annotated.__class_getitem__((annotation, *field.metadata))  # type: ignore[attr-defined]
+    return TypeAdapter(annotation, config=ConfigDict(str_strip_whitespace=True))
+
+
+def _valid(model: type[BaseModel], table: Any, name: str) -> Any:
+    """table[name] as `model` reads it, its default when absent, or _INVALID when it is wrong.
+
+    The cross-checks read single values this way, so a wrong value elsewhere in digest.toml
+    does not hide their problems: every problem is reported in one round.
+    """
+    if table is None:
+        table = {}
+    if not isinstance(table, dict):
+        return _INVALID
+    if name not in table:
+        return model.model_fields[name].get_default(call_default_factory=True)
+    try:
+        return _adapter(model, name).validate_python(table[name])
+    except ValidationError:
+        return _INVALID
+
+
+def _cross_check(data: dict[str, Any], root: Path) -> list[str]:
+    """Problems no single field can see: sections that are not configured, duplicate names, files
+    that do not exist, colours that cannot be read. Each check reads only values that are valid."""
     problems = []
-    sections = config.publication.sections
-    if len(set(sections)) != len(sections):
+    publication = data.get("publication")
+    sections = _valid(Publication, publication, "sections")
+    if sections is not _INVALID and len(set(sections)) != len(sections):
         problems.append("publication.sections: each section may appear only once")
-    known = ", ".join(sections)
-    if config.entries.section and config.entries.section not in sections:
+    known = ", ".join(sections) if sections is not _INVALID else ""
+
+    def unknown_section(value: Any) -> bool:
+        return sections is not _INVALID and isinstance(value, str) and value not in sections
+
+    entries_section = _valid(Entries, data.get("entries"), "section")
+    if entries_section and unknown_section(entries_section):
         problems.append(
-            f"entries.section: {config.entries.section!r} is not one of the sections ({known})"
+            f"entries.section: {entries_section!r} is not one of the sections ({known})"
         )
     names: set[str] = set()
-    for index, source in enumerate(config.sources):
-        where = f"sources[{index}] ({source.name})"
-        if source.name in names:
+    sources = data.get("sources")
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        where = _location(("sources", index), data)
+        name = _valid(Source, source, "name")
+        if isinstance(name, str) and name in names:
             problems.append(f"{where}.name: another source already has this name")
-        names.add(source.name)
-        if source.section and source.section not in sections:
-            problems.append(
-                f"{where}.section: {source.section!r} is not one of the sections ({known})"
-            )
-        for category, section in source.categories.items():
-            if section not in sections:
+        names.add(name)
+        section = _valid(Source, source, "section")
+        if section and unknown_section(section):
+            problems.append(f"{where}.section: {section!r} is not one of the sections ({known})")
+        categories = _valid(Source, source, "categories")
+        for category, section in (categories if isinstance(categories, dict) else {}).items():
+            if unknown_section(section):
                 problems.append(
                     f"{where}.categories.{category}: {section!r} is not one of the sections ({known})"
                 )
-        if source.path and not config.resolve(source.path).is_file():
-            problems.append(f"{where}.path: no such file {source.path!r}")
-    brand = config.publication.brand_color
+        path = _valid(Source, source, "path")
+        if isinstance(path, str) and not (root / path).is_file():
+            problems.append(f"{where}.path: no such file {path!r}")
+    brand = _valid(Publication, publication, "brand_color")
     for background, where in (
         ("#ffffff", "white"),
         ("#f1f5f9", "the light grey of call-to-action boxes"),
     ):
+        if brand is _INVALID:
+            break
         ratio = contrast(brand, background)
         if ratio < MINIMUM_TEXT_CONTRAST:
             problems.append(
                 f"publication.brand_color: {brand} on {where} has a contrast of {ratio:.1f}:1; links and "
                 f"headings need at least {MINIMUM_TEXT_CONTRAST}:1 (choose a darker colour)"
             )
-    logo = config.publication.logo
-    if logo and not logo.startswith(("http://", "https://")) and not config.resolve(logo).is_file():
+    logo = _valid(Publication, publication, "logo")
+    if (
+        isinstance(logo, str)
+        and logo
+        and not logo.startswith(("http://", "https://"))
+        and not (root / logo).is_file()
+    ):
         problems.append(
             f"publication.logo: expected an http(s) URL or an existing file, got {logo!r}"
         )
-    language = language_problem(config.publication.language)
-    if language:
-        problems.append(f"publication.language: {language}")
-    problems += _strings_problems(config.strings)
+    language = _valid(Publication, publication, "language")
+    problem = language_problem(language) if language is not _INVALID else None
+    if problem:
+        problems.append(f"publication.language: {problem}")
+    strings = _valid(Config, data, "strings")
+    if strings is not _INVALID:
+        problems += _strings_problems(strings)
     return problems
 
 
@@ -352,6 +491,8 @@ def _strings_problems(strings: dict[str, str]) -> list[str]:
             problems.append(f"{where}: not one of digest's fixed strings{hint}")
             continue
         problem = message.problem(text)
+        if problem is None and not message.in_template:
+            problem = placeholders_problem(text, tuple(sorted(message.placeholders)))
         if problem:
             problems.append(f"{where}: {text!r}: {problem}")
     return problems
@@ -370,15 +511,15 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"{file}: cannot read: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{file}: not valid TOML: {error}") from None
-    if "root" in data:
-        raise ConfigError(f"{file}: root: unknown key")
+    root = file.parent.resolve()
+    problems = ["root: unknown key"] if "root" in data else []
+    data.pop("root", None)
+    config = None
     try:
-        config = Config.model_validate({**data, "root": file.parent.resolve()})
+        config = Config.model_validate({**data, "root": root})
     except ValidationError as error:
-        raise ConfigError(
-            *(f"{file}: {_location(e['loc'], data)}: {_message(e)}" for e in error.errors())
-        ) from None
-    problems = _cross_check(config)
-    if problems:
+        problems += [f"{_location(e['loc'], data)}: {_message(e)}" for e in error.errors()]
+    problems += _cross_check(data, root)
+    if problems or config is None:
         raise ConfigError(*(f"{file}: {problem}" for problem in problems))
     return config

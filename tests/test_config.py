@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
 
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from digest.cli import main
 from digest.config import load
 from digest.errors import ConfigError
+from digest.model import Issue, Period
+from digest.render.context import subject as subject_of
+from digest.render.translation import issue_title
 from tests.conftest import Publication
 
 
@@ -113,3 +121,96 @@ def test_brand_colour_is_lightened_for_dark_mode_just_enough() -> None:
         light = readable_on(brand, "#1c2027")
         assert contrast(light, "#1c2027") >= 4.5
     assert readable_on("#8ab4f8", "#1c2027") == "#8ab4f8"  # already readable: unchanged
+
+
+def test_misspelt_key_gets_the_closest_known_one(publication: Publication) -> None:
+    problems = problems_of(publication, '[highlights]\ncuont = 5\n\n[[sources]]\nname = "Partner"\nurl = "https://partner.test/feed/"\nsectoin = "News"\n')
+    file = publication.root / "digest.toml"
+    assert problems == [
+        f"{file}: highlights.cuont: unknown key; did you mean 'count'?",
+        f"{file}: sources[0] (Partner).sectoin: unknown key; did you mean 'section'?",
+    ]
+
+
+def test_unknown_key_with_nothing_close_lists_the_known_ones(publication: Publication) -> None:
+    problems = problems_of(publication, "[archive]\nkeep_forever = true\n")
+    assert problems == [f"{publication.root / 'digest.toml'}: archive.keep_forever: unknown key (known: path)"]
+
+
+def test_field_errors_and_cross_checks_are_reported_in_one_run(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publication.config_text = publication.config_text.replace('"https://digest.test/"', '"ftp://digest.test/"')
+    publication.configure('[entries]\nsection = "Sport"\n')
+    assert main(["build", "--config", str(publication.root), "--offline", "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"error: {publication.root / 'digest.toml'}: publication.url: expected an http(s) URL, got 'ftp://digest.test/'",
+        f"error: {publication.root / 'digest.toml'}: entries.section: 'Sport' is not one of the sections (News, Publications, Awards)",
+    ]
+
+
+def test_a_wrong_value_elsewhere_does_not_hide_a_sources_cross_checks(publication: Publication) -> None:
+    problems = problems_of(publication, '[[sources]]\nname = "Partner"\nurl = "javascript:alert(1)"\nsection = "Sport"\n')
+    assert [problem.split(": ", 1)[1] for problem in problems] == [
+        "sources[0] (Partner).url: expected an http(s) URL, got 'javascript:alert(1)'",
+        "sources[0] (Partner).section: 'Sport' is not one of the sections (News, Publications, Awards)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        ('[highlights]\ntitle = "{best} of {year}"', "highlights.title: unknown placeholder {best}; use {count}, {year}"),
+        ('[highlights]\ntitle = "{count} from {year"', "highlights.title: a '{' is not closed; write {{ and }} for a literal brace"),
+        ('[highlights]\ntitle = "{year.__class__}"', "highlights.title: {year.__class__}: no attribute or index access; write {year}"),
+        ('[highlights]\ntitle = "{} highlights"', "highlights.title: {} needs a name; use {count}, {year}"),
+        ('[highlights]\ntitle = "{count:>999999999}"', "highlights.title: {count:>999999999}: write the placeholder plain, as {count}"),
+        ('[email]\nsubject = "{title} }"', "email.subject: a '}' was never opened"),
+        ('[email]\nsubject = "{issue[0]}"', "email.subject: {issue[0]}: no attribute or index access; write {issue}"),
+        ('[strings]\n"Week {week}, {year}" = "Week {week!r}"', "{week!r}: write the placeholder plain, as {week}"),
+    ],
+)
+def test_format_string_settings_are_checked_when_the_config_is_read(
+    publication: Publication, capsys: pytest.CaptureFixture[str], setting: str, problem: str
+) -> None:
+    publication.entry("2022/prize.md", "---\ntitle: A prize\ndate: 2022-05-01\nhighlight: true\n---\nText.\n")
+    publication.configure(setting + "\n")
+    assert main(["build", "--config", str(publication.root), "--offline", "--quiet", "--year", "2022"]) == 3
+    err = capsys.readouterr().err
+    assert problem in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1
+    assert not (publication.root / "out").exists()
+
+
+def _toml_string(text: str) -> str:
+    """`text` as a TOML basic string: anything not printable (and quotes, backslashes) escaped."""
+    return '"' + "".join(ch if ch.isprintable() and ch not in '"\\' else f"\\U{ord(ch):08x}" for ch in text) + '"'
+
+
+_FORMAT_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.lists(st.sampled_from(["{", "}", "{{", "}}", ":", "!r", ".", "[0]", "count", "year", "title", "issue", "week", "best", " ", "x"]), max_size=12).map("".join),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(subject=_FORMAT_TEXT, title=_FORMAT_TEXT, week=_FORMAT_TEXT)
+def test_any_format_string_is_either_a_config_error_or_fills_in(publication: Publication, subject: str, title: str, week: str) -> None:
+    publication.configure(
+        f"[email]\nsubject = {_toml_string(subject)}\n[highlights]\ntitle = {_toml_string(title)}\n"
+        f'[strings]\n"Week {{week}}, {{year}}" = {_toml_string(week)}\n'
+    )
+    try:
+        config = load(publication.root)
+    except ConfigError:
+        event("refused")
+        return
+    event("filled in")
+    zone = config.publication.zone
+    week = Period("weekly", "2025-W40", datetime(2025, 9, 29, tzinfo=zone), datetime(2025, 10, 6, tzinfo=zone))
+    year = Period("yearly", "2022", datetime(2022, 1, 1, tzinfo=zone), datetime(2023, 1, 1, tzinfo=zone))
+    for period in (week, year):
+        issue = Issue(period, "", (), period.end.astimezone(UTC))
+        titled = Issue(period, issue_title(issue, config), (), issue.date)
+        assert "\n" not in subject_of(titled, config)  # the Subject header, filled in
