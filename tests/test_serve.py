@@ -502,3 +502,44 @@ def test_watched_inputs_are_what_a_build_reads_even_before_they_exist(sample: Pa
     assert (sample / "feeds" / "saved" / "icr-news.xml").resolve() in inputs.files
     (sample / "templates").mkdir()
     assert (sample / "templates").resolve() in watched(config, sample / "digest.toml").folders
+
+
+def test_sigterm_stops_cleanly_and_removes_the_preview_folder(sample: Path, tmp_path: Path) -> None:
+    """A service manager's (or `kill`'s) SIGTERM ends the preview as Ctrl-C does: exit 0, and
+    the temporary folder with its build and its copy of the archive is gone."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    child = subprocess.Popen(
+        serve_command(sample / "digest.toml", "--port", "0", "--offline"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temporary)},
+    )
+    watchdog = threading.Timer(60, child.kill)  # a hung child fails the test, never hangs it
+    watchdog.start()
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        while line and not line.startswith("previewing"):
+            line = child.stdout.readline()
+        url = re.search(r"http://([^/:]+):(\d+)/", line)
+        assert url, f"no URL in {line!r}"
+        connection = http.client.HTTPConnection(url.group(1), int(url.group(2)), timeout=30)
+        connection.request("GET", "/")
+        page = connection.getresponse()
+        assert page.status == 200 and b"ICR News Digest" in page.read()
+        connection.close()
+        [folder] = temporary.iterdir()  # the preview's build, while it serves
+        assert folder.name.startswith("digest-preview-") and any(folder.iterdir())
+        child.send_signal(signal.SIGTERM)
+        stdout, stderr = child.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, stderr
+    assert "Traceback" not in stderr and stderr.strip() == ""
+    assert stdout.rstrip().endswith("stopped")
+    assert list(temporary.iterdir()) == []
+    assert not (sample / "out").exists()

@@ -1,4 +1,5 @@
-"""`digest serve`: a live preview of the real issues, rebuilt on every change, until Ctrl-C.
+"""`digest serve`: a live preview of the real issues, rebuilt on every change, until Ctrl-C
+(or SIGTERM, as a service manager or `kill` sends it: the same clean stop, exit 0).
 
 The preview is built by the real build into a temporary folder the server owns, with its
 own copy of the archive: out/, out/feed.xml and the archive are never written, so a
@@ -7,10 +8,13 @@ half-finished week is never published and `digest build` never waits for the pre
 
 from __future__ import annotations
 
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from digest.config import Config
 from digest.preview.builder import Clock, PreviewBuilder, Snapshot, utc_now
@@ -57,11 +61,15 @@ def serve(
     port: int,
     offline: bool,
 ) -> None:
-    """Run the preview until Ctrl-C (at any moment, even during the first build)."""
+    """Run the preview until Ctrl-C or SIGTERM (at any moment, even during the first build);
+    either way the temporary folder is removed."""
     try:
-        with preview(
-            config_path, config, host=host, port=port, offline=offline, reporter=reporter
-        ) as server:
+        with (
+            _terminate_as_interrupt(),
+            preview(
+                config_path, config, host=host, port=port, offline=offline, reporter=reporter
+            ) as server,
+        ):
             reporter.summary(
                 f"previewing {config.publication.title} at {server.url} (Ctrl-C stops)"
             )
@@ -69,6 +77,26 @@ def serve(
     except KeyboardInterrupt:
         pass
     reporter.summary("stopped")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the preview as Ctrl-C does: KeyboardInterrupt unwinds every `finally`
+    (the temporary folder's removal among them), where the default action would kill the
+    process and leave the folder behind. A second SIGTERM while stopping is ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Teller:
