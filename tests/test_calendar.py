@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
+import vobject
+from dateutil import tz
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
@@ -376,3 +379,78 @@ def test_a_deleted_calendar_file_comes_back_and_a_dropped_event_loses_its_file(s
     left = sorted(path.relative_to(week).as_posix() for path in week.rglob("*.ics"))
     assert len(left) == 2 and "events.ics" in left
     assert set(left) < set(events)
+
+
+# The VTIMEZONE, as calendars that do not know the TZID read it (RFC 5545 3.6.5).
+
+SUMMER_AND_WINTER = [
+    ("2026-07-15T12:00", timedelta(hours=2)),
+    ("2026-01-15T12:00", timedelta(hours=1)),
+    ("2026-03-29T01:59", timedelta(hours=1)),  # a minute before the spring change
+    ("2026-03-29T03:00", timedelta(hours=2)),
+    ("2026-10-25T01:30", timedelta(hours=2)),
+    ("2026-10-25T03:00", timedelta(hours=1)),
+]
+
+
+def ics_of(config: Config, *starts: str) -> bytes:
+    entries = [event_entry(f"event-{n}", Event(oslo(start))) for n, start in enumerate(starts)]
+    return calendar_files(issue_of(*entries), config)["events.ics"]
+
+
+def test_vtimezone_changes_at_the_local_time_before_each_change(config: Config) -> None:
+    data = ics_of(config, "2026-07-15T12:00", "2026-01-15T12:00")
+    (timezone,) = parsed(data).timezones
+    daylight, standard = timezone.walk("DAYLIGHT"), timezone.walk("STANDARD")
+    assert len(daylight) == len(standard) == 1
+    # 02:00 in spring is the wall time before the change (CET), 03:00 in autumn before it (CEST)
+    assert b"BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in data
+    assert b"BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in data
+    assert daylight[0]["TZOFFSETFROM"].td == timedelta(hours=1) == standard[0]["TZOFFSETTO"].td
+    assert daylight[0]["TZOFFSETTO"].td == timedelta(hours=2) == standard[0]["TZOFFSETFROM"].td
+    assert data.index(b"BEGIN:VTIMEZONE") < data.index(b"BEGIN:VEVENT")
+    # the same VTIMEZONE whatever the events' dates: the rule, not a list of their years
+    assert ics_of(config, "2026-01-15T12:00").split(b"BEGIN:VEVENT")[0] == data.split(b"BEGIN:VEVENT")[0]
+
+
+@pytest.mark.parametrize(("local", "offset"), SUMMER_AND_WINTER)
+def test_dateutil_and_vobject_read_the_offsets_of_summer_and_winter(config: Config, local: str, offset: timedelta) -> None:
+    data = ics_of(config, local)
+    naive = datetime.fromisoformat(local)
+    written = tz.tzical(io.StringIO(data.decode())).get("Europe/Oslo")
+    assert naive.replace(tzinfo=written).utcoffset() == offset
+    event = vobject.readOne(data.decode()).vevent
+    assert event.dtstart.value.replace(tzinfo=None) == naive
+    assert event.dtstart.value.utcoffset() == offset
+
+
+def test_an_event_in_a_year_of_older_rules_gets_that_years_changes(config: Config) -> None:
+    """Until 1995 summer time in Norway ended in September: the rule of today would be wrong."""
+    data = ics_of(config, "1990-10-10T12:00", "1990-07-01T12:00")
+    assert b"RRULE" not in data
+    assert b"DTSTART:19900325T020000" in data or b"RDATE:19900325T020000" in data
+    written = tz.tzical(io.StringIO(data.decode())).get("Europe/Oslo")
+    assert datetime(1990, 10, 10, 12, tzinfo=written).utcoffset() == timedelta(hours=1)
+    assert datetime(1990, 7, 1, 12, tzinfo=written).utcoffset() == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("zone", "summer", "winter", "rules"),
+    [
+        ("Australia/Sydney", ("2026-01-15T12:00", 11), ("2026-07-15T12:00", 10), [b"DTSTART:19701004T020000", b"DTSTART:19700405T030000"]),
+        ("America/New_York", ("2026-07-15T12:00", -4), ("2026-01-15T12:00", -5), [b"DTSTART:19700308T020000", b"DTSTART:19701101T020000"]),
+        ("Asia/Tokyo", ("2026-07-15T12:00", 9), ("2026-01-15T12:00", 9), [b"DTSTART:19700101T000000"]),
+        ("Asia/Jerusalem", ("2026-07-15T12:00", 3), ("2026-01-15T12:00", 2), [b"RDATE:20260327T020000"]),  # the Friday before the last Sunday: no RRULE
+    ],
+)
+def test_other_zones_read_back_right(publication: Publication, zone: str, summer: tuple[str, int], winter: tuple[str, int], rules: list[bytes]) -> None:
+    publication.config_text = publication.config_text.replace("Europe/Oslo", zone)
+    config = publication.load()
+    local = ZoneInfo(zone)
+    entries = [event_entry(f"e{n}", Event(datetime.fromisoformat(t).replace(tzinfo=local))) for n, (t, _) in enumerate((summer, winter))]
+    data = calendar_files(issue_of(*entries), config)["events.ics"]
+    for rule in rules:
+        assert rule in data
+    written = tz.tzical(io.StringIO(data.decode())).get(zone)
+    for text, hours in (summer, winter):
+        assert datetime.fromisoformat(text).replace(tzinfo=written).utcoffset() == timedelta(hours=hours)

@@ -1,9 +1,9 @@
 """An issue's upcoming events as iCalendar files (RFC 5545), and its "Add to calendar" links.
 
 Every event gets its own `events/<name>.ics` in the issue's folder and a place in the
-issue's `events.ics`. The bytes depend only on the entries and the config, never on the
-clock, so a rebuild writes the same files: UID and file name come from the entry id,
-DTSTAMP from when the entry last changed. Escaping and line folding are icalendar's.
+issue's `events.ics`, with the VTIMEZONE its times use (vtimezone.py). The bytes depend
+only on the entries and the config, never on the clock, so a rebuild writes the same
+files: UID and file name come from the entry id, DTSTAMP from when the entry last changed. Escaping and line folding are icalendar's.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from icalendar import Event as CalendarEvent
 
 from digest.config import Config
 from digest.model import Entry, Event, Issue
+from digest.render.vtimezone import vtimezone
 
 PRODID = "-//digest//Event calendar//EN"
 CALENDAR_FILE = "events.ics"
@@ -112,15 +113,15 @@ def render_calendar(entries: Iterable[Entry], config: Config, name: str) -> byte
     calendar.add("method", "PUBLISH")
     calendar.calendar_name = " ".join(name.split())  # NAME and X-WR-CALNAME, on one line
     calendar.add("x-wr-timezone", config.publication.timezone)
-    years: list[int] = []
+    times: list[datetime] = []
     for entry in entries:
         assert entry.event is not None
         calendar.add_component(_vevent(entry, entry.event, config))
         if not entry.event.all_day:
-            years += [entry.event.start.year, (entry.event.end or entry.event.start).year]
-    if years:
-        # Only the transitions of the events' years: the whole 1970-2038 default is 5 KB a file.
-        calendar.add_missing_timezones(date(min(years) - 1, 1, 1), date(max(years) + 2, 1, 1))
+            times += [entry.event.start, entry.event.end or entry.event.start]
+    if times:
+        # Before the events, as RFC 5545 asks of a VTIMEZONE that a TZID refers to.
+        calendar.subcomponents.insert(0, vtimezone(config.publication.zone, times))
     return calendar.to_ical()
 
 
