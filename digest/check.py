@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 GMAIL_CLIP_BYTES = 102 * 1024
 SUBJECT_WARN_LENGTH = 70  # phones show about this much of a subject line
+URL_LIMIT = 100  # longer URLs are shortened in the middle in findings
 Severity = Literal["error", "warning"]
 Add = Callable[[Severity, str], None]
 
@@ -87,7 +88,7 @@ def check_issue(out: Path, issue: str, config: Config, css: bool = True) -> list
 def _check_images(document: lxml.html.HtmlElement, add: Add) -> None:
     for image in document.iter("img"):
         src = image.get("src", "")
-        label = src[-60:] or "(no src)"
+        label = shown_url(src) if src else "(no src)"
         if image.get("alt") is None:
             add("error", f"image without alt text: {label}")
         if not src.startswith(("https://", "http://")):
@@ -110,13 +111,33 @@ def _check_links(document: lxml.html.HtmlElement, out: Path, config: Config, add
             continue
         scheme = urlsplit(href).scheme
         if scheme not in ("http", "https", "mailto"):
-            add("error", f"relative or non-http(s) link: {href[:80]}")
+            add("error", f"relative or non-http(s) link: {shown_url(href)}")
         elif (
             href.startswith(site)
             and _is_ours(href[len(site) :])
             and not _resolves(out, href[len(site) :])
         ):
-            add("error", f"link into the web version that does not resolve: {href}")
+            add("error", f"link into the web version that does not resolve: {shown_url(href)}")
+
+
+def shown_url(url: str, limit: int = URL_LIMIT) -> str:
+    """A URL as a finding shows it: whole, or over `limit` characters shortened in the middle,
+    keeping the scheme, the host and the end: `https://example.org/news/…/the-end`."""
+    if len(url) <= limit:
+        return url
+    parts = urlsplit(url)
+    head = url[: url.find(parts.netloc) + len(parts.netloc)] if parts.netloc else url[:20]
+    rest = url[len(head) :]
+    room = max(limit - len(head) - 2, 20)
+    first = re.match(r"/[^/?#]+(?=/)", rest)  # the first folder says which part of the site
+    if first and len(first.group()) <= room // 3:
+        head += first.group()
+        room -= len(first.group())
+    tail = rest[-room:]
+    boundary = tail.find("/")  # start the end at a folder when one is near
+    if 0 < boundary < len(tail) // 2:
+        tail = tail[boundary:]
+    return f"{head}{'/…' if parts.netloc else '…'}{tail}"
 
 
 def _is_ours(relative: str) -> bool:

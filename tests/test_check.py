@@ -104,3 +104,28 @@ def test_css_that_mail_clients_ignore_is_named_with_the_clients(built: Path) -> 
     tamper(built, "</body>", '<div style="display:flex; position:absolute">layout</div></body>')
     found = "\n".join(messages(built))
     assert "warning: weekly/2025-W40: CSS display:flex is not supported by" in found and "Outlook (Windows)" in found
+
+
+def test_long_urls_are_shown_with_their_host_and_their_end(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Which image is meant must be readable: never cut at the front, the host and file name kept."""
+    folders = "/".join(f"folder-{number}" for number in range(40))
+    long_image = f"https://images.example.org/news/{folders}/the-end.png"
+    long_link = f"javascript:void('{'x' * 150}-the-end')"
+    tamper(
+        built, "</body>", f'<img src="{long_image}" alt="A"><a href="{long_link}">x</a></body>'
+    )
+    assert main(["check", "--config", str(built), "--issue", ISSUE]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    [image] = [line for line in lines if "without width and height" in line]
+    shown = image.split(": ")[-1]
+    assert shown.startswith("https://images.example.org/news/…/") and shown.endswith(
+        "/folder-39/the-end.png"
+    )
+    assert len(shown) <= 100
+    [link] = [line for line in lines if "non-http(s) link" in line]
+    assert link.split("link: ")[1].startswith("javascript:void('") and link.endswith("-the-end')")
+    short = "https://digest.example.org/weekly/2031-W01/"
+    tamper(built, "</body>", f'<a href="{short}">missing</a></body>')
+    assert f"does not resolve: {short}" in "\n".join(messages(built))  # short: whole
