@@ -8,18 +8,20 @@ import importlib.util
 import json
 import re
 import shutil
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
+from babel import Locale, dates
 from babel.messages.pofile import read_po
 
 from digest.cli import main
 from digest.language import LOCALE_DIR, TEMPLATE_FILE, messages
 from digest.model import Event
 from digest.render.environment import make_environment
+from digest.render.translation import date_locale
 from digest.select import week_period
 from tests.conftest import REPO, Publication
 
@@ -45,6 +47,22 @@ def build_sample(root: Path, language: str, strings: str = "") -> Path:
 
 def read(out: Path, name: str) -> str:
     return (out / name).read_text(encoding="utf-8")
+
+
+def as_read(text: str) -> str:
+    """Text as a reader sees it: any space (CLDR puts thin and no-break ones in some versions) is
+    a space, and a dash between two days or times is a dash, whatever spaces stand round it."""
+    return re.sub(r"[^\S\n]*–[^\S\n]*", "–", re.sub(r"[^\S\n]+", " ", text))
+
+
+def cldr_range(first: date, last: date, locale: Locale, short: bool = False) -> str:
+    """Babel's own interval of two days for `locale`; digest spells months out in the long form."""
+    text = dates.format_interval(first, last, "MMMd" if short else "yMMMd", locale=locale)
+    if not short:
+        months = locale.months["format"]
+        for month in {first.month, last.month}:
+            text = text.replace(months["abbreviated"][month], months["wide"][month])
+    return text
 
 
 def marker_strings() -> str:
@@ -198,14 +216,14 @@ def test_norwegian_issue_of_norwegian_entries_has_no_english_fixed_string(
 
 
 def test_norwegian_dates_week_labels_and_language_tags(norwegian: Path) -> None:
-    text = read(norwegian, "weekly/2025-W40/email.txt")
+    text = as_read(read(norwegian, "weekly/2025-W40/email.txt"))
     assert "Uke 40, 2025\n============\n29. september–5. oktober 2025\n" in text
     assert "Når: 22. oktober 2025, 08:00–17:00" in text
     assert "Kommende arrangementer" in text and "Vis i nettleseren: https://" in text
     for name in ("weekly/2025-W40/email.html", "weekly/2025-W40/index.html", "index.html"):
         assert re.search(r'<html lang="nb"', read(norwegian, name)), name
     assert "22. oktober 2025" in read(norwegian, "weekly/2025-W40/index.html")
-    assert "1. januar–31. desember 2022" in read(norwegian, "yearly/2022/email.txt")
+    assert "1. januar–31. desember 2022" in as_read(read(norwegian, "yearly/2022/email.txt"))
     assert "<language>nb</language>" in read(norwegian, "feed.xml")
     assert "Årets høydepunkter" in read(norwegian, "index.html")
 
@@ -223,8 +241,11 @@ def test_non_ascii_title_stays_intact_in_subject_text_and_feed(norwegian: Path) 
 
 
 def test_english_build_keeps_its_words_with_british_dates(english: Path) -> None:
-    text = read(english, "weekly/2025-W40/email.txt")
-    assert "Week 40, 2025\n=============\n29 September\u2009–\u20095 October 2025\n" in text
+    written = read(english, "weekly/2025-W40/email.txt")
+    period = cldr_range(date(2025, 9, 29), date(2025, 10, 5), date_locale("en"))
+    assert f"Week 40, 2025\n=============\n{period}\n" in written  # CLDR's, spaces and all
+    text = as_read(written)
+    assert "Week 40, 2025\n=============\n29 September–5 October 2025\n" in text
     assert "When: 22 October 2025, 08:00–17:00" in text and "Upcoming events" in text
     assert "View in your browser: https://" in text and "Unsubscribe: https://" in text
     assert "10 highlights from 2022" in read(english, "yearly/2022/email.txt")
@@ -334,8 +355,8 @@ def test_language_without_a_catalogue_is_a_config_error(
     [
         ("nb", ["22. november 2026", "22. nov.", "6.–12. oktober 2025", "29. september–5. oktober 2025",
                 "29. desember 2025–4. januar 2026", "6.–12. okt.", "Uke 47", "09:05"]),
-        ("en", ["22 November 2026", "22 Nov", "6–12 October 2025", "29 September\u2009–\u20095 October 2025",
-                "29 December 2025\u2009–\u20094 January 2026", "6–12 Oct", "Week 47", "09:05"]),
+        ("en", ["22 November 2026", "22 Nov", "6–12 October 2025", "29 September–5 October 2025",
+                "29 December 2025–4 January 2026", "6–12 Oct", "Week 47", "09:05"]),
     ],
 )  # fmt: skip
 def test_date_filters_write_the_languages_dates(
@@ -350,19 +371,35 @@ def test_date_filters_write_the_languages_dates(
         week_period("2025-W40", OSLO),
         week_period("2026-W01", OSLO),
     )
-    assert [
+    written = [
         filters["format_date"](datetime(2026, 11, 22, 23, 30, tzinfo=OSLO)),
         filters["format_date_short"](datetime(2026, 11, 22, 12, tzinfo=OSLO)),
         *(filters["period_label"](week) for week in weeks),
         filters["period_label"](weeks[0], short=True),
         filters["week_label"](week_period("2026-W47", OSLO)),
         filters["format_time"](datetime(2026, 11, 22, 9, 5, tzinfo=OSLO)),
-    ] == expected
+    ]
+    assert [as_read(text) for text in written] == expected
+    # and exactly what the installed Babel's CLDR writes for the language, spaces included
+    locale = date_locale(language)
+    day = date(2026, 11, 22)
+    assert written == [
+        dates.format_date(day, "long", locale=locale),
+        dates.format_skeleton("MMMd", day, locale=locale),
+        *(cldr_range(week.first_day, week.last_day, locale) for week in weeks),
+        cldr_range(weeks[0].first_day, weeks[0].last_day, locale, short=True),
+        written[6],  # the week label is digest's own string
+        dates.format_time(time(9, 5), "short", locale=locale),
+    ]
 
 
 def test_event_times_in_norwegian(publication: Publication) -> None:
     publication.config_text = publication.config_text.replace('language = "en"', 'language = "nb"')
-    when = make_environment(publication.load()).filters["event_when"]
+    event_when = make_environment(publication.load()).filters["event_when"]
+
+    def when(event: Event) -> str:
+        return as_read(event_when(event))
+
     start = datetime(2026, 11, 22, 9, 0, tzinfo=OSLO)
     assert when(Event(start)) == "22. november 2026, 09:00"
     assert when(Event(start, start.replace(hour=17))) == "22. november 2026, 09:00–17:00"
