@@ -27,10 +27,11 @@ import case_ingest
 import case_preview
 import case_rebuild
 import case_render
+import case_xml_attacks
 import case_yearly
 from measure import Row, Table, format_table
 
-CASES = ("ingest", "fetch", "render", "yearly", "rebuild", "preview")
+CASES = ("ingest", "fetch", "render", "yearly", "rebuild", "preview", "xml-attacks")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def _cases(runs: Runs, workspace: Path, peaks: list[Row]) -> dict[str, Callable[
         "yearly": yearly,
         "rebuild": lambda: case_rebuild.run(workspace, runs.light),
         "preview": lambda: case_preview.run(workspace, runs.light),
+        "xml-attacks": lambda: case_xml_attacks.run(workspace, runs.light),
     }
 
 

@@ -1,13 +1,15 @@
-"""XML attacks in a feed expand nothing, read nothing, contact nothing, and finish fast.
+"""XML attacks in a feed expand nothing, read nothing and contact nothing.
 
 feedparser expands the "safe" entities of a DOCTYPE itself (in its loose parser), so
 a 50 KB entity referenced 20,000 times used to become a gigabyte-long title.
 parse_feed removes the DOCTYPE before feedparser sees the bytes (with a warning).
+"Nothing expands" is checked by memory (tracemalloc's peak) and by what the feed gives;
+how fast each attack is read, beside a plain feed of the same size, is the xml-attacks
+case of benchmarks/run.py.
 """
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,9 +69,8 @@ def watched_server(httpserver: HTTPServer) -> Iterator[HTTPServer]:
 def parse_guarded(
     config: Config, data: bytes, reader: Literal["auto", "feedparser"] = "auto"
 ) -> ParsedFeed | FeedUnreadable:
-    """Parse within 2 s and 20 MB; the feed, or the FeedUnreadable it raised."""
+    """Parse within 20 MB of memory; the feed, or the FeedUnreadable it raised."""
     tracemalloc.start()
-    started = time.monotonic()
     try:
         return parse_feed(
             data, config.sources[0], config, NOW, "https://attack.test/feed", reader=reader
@@ -77,10 +78,8 @@ def parse_guarded(
     except FeedUnreadable as error:
         return error
     finally:
-        elapsed = time.monotonic() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        assert elapsed < 2, f"took {elapsed:.1f} s"
         assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
 
 
@@ -176,7 +175,8 @@ def test_element_with_thousands_of_attributes_never_reaches_the_quadratic_reader
     config: Config, reader: Literal["auto", "feedparser"]
 ) -> None:
     """feedparser's SAX reader looks attributes up in quadratic time: 20,000 took half a minute.
-    The fast reader (lxml) takes them in linear time; the way to feedparser is closed to them."""
+    The fast reader (lxml) takes them in linear time; the way to feedparser is closed to them
+    (the benchmark's xml-attacks case times both readers)."""
     attributes = " ".join(f'a{number}=">"' for number in range(20_000))  # ">" in values too
     data = document("", "Attributes").replace(b"<item>", f"<item {attributes}>".encode())
     result = parse_guarded(config, data, reader)
