@@ -96,7 +96,7 @@ def test_all_problems_in_all_files_are_reported_with_file_and_line(publication: 
     assert "feeds/entries/a.md:4: unknown section 'Sport' (configured: News, Publications, Awards)" in problems
     assert "feeds/entries/b.md:1: missing required field 'title'" in problems
     assert any(p.startswith("feeds/entries/b.md:3: unknown field 'titel'") for p in problems)
-    assert any(p.startswith("feeds/entries/c.md:3: invalid YAML") for p in problems)
+    assert any(p.startswith("feeds/entries/c.md:2: cannot read the front matter") for p in problems)
     assert "feeds/entries/d.md:1: no front matter (the file must start with a '---' line)" in problems
     assert len(problems) == 6
 
@@ -130,3 +130,57 @@ def test_scaffolded_entry_is_valid_and_never_overwrites(publication: Publication
 def test_no_entries_folder_means_no_entries(tmp_path: Path, publication: Publication) -> None:
     config = publication.load('[entries]\npath = "nowhere"\n')
     assert read_entries(config).entries == ()
+
+
+def test_misspelt_field_suggests_the_known_one_on_its_line(publication: Publication) -> None:
+    publication.entry("2025/x.md", "---\ntitle: A prize\ndate: 2025-01-01\nsumary: Short.\ncall_to_action:\n  text: Read\n  contakt: Ann\n---\n")
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    assert caught.value.problems == (
+        "feeds/entries/2025/x.md:4: unknown field 'sumary'; did you mean 'summary'?",
+        "feeds/entries/2025/x.md:7: call_to_action: unknown field 'contakt'; did you mean 'contact'?",
+    )
+
+
+def test_unknown_field_with_nothing_close_lists_the_known_ones(publication: Publication) -> None:
+    publication.entry("x.md", "---\ntitle: A prize\ndate: 2025-01-01\nfoo: bar\n---\n")
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    [problem] = caught.value.problems
+    assert problem.startswith("feeds/entries/x.md:4: unknown field 'foo' (known: all_day, call_to_action, caption,")
+
+
+@pytest.mark.parametrize(
+    ("line", "hint", "title"),
+    [
+        ("title: Nobel: the prize", 'a value containing \': \' needs quotes, e.g. title: "Nobel: the prize"', "Nobel: the prize"),
+        ("title: [Draft] A prize", "a value starting with '[' is read as a list; for text, put it in quotes, e.g. title: \"[Draft] A prize\"", "[Draft] A prize"),
+        ('title: "Nobel" prize', 'put the whole value in quotes, e.g. title: "\\"Nobel\\" prize"', '"Nobel" prize'),
+        ("title: *New* prize", "a value starting with '*' needs quotes, e.g. title: \"*New* prize\"", "*New* prize"),
+        ("title: 'It's a prize'", "an apostrophe inside '...' is written '', or use double quotes: title: \"It's a prize\"", "It's a prize"),
+        ('title: "A prize', 'the " that opens this value is never closed', None),
+    ],
+)
+def test_yaml_mistake_names_the_line_and_the_fix_that_works(
+    publication: Publication, line: str, hint: str, title: str | None
+) -> None:
+    path = publication.entry("2025/x.md", f"---\n{line}\ndate: 2025-01-01\n---\nText.\n")
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    [problem] = caught.value.problems
+    assert problem.startswith("feeds/entries/2025/x.md:2: cannot read the front matter: ")
+    assert problem.endswith(hint)
+    if title is not None:  # the line the hint suggests, written in: the entry reads
+        fixed = hint[hint.index("title: ") :]
+        path.write_text(f"---\n{fixed}\ndate: 2025-01-01\n---\nText.\n", encoding="utf-8")
+        [entry] = read_entries(publication.load()).entries
+        assert entry.title == title
+
+
+def test_tab_indentation_is_named_on_its_own_line(publication: Publication) -> None:
+    publication.entry("x.md", "---\ntitle: A prize\n\tdate: 2025-01-01\n---\n")
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    [problem] = caught.value.problems
+    assert problem.startswith("feeds/entries/x.md:3: cannot read the front matter: ")
+    assert problem.endswith("; indent with spaces, not tabs")

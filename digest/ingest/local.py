@@ -6,6 +6,7 @@ so a staff member fixes all of them in one go; with any problem, nothing is buil
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -78,6 +79,18 @@ class _Problems:
                     break
         self.found.append(f"{self.display}:{line}: {problem}")
 
+    def nested_line(self, table: str, key: str) -> int | None:
+        """The line of `key` in the indented block under `table:`, when it is written so."""
+        inside = False
+        for number, text in enumerate(self.lines):
+            if re.match(rf"{re.escape(table)}\s*:", text):
+                inside = True
+            elif inside and re.match(rf"\s+{re.escape(key)}\s*:", text):
+                return self.first_line + 1 + number
+            elif inside and text[:1] not in ("", " ", "\t", "#"):
+                break
+        return None
+
 
 def read_entries(config: Config) -> LocalEntries:
     """Read every `*.md` below the entries folder; raise EntryError listing all problems."""
@@ -141,14 +154,54 @@ def _read_file(
     try:
         fields = yaml.load(front, Loader=_FrontMatterLoader) if front.strip() else {}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
-        return None, None, [f"{display}:{line}: invalid YAML: {reason}"]
+        return None, None, [_yaml_problem(error, front, display)]
     if not isinstance(fields, dict):
         return None, None, [f"{display}:2: front matter must be 'key: value' lines"]
     entry, asset = _build(fields, body, path, folder, config, problems)
     return (entry if not problems.found else None), asset, problems.found
+
+
+def _yaml_problem(error: yaml.YAMLError, front: str, display: str) -> str:
+    """`file:line: cannot read the front matter: reason; the usual fix` for a YAML error."""
+    reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+    # The context mark is where the broken value starts (the problem mark can be lines later);
+    # a tab is wrong where it is
+    mark = getattr(error, "problem_mark", None)
+    if "tab" not in reason:
+        mark = getattr(error, "context_mark", None) or mark
+    lines = front.splitlines()
+    index = min(mark.line, len(lines) - 1) if mark and lines else None
+    hint = _yaml_hint(reason, lines[index] if index is not None else "")
+    line = index + 2 if index is not None else 1  # the front matter starts on line 2
+    return f"{display}:{line}: cannot read the front matter: {reason}{'; ' + hint if hint else ''}"
+
+
+def _yaml_hint(reason: str, line: str) -> str | None:
+    """The usual fix for the YAML mistakes people make in front matter, shown on their own line."""
+    match = re.match(r"\s*([\w-]+):[ \t]+(.*?)\s*$", line)
+    key, value = (match.group(1), match.group(2)) if match else ("title", "")
+    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+    example = f'e.g. {key}: "{quoted}"' if value else 'e.g. title: "Nobel: the prize"'
+    first = value[:1]
+    if "mapping values are not allowed" in reason:
+        return f"a value containing ': ' needs quotes, {example}"
+    if "tab character" in reason or "\t" in line[: len(line) - len(line.lstrip())]:
+        return "indent with spaces, not tabs"
+    if first in ("[", "{") and "expected" in reason:
+        kind = "list" if first == "[" else "table"
+        return f"a value starting with {first!r} is read as a {kind}; for text, put it in quotes, {example}"
+    if first == "'" and "expected key" in reason and value.endswith("'"):
+        inner = value[1:-1].replace("\\", "\\\\").replace('"', '\\"')
+        return f"an apostrophe inside '...' is written '', or use double quotes: {key}: \"{inner}\""
+    if first and first in "@`%*&!|>":
+        return f"a value starting with {first!r} needs quotes, {example}"
+    if "end of stream" in reason and first in ('"', "'"):
+        return f"the {first} that opens this value is never closed"
+    if "expected key" in reason and first in ('"', "'", "[", "{"):
+        return f"text follows the value's closing {first}; put the whole value in quotes, {example}"
+    if "expected ':'" in reason:
+        return "each line is 'key: value'; to continue a long value, indent the next line"
+    return None
 
 
 def _text(fields: dict[str, Any], key: str, problems: _Problems, required: bool = False) -> str:
@@ -186,7 +239,7 @@ def _build(
     site = config.publication.url
     for key in fields:
         if key not in FIELDS:
-            problems.add(str(key), f"unknown field '{key}' (known: {', '.join(sorted(FIELDS))})")
+            problems.add(str(key), f"unknown field '{key}'{_closest(str(key), FIELDS)}")
     title = plain_text(_text(fields, "title", problems, required=True))
     if not title and fields.get("title") is not None:
         problems.add(
@@ -334,18 +387,19 @@ def _call_to_action(fields: dict[str, Any], problems: _Problems) -> CallToAction
         return None
     if isinstance(value, str):
         return CallToAction(one_line(value))
+    known = {"text", "url", "contact"}
+    for key in sorted(map(str, set(value) - known) if isinstance(value, dict) else ()):
+        problems.add(
+            "call_to_action",
+            f"call_to_action: unknown field '{key}'{_closest(key, known)}",
+            problems.nested_line("call_to_action", key),
+        )
     if not isinstance(value, dict) or not value.get("text"):
         problems.add(
             "call_to_action",
             "'call_to_action' needs at least 'text' (and optionally 'url', 'contact')",
         )
         return None
-    unknown = set(value) - {"text", "url", "contact"}
-    if unknown:
-        problems.add(
-            "call_to_action",
-            f"call_to_action: unknown field(s) {', '.join(sorted(map(str, unknown)))}",
-        )
     url = None
     if value.get("url"):
         url = absolute_url(str(value["url"]), None)
@@ -353,6 +407,12 @@ def _call_to_action(fields: dict[str, Any], problems: _Problems) -> CallToAction
             problems.add("call_to_action", "call_to_action.url must be an absolute http(s) URL")
     contact = one_line(str(value["contact"])) if value.get("contact") else None
     return CallToAction(one_line(str(value["text"])), url, contact)
+
+
+def _closest(key: str, known: set[str]) -> str:
+    """What follows `unknown field 'sumary'`: the closest known one, else the known ones."""
+    closest = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {closest[0]!r}?" if closest else f" (known: {', '.join(sorted(known))})"
 
 
 def scaffold(title: str, today: date, folder: Path, section: str) -> Path:
