@@ -74,6 +74,12 @@ def _single_line(value: str) -> str:
     return value
 
 
+def _path_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError(f"expected a file or folder path, got {value!r} (a NUL character)")
+    return value
+
+
 def _address(value: str) -> str:
     _single_line(value)
     if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value):
@@ -141,6 +147,7 @@ TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 Colour = Annotated[str, AfterValidator(_colour)]
 Line = Annotated[str, AfterValidator(_single_line)]
 Address = Annotated[str, AfterValidator(_address)]
+PathText = Annotated[str, AfterValidator(_path_text)]  # relative to digest.toml's folder
 NonEmptyLine = Annotated[str, Field(min_length=1), AfterValidator(_single_line)]
 
 
@@ -154,7 +161,7 @@ class Publication(_Table):
     timezone: TimeZoneName
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
     description: Line = ""
-    logo: str | None = None  # an http(s) URL, or a file path relative to digest.toml
+    logo: PathText | None = None  # an http(s) URL, or a file path relative to digest.toml
     logo_alt: Line = ""
     brand_color: Colour = "#1f5a96"
     sections: list[NonEmptyLine] = Field(default_factory=lambda: ["News"], min_length=1)
@@ -201,13 +208,13 @@ class Highlights(_Table):
 
 
 class Entries(_Table):
-    path: str = "feeds/entries"
+    path: PathText = "feeds/entries"
     source: NonEmptyLine = "Local"
     section: Line | None = None  # defaults to the first section
 
 
 class Archive(_Table):
-    path: str = "archive.sqlite"
+    path: PathText = "archive.sqlite"
 
 
 class Fetch(_Table):
@@ -254,7 +261,7 @@ class EventFields(_Table):
 class Source(_Table):
     name: NonEmptyLine
     url: HttpUrl | None = None
-    path: str | None = None
+    path: PathText | None = None
     section: Line | None = None
     categories: dict[str, str] = Field(default_factory=dict)  # feed category -> section
     max_items: Annotated[int, Field(ge=1)] | None = None

@@ -208,9 +208,20 @@ def test_any_format_string_is_either_a_config_error_or_fills_in(publication: Pub
         return
     event("filled in")
     zone = config.publication.zone
-    week = Period("weekly", "2025-W40", datetime(2025, 9, 29, tzinfo=zone), datetime(2025, 10, 6, tzinfo=zone))
-    year = Period("yearly", "2022", datetime(2022, 1, 1, tzinfo=zone), datetime(2023, 1, 1, tzinfo=zone))
-    for period in (week, year):
+    a_week = Period("weekly", "2025-W40", datetime(2025, 9, 29, tzinfo=zone), datetime(2025, 10, 6, tzinfo=zone))
+    a_year = Period("yearly", "2022", datetime(2022, 1, 1, tzinfo=zone), datetime(2023, 1, 1, tzinfo=zone))
+    for period in (a_week, a_year):
         issue = Issue(period, "", (), period.end.astimezone(UTC))
         titled = Issue(period, issue_title(issue, config), (), issue.date)
         assert "\n" not in subject_of(titled, config)  # the Subject header, filled in
+
+
+@pytest.mark.parametrize("table", ["entries", "archive"])
+def test_a_path_with_a_nul_character_is_a_config_error_not_a_crash(
+    publication: Publication, capsys: pytest.CaptureFixture[str], table: str
+) -> None:
+    publication.configure(f'[{table}]\npath = "feeds\\u0000x"\n')
+    assert main(["build", "--config", str(publication.root), "--offline", "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert f"digest.toml: {table}.path: expected a file or folder path, got 'feeds\\x00x' (a NUL character)" in err
+    assert "Traceback" not in err
