@@ -136,7 +136,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain_period.add_argument("--year", type=_year, metavar="YYYY", help="a highlights issue")
     explain.add_argument("--json", action="store_true", help="a JSON list, for tools")
-    explain.add_argument("query", nargs="?", help="an entry id, or text in titles (any case)")
+    explain.add_argument(
+        "query",
+        nargs="?",
+        help="an entry id, or text in titles (any case); without --week or --year, "
+        "each match is explained in the issues of its own week and year",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -350,8 +355,8 @@ def _explain(arguments: argparse.Namespace, config: Config, reporter: Reporter) 
     import json
 
     from digest.commands.build import Target
-    from digest.commands.explain import explain
-    from digest.explain import as_json, as_line
+    from digest.commands.explain import explain, located_json, located_line
+    from digest.explain import as_line
 
     target = Target(week=arguments.week, year=arguments.year)
     quiet = Reporter(quiet=True)  # warnings still reach stderr; stdout stays the answer (or JSON)
@@ -364,15 +369,23 @@ def _explain(arguments: argparse.Namespace, config: Config, reporter: Reporter) 
         )
         return EXIT_SOURCE_FAILED
     if arguments.json:
-        print(json.dumps([as_json(item, config) for item in items], ensure_ascii=False, indent=2))
+        found = [located_json(item, config) for item in explained.found]
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if period is None:  # a query over the whole archive: each line names its issue
+        reporter.note(
+            f"matching {arguments.query!r} in the whole archive: each entry in the issues of its week and year"
+        )
+        for found_item in explained.found:
+            print(located_line(found_item, config))
     else:
         reporter.note(
             f"{period.kind} {period.key}: {period.first_day:%d %b %Y} – {period.last_day:%d %b %Y}"
         )
         for item in items:
             print(as_line(item, config))
-        shown = sum(item.status == "in" for item in items)
-        reporter.summary(f"{shown} in, {len(items) - shown} out")
+    shown = sum(item.status == "in" for item in items)
+    reporter.summary(f"{shown} in, {len(items) - shown} out")
     return EXIT_OK
 
 

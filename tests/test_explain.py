@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -36,9 +37,17 @@ def line_of(output: str, title: str) -> str:
 def week_40(publication: Publication, capsys: pytest.CaptureFixture[str]) -> Publication:
     """A week with an entry in each situation, archived by `digest fetch`."""
     partner = "".join(
-        item(f"Partner story {day}", f"Thu, 0{day} Oct 2025 10:00:00 GMT", f"https://partner.test/{day}")
+        item(
+            f"Partner story {day}",
+            f"Thu, 0{day} Oct 2025 10:00:00 GMT",
+            f"https://partner.test/{day}",
+        )
         for day in (1, 2, 3)
-    ) + item("Partner copy of the prize", "Thu, 02 Oct 2025 12:00:00 GMT", "http://www.icr.test/prize/?utm_source=rss")
+    ) + item(
+        "Partner copy of the prize",
+        "Thu, 02 Oct 2025 12:00:00 GMT",
+        "http://www.icr.test/prize/?utm_source=rss",
+    )
     publication.file("feeds/saved/partner.xml", rss(partner))
     icr = (
         item("Monday morning story", "Sun, 05 Oct 2025 22:30:00 GMT", "https://icr.test/monday")
@@ -80,7 +89,9 @@ def week_40(publication: Publication, capsys: pytest.CaptureFixture[str]) -> Pub
     return publication
 
 
-def test_each_entry_of_the_week_says_where_it_is_or_why_not(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_each_entry_of_the_week_says_where_it_is_or_why_not(
+    week_40: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = explain(week_40, capsys, "--week", "2025-W40")
     assert code == 0
     assert out.splitlines()[0] == "weekly 2025-W40: 29 Sep 2025 – 05 Oct 2025"
@@ -94,36 +105,68 @@ def test_each_entry_of_the_week_says_where_it_is_or_why_not(week_40: Publication
     assert source_cap.startswith("OUT  source cap ")
     assert "over max_items = 1 of 'Partner'; a headline link in 'Also in this issue'" in source_cap
     section_cap = line_of(out, "Paper one")
-    assert section_cap.startswith("OUT  section cap ") and "section_cap = 2 in Publications" in section_cap
+    assert (
+        section_cap.startswith("OUT  section cap ")
+        and "section_cap = 2 in Publications" in section_cap
+    )
     duplicate = line_of(out, "Partner copy of the prize")
     assert duplicate.startswith("OUT  duplicate ")
-    assert "the same link as 'Prize for the lab' (ICR communications), which is preferred: a staff entry wins over feed copies" in duplicate
+    assert (
+        "the same link as 'Prize for the lab' (ICR communications), which is preferred: a staff entry wins over feed copies"
+        in duplicate
+    )
     outside = line_of(out, "Monday morning story")  # Sunday 22:30 UTC is Monday 00:30 in Oslo
     assert outside.startswith("OUT  outside period ")
     assert "dated 6 Oct 2025 00:30 (Europe/Oslo), in week 2025-W41" in outside
     assert out.splitlines()[-1] == "5 in, 5 out"
 
 
-def test_json_gives_tools_one_object_per_entry_with_a_reason_code(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_gives_tools_one_object_per_entry_with_a_reason_code(
+    week_40: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = explain(week_40, capsys, "--week", "2025-W40", "--json")
     assert code == 0
     found = {item["title"]: item for item in json.loads(out)}
     assert {item["reason"] for item in found.values()} == {
-        "section", "event", "source-cap", "section-cap", "duplicate", "outside-period"
+        "section",
+        "event",
+        "source-cap",
+        "section-cap",
+        "duplicate",
+        "outside-period",
     }
     paper = found["Paper three"]
-    assert set(paper) == {"id", "title", "source", "published", "status", "reason", "message", "details"}
-    assert paper["status"] == "in" and paper["details"] == {"section": "Publications", "position": 1}
+    assert set(paper) == {
+        "id",
+        "title",
+        "source",
+        "published",
+        "status",
+        "reason",
+        "message",
+        "details",
+        "period",
+    }
+    assert paper["period"] == "weekly/2025-W40"
+    assert paper["status"] == "in" and paper["details"] == {
+        "section": "Publications",
+        "position": 1,
+    }
     assert paper["message"] == "in Publications #1"
     assert found["Partner story 1"]["details"] == {"source": "Partner", "max_items": 1}
     copy = found["Partner copy of the prize"]
     assert copy["status"] == "out" and copy["details"]["rule"] == "same-link"
     assert copy["details"]["kept"]["source"] == "ICR communications"
     monday = found["Monday morning story"]
-    assert monday["published"] == "2025-10-06T00:30:00+02:00" and monday["details"]["week"] == "2025-W41"
+    assert (
+        monday["published"] == "2025-10-06T00:30:00+02:00"
+        and monday["details"]["week"] == "2025-W41"
+    )
 
 
-def test_a_query_finds_the_entry_by_text_or_id_anywhere_in_the_archive(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_query_finds_the_entry_by_text_or_id_anywhere_in_the_archive(
+    week_40: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = explain(week_40, capsys, "--week", "2025-W39", "PAPER ONE")
     assert code == 0
     [line] = [line for line in out.splitlines() if line.startswith(("IN", "OUT"))]
@@ -132,13 +175,17 @@ def test_a_query_finds_the_entry_by_text_or_id_anywhere_in_the_archive(week_40: 
     assert code == 0 and [item["reason"] for item in json.loads(out)] == ["section-cap"]
 
 
-def test_a_query_that_matches_nothing_says_so_and_exits_1(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_query_that_matches_nothing_says_so_and_exits_1(
+    week_40: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = explain(week_40, capsys, "--week", "2025-W40", "no such story")
     assert code == 1 and out == ""
     assert err == "error: no archived entry, entry file or source matches 'no such story'\n"
 
 
-def test_an_unreadable_entry_file_and_a_failed_source_are_listed(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreadable_entry_file_and_a_failed_source_are_listed(
+    week_40: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     week_40.file("feeds/saved/moved.xml", "<html><body>This page has moved</body></html>")
     week_40.config_text += '[[sources]]\nname = "Moved"\npath = "feeds/saved/moved.xml"\n'
     week_40.configure()
@@ -150,16 +197,24 @@ def test_an_unreadable_entry_file_and_a_failed_source_are_listed(week_40: Public
     assert "OUT  unreadable           feeds/entries/broken.md:3: cannot read date 'someday'" in out
     [moved] = [line for line in out.splitlines() if "'Moved'" in line]
     assert moved.startswith("OUT  source failed        source 'Moved': last fetch (")
-    assert "an HTML page, not RSS or Atom" in moved and moved.endswith("its archived entries still serve")
+    assert "an HTML page, not RSS or Atom" in moved and moved.endswith(
+        "its archived entries still serve"
+    )
     code, out, _ = explain(week_40, capsys, "--week", "2025-W40", "--json", "broken")
     [problem] = json.loads(out)
-    assert problem["reason"] == "unreadable" and problem["details"]["file"] == "feeds/entries/broken.md"
+    assert (
+        problem["reason"] == "unreadable"
+        and problem["details"]["file"] == "feeds/entries/broken.md"
+    )
 
 
-def test_yearly_entries_below_the_count_show_their_rank(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_yearly_entries_below_the_count_show_their_rank(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     for rank, weight in enumerate((30, 20, 10), start=1):
         publication.entry(
-            f"h{rank}.md", f"---\ntitle: Highlight {rank}\ndate: 2022-0{rank}-01\nhighlight: true\nweight: {weight}\n---\n"
+            f"h{rank}.md",
+            f"---\ntitle: Highlight {rank}\ndate: 2022-0{rank}-01\nhighlight: true\nweight: {weight}\n---\n",
         )
     publication.configure("[highlights]\ncount = 2\n")
     assert main(["fetch", "--config", str(publication.root), "--quiet"]) == 0
@@ -172,7 +227,9 @@ def test_yearly_entries_below_the_count_show_their_rank(publication: Publication
     assert third.endswith("ranked 3 (marked highlight, weight 10); the last rank in is 2")
 
 
-def test_entries_moved_for_the_size_budget_are_named(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_entries_moved_for_the_size_budget_are_named(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     publication.configure("[email]\nsize_budget_kb = 20\n")
     for number in range(16):
         publication.entry(
@@ -189,16 +246,36 @@ def test_entries_moved_for_the_size_budget_are_named(publication: Publication, c
     moved = [title for title, reason in reasons.items() if reason == "size-budget"]
     assert 0 < len(moved) < 16
     # the same entries the build shows as headline links
-    assert main(["build", "--config", str(publication.root), "--week", "2025-W40", "--offline", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--config",
+                str(publication.root),
+                "--week",
+                "2025-W40",
+                "--offline",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     html = (publication.root / "out/weekly/2025-W40/email.html").read_text(encoding="utf-8")
     also = html.index("Also in this issue")
     assert all(html.index(title) > also for title in moved)
 
 
 def test_deduplicate_records_which_entry_each_copy_lost_to_and_by_which_rule() -> None:
-    ours = news("ours", "2025-10-01T10:00", source="ICR communications", link="https://icr.test/story/")
+    ours = news(
+        "ours", "2025-10-01T10:00", source="ICR communications", link="https://icr.test/story/"
+    )
     same_id = news("ours", "2025-10-01T11:00", source="Partner", link=None)
-    same_link = news("theirs", "2025-10-01T09:00", source="Partner", link="http://www.icr.test/story?utm_medium=x")
+    same_link = news(
+        "theirs",
+        "2025-10-01T09:00",
+        source="Partner",
+        link="http://www.icr.test/story?utm_medium=x",
+    )
     decisions = select.Decisions()
     assert select.deduplicate([ours, same_id, same_link], decisions) == [ours]
     assert [(d.entry, d.kept, d.rule) for d in decisions.duplicates] == [
@@ -208,23 +285,125 @@ def test_deduplicate_records_which_entry_each_copy_lost_to_and_by_which_rule() -
 
 
 def test_recording_decisions_does_not_change_the_issue(publication: Publication) -> None:
-    config = publication.load('[weekly]\nsection_cap = 1\n[[sources]]\nname = "ICR news"\nurl = "https://icr.test/feed"\n')
+    config = publication.load(
+        '[weekly]\nsection_cap = 1\n[[sources]]\nname = "ICR news"\nurl = "https://icr.test/feed"\n'
+    )
     week = select.week_period("2025-W40", OSLO)
     entries: list[Entry] = [news(f"n{day}", f"2025-10-0{day}T10:00") for day in (1, 2, 3)]
     decisions = select.Decisions()
-    assert select.weekly_issue(entries, [], week, config, decisions) == select.weekly_issue(entries, [], week, config)
-    assert [(c.entry.title, c.source_cap, c.section_cap) for c in decisions.capped] == [("n2", None, 1), ("n1", None, 1)]
+    assert select.weekly_issue(entries, [], week, config, decisions) == select.weekly_issue(
+        entries, [], week, config
+    )
+    assert [(c.entry.title, c.source_cap, c.section_cap) for c in decisions.capped] == [
+        ("n2", None, 1),
+        ("n1", None, 1),
+    ]
 
 
-def test_an_entry_written_since_the_last_build_is_explained(week_40: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_entry_written_since_the_last_build_is_explained(
+    week_40: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     """explain takes in the files on disk first, as `digest build --offline` would."""
-    week_40.entry("new.md", "---\ntitle: Written a minute ago\ndate: 2025-10-03T15:00\n---\nNews.\n")
+    week_40.entry(
+        "new.md", "---\ntitle: Written a minute ago\ndate: 2025-10-03T15:00\n---\nNews.\n"
+    )
     code, out, _ = explain(week_40, capsys, "--week", "2025-W40", "written a minute")
     assert code == 0 and out.splitlines()[1].startswith("IN   News #1")
 
 
-def test_no_archive_yet_means_the_files_on_disk(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_archive_yet_means_the_files_on_disk(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
     publication.configure()
-    publication.entry("first.md", "---\ntitle: The very first story\ndate: 2025-10-01T09:00\n---\nText.\n")
+    publication.entry(
+        "first.md", "---\ntitle: The very first story\ndate: 2025-10-01T09:00\n---\nText.\n"
+    )
     code, out, _ = explain(publication, capsys, "--week", "2025-W40")
     assert code == 0 and '"The very first story"' in out
+
+
+# --- a query without a period: the whole archive, each entry in its own issues ------------------
+
+
+def test_a_query_without_a_period_finds_each_entry_in_its_own_week(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["explain", "--config", str(sample), "Lynch"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert (
+        out[0]
+        == "matching 'Lynch' in the whole archive: each entry in the issues of its week and year"
+    )
+    assert out[1:] == [
+        'IN   weekly 2025-W40  News #2              "Bringing Europe together to tackle Lynch syndrome" (ICR news, 29 Sep 2025)',
+        'IN   weekly 2025-W40  Upcoming events #1   "Lynch Syndrome – Information and Networking Meeting" '
+        "(ICR communications, 30 Sep 2025): takes place 14 Oct 2025 17:00",
+        "2 in, 0 out",
+    ]
+
+
+def test_a_query_without_a_period_gives_the_highlights_reason_of_the_year(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", "--config", str(sample), "gold label"]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith(("IN", "OUT"))]
+    assert [line.split('"')[0].split() for line in lines] == [
+        ["IN", "weekly", "2022-W50", "News", "#1"],
+        ["IN", "weekly", "2022-W50", "News", "#2"],
+        ["IN", "yearly", "2022", "Highlights", "#9"],
+        ["OUT", "yearly", "2022", "not", "picked"],
+    ]
+    assert lines[2].endswith(
+        '"Gold Label renewed with a score of 94%" (ICR communications, 14 Dec 2022): marked highlight, weight 20'
+    )
+    assert lines[3].endswith(
+        '"Gold Label certificate renewed for Oslo Cancer Cluster" (Oslo Cancer Cluster, 14 Dec 2022): '
+        "ranked 11 (not marked highlight, weight 0); the last rank in is 10"
+    )
+    assert main(["explain", "--config", str(sample), "gold label", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert [(item["period"], item["reason"], item["source"]) for item in found] == [
+        ("weekly/2022-W50", "section", "Oslo Cancer Cluster"),
+        ("weekly/2022-W50", "section", "ICR communications"),
+        ("yearly/2022", "highlight", "ICR communications"),
+        ("yearly/2022", "not-picked", "Oslo Cancer Cluster"),
+    ]
+    assert found[3]["details"]["rank"] == 11
+
+
+def test_a_nonsense_query_without_a_period_exits_1_with_one_line(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", "--config", str(sample), "xyzzy plugh"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "error: no archived entry, entry file or source matches 'xyzzy plugh'\n"
+
+
+def test_an_event_is_found_in_every_issue_that_lists_it(
+    week_40: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dated in 2025-W36, it is news there; it takes place in W42, so the issues of W40 and
+    W41 list it as upcoming (the weeks between have no issue)."""
+    code, out, _ = explain(week_40, capsys, "autumn seminar")
+    assert code == 0
+    lines = [line for line in out.splitlines() if line.startswith(("IN", "OUT"))]
+    assert [line.split('"')[0].split() for line in lines] == [
+        ["IN", "weekly", "2025-W36", "News", "#1"],
+        ["IN", "weekly", "2025-W40", "Upcoming", "events", "#1"],
+        ["IN", "weekly", "2025-W41", "Upcoming", "events", "#1"],
+    ]
+
+
+def test_a_query_without_a_period_lists_a_matching_broken_file_too(
+    week_40: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    week_40.entry("broken.md", "---\ntitle: Broken\ndate: someday\n---\n")
+    code, out, _ = explain(week_40, capsys, "broken")
+    assert code == 0
+    [line] = [line for line in out.splitlines() if line.startswith(("IN", "OUT"))]
+    assert line.startswith(
+        "OUT                   unreadable           feeds/entries/broken.md:3: cannot read date 'someday'"
+    )

@@ -2,13 +2,14 @@
 
 The server runs in a thread with a fixed clock (so "the week in progress" is a week the
 publication has entries for); the command line itself is run as a child process for
-Ctrl-C and a port in use. Screenshots of the sample's preview go to docs/screenshots/,
-where the README shows them.
+Ctrl-C and a port in use. The README's screenshots are taken by scripts/screenshots.py; the
+test here takes the same pictures into tmp_path and checks them, so a test run leaves docs/ alone.
 """
 
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import os
 import re
 import signal
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, expect, sync_playwright
 
 from digest.commands.serve import preview
@@ -31,7 +33,6 @@ from tests import stress_publication
 from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS, effective_background, luminance
 from tests.conftest import REPO, Publication
 
-SCREENSHOTS = REPO / "docs" / "screenshots"
 LIVE_TIMEOUT_MS = 5000  # a saved change shows in the open page within this
 IN_W43 = datetime(2025, 10, 22, 10, 0, tzinfo=UTC)  # Wednesday of 2025-W43
 IN_W40 = datetime(2025, 10, 2, 12, 0, tzinfo=UTC)  # Thursday of 2025-W40: the sample's busy week
@@ -384,56 +385,41 @@ def test_headers_view_shows_what_clients_show(
     page.close()
 
 
+def load_screenshot_script():
+    spec = importlib.util.spec_from_file_location("screenshots", REPO / "scripts/screenshots.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def error_red_pixels(picture: Image.Image) -> int:
+    """Pixels of the error banner's red (#a4161a) and its like."""
+    red, green, blue = picture.convert("RGB").split()
+    much_red = red.point(lambda value: 255 if value > 130 else 0)
+    little_green = green.point(lambda value: 255 if value < 70 else 0)
+    little_blue = blue.point(lambda value: 255 if value < 70 else 0)
+    mask = ImageChops.multiply(much_red, ImageChops.multiply(little_green, little_blue))
+    return mask.histogram()[255]
+
+
 def test_screenshots_of_the_sample_preview(
-    sample_context: BrowserContext, sample_server: PreviewServer
+    sample_context: BrowserContext, sample_server: PreviewServer, tmp_path: Path
 ) -> None:
-    """For the README: the list, an issue on desktop, phone and dark, and a build error."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page = sample_context.new_page()
-    page.goto(sample_server.url)
-    expect(page.locator("ol.issues li").first).to_have_attribute("data-path", "weekly/2025-W40")
-    shoot(page, "list")
-    for view, name in (("", "issue"), ("phone", "phone"), ("dark", "dark")):
-        page.goto(sample_server.url + ISSUE + view)
-        email_frame(page).wait_for_load_state("load")
-        page.wait_for_timeout(400)  # the frame has grown to its content
-        shoot(page, name)
-
-    entries = Path(load_root(sample_server)) / "feeds" / "entries" / "2025"
-    entry = entries / "welcome-new-phd-candidates.md"
-    original = entry.read_text()
-    page.goto(sample_server.url + ISSUE)
-    entry.write_text(original.replace("date: ", "date: next tuesday #", 1))
-    try:
-        expect(page.locator("#problems")).to_contain_text(
-            "welcome-new-phd-candidates.md:", timeout=LIVE_TIMEOUT_MS
-        )
-        email_frame(page).wait_for_load_state("load")
-        page.wait_for_timeout(400)
-        shoot(page, "error")
-    finally:
-        entry.write_text(original)
-    expect(page.locator("#problems")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
-    page.close()
-    for name in ("list", "issue", "phone", "dark", "error"):
-        assert (SCREENSHOTS / f"preview-{name}.png").stat().st_size > 10_000
-
-
-def shoot(page: Page, name: str) -> None:
-    """docs/screenshots/preview-NAME.png, rewritten only when the picture changed: the build time
-    in the status bar is set to a fixed text first, so running the tests leaves the docs alone."""
-    page.evaluate(
-        "document.getElementById('status').textContent = "
-        "'built 09:00:00 in 0.3 s · reloads when digest.toml, a template or an entry changes'"
-    )
-    picture = page.screenshot()
-    path = SCREENSHOTS / f"preview-{name}.png"
-    if not path.exists() or path.read_bytes() != picture:
-        path.write_bytes(picture)
-
-
-def load_root(server: PreviewServer) -> Path:
-    return server.builder.config_path.parent
+    """The README's pictures, as scripts/screenshots.py takes them: the list, an issue on desktop,
+    phone and dark, and a build error; each the window's size, none blank, each showing its view."""
+    script = load_screenshot_script()
+    shots = script.take(sample_context, sample_server, tmp_path)
+    assert sorted(shots) == sorted(script.NAMES)
+    pictures = {name: Image.open(path) for name, path in shots.items()}
+    for name, picture in pictures.items():
+        assert picture.format == "PNG" and picture.size == (1200, 900), name
+        colours = picture.convert("RGB").getcolors(maxcolors=100_000)
+        assert colours is None or len(colours) > 50, f"{name}: a blank picture"
+    assert len({path.read_bytes() for path in shots.values()}) == len(shots)  # five different views
+    brightness = {name: ImageStat.Stat(p.convert("L")).mean[0] for name, p in pictures.items()}
+    assert brightness["dark"] < brightness["issue"] - 20  # dark mode reads dark
+    assert error_red_pixels(pictures["error"]) > 500 + error_red_pixels(pictures["issue"])
 
 
 # --- the command line ---------------------------------------------------------------------------

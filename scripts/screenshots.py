@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Take the README's screenshots of `digest serve`: docs/screenshots/preview-*.png.
+
+The repo's sample publication is copied to a temporary folder and previewed while 2025-W40 is
+the week in progress (a fixed clock), in Debian's headless Chromium, with no network: remote
+images get a placeholder. Five pictures: the list of issues, an issue on desktop, on a phone,
+in dark mode, and a mistake in an entry.
+
+    .venv/bin/python scripts/screenshots.py                 # into docs/screenshots/
+    .venv/bin/python scripts/screenshots.py --out FOLDER    # somewhere else
+
+A picture is rewritten only when it changed, so a run that changes nothing leaves docs/ alone.
+Needs the test dependencies (Playwright) and /usr/bin/chromium. tests/test_serve.py takes the
+same pictures into a temporary folder and checks them; only this script writes docs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, expect, sync_playwright
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # for tests.browser_pages when run as a script
+    sys.path.insert(0, str(REPO))
+
+from digest.commands.serve import preview  # noqa: E402
+from digest.config import load  # noqa: E402
+from digest.preview.server import PreviewServer  # noqa: E402
+from digest.report import Reporter  # noqa: E402
+from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.stress_publication import placeholder_png  # noqa: E402
+
+DOCS = REPO / "docs" / "screenshots"
+NAMES = ("list", "issue", "phone", "dark", "error")
+WIDTH, HEIGHT = 1200, 900  # the browser window: every picture is this size
+IN_W40 = datetime(2025, 10, 2, 12, 0, tzinfo=UTC)  # Thursday of 2025-W40: the sample's busy week
+ISSUE = "issue/weekly/2025-W40/"
+LIVE_TIMEOUT_MS = 5000
+BROKEN_ENTRY = "feeds/entries/2025/welcome-new-phd-candidates.md"
+# the status bar says when the build ran and how long it took: fixed, so the pictures are stable
+STATUS = "built 09:00:00 in 0.3 s · reloads when digest.toml, a template or an entry changes"
+
+
+@contextmanager
+def sample_preview(now: datetime = IN_W40) -> Iterator[PreviewServer]:
+    """The preview of a copy of the repo's sample, serving in a thread, with the clock at `now`."""
+    with tempfile.TemporaryDirectory(prefix="digest-screenshots-") as folder:
+        root = Path(folder)
+        shutil.copy(REPO / "digest.toml", root / "digest.toml")
+        shutil.copytree(REPO / "feeds", root / "feeds")
+        config_path = root / "digest.toml"
+        # the preview's own lines (the week in progress, the mistake made on purpose) are not ours
+        silent = Reporter(quiet=True, err=io.StringIO())
+        config = load(config_path)
+        with preview(
+            config_path, config, port=0, offline=True, clock=lambda: now, reporter=silent
+        ) as server:
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            try:
+                yield server
+            finally:
+                server.shutdown()
+                thread.join(10)
+
+
+def offline_context(browser: Browser, server: PreviewServer) -> BrowserContext:
+    """A browser context that reaches only the preview; remote images get a placeholder."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    placeholder = placeholder_png()
+
+    def route(route: Route) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        elif route.request.resource_type == "image":
+            route.fulfill(status=200, body=placeholder, content_type="image/png")
+        else:
+            route.abort()
+
+    context.route("**/*", route)
+    return context
+
+
+def email_frame(page: Page) -> Frame:
+    handle = page.locator("iframe#email").element_handle()
+    assert handle is not None
+    frame = handle.content_frame()
+    assert frame is not None
+    frame.wait_for_load_state("load")
+    return frame
+
+
+def shoot(page: Page, path: Path) -> Path:
+    """A picture of the page with the fixed status text; written only when it changed."""
+    page.evaluate("text => { document.getElementById('status').textContent = text }", STATUS)
+    picture = page.screenshot()
+    if not path.exists() or path.read_bytes() != picture:
+        path.write_bytes(picture)
+    return path
+
+
+def take(context: BrowserContext, server: PreviewServer, folder: Path) -> dict[str, Path]:
+    """The five pictures of the preview, as folder/preview-NAME.png, by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shots: dict[str, Path] = {}
+    page = context.new_page()
+    page.goto(server.url)
+    expect(page.locator("ol.issues li").first).to_have_attribute("data-path", "weekly/2025-W40")
+    shots["list"] = shoot(page, folder / "preview-list.png")
+    for view, name in (("", "issue"), ("phone", "phone"), ("dark", "dark")):
+        page.goto(server.url + ISSUE + view)
+        email_frame(page).wait_for_load_state("load")
+        page.wait_for_timeout(400)  # the frame has grown to its content
+        shots[name] = shoot(page, folder / f"preview-{name}.png")
+
+    entry = server.builder.config_path.parent / BROKEN_ENTRY
+    original = entry.read_text(encoding="utf-8")
+    page.goto(server.url + ISSUE)
+    entry.write_text(original.replace("date: ", "date: next tuesday #", 1), encoding="utf-8")
+    try:
+        expect(page.locator("#problems")).to_contain_text(f"{entry.name}:", timeout=LIVE_TIMEOUT_MS)
+        email_frame(page).wait_for_load_state("load")
+        page.wait_for_timeout(400)
+        shots["error"] = shoot(page, folder / "preview-error.png")
+    finally:
+        entry.write_text(original, encoding="utf-8")
+    expect(page.locator("#problems")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    page.close()
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=DOCS, help="folder for the pictures")
+    arguments = parser.parse_args(argv)
+    if not CHROMIUM.exists():
+        print(
+            f"error: Chromium not found at {CHROMIUM} (apt-get install chromium)", file=sys.stderr
+        )
+        return 1
+    with sample_preview() as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = offline_context(browser, server)
+        try:
+            shots = take(context, server, arguments.out)
+        finally:
+            context.close()
+            browser.close()
+    for name in NAMES:
+        print(shots[name])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
