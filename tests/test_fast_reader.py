@@ -14,7 +14,9 @@ from digest.ingest import fastfeed
 from digest.ingest.feeds import FeedUnreadable, _prepare, parse_feed
 from tests.conftest import NOW, REPO, Publication
 
-FEEDS = sorted((REPO / "tests" / "feeds").iterdir()) + sorted((REPO / "feeds" / "saved").iterdir())
+FEEDS = sorted(path for path in (REPO / "tests" / "feeds").rglob("*") if path.is_file()) + sorted(
+    (REPO / "feeds" / "saved").iterdir()
+)
 
 
 @pytest.fixture

@@ -134,7 +134,8 @@ def parse(config: Config, name: str) -> ParsedFeed:
 
 
 def test_every_file_in_the_folder_has_expectations() -> None:
-    assert sorted(path.name for path in FEEDS.iterdir()) == sorted(EXPECTED)
+    # (folders, such as wordpress/, hold feeds that other tests name themselves)
+    assert sorted(path.name for path in FEEDS.iterdir() if path.is_file()) == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -40,18 +40,35 @@ TRACKER_HOSTS = (
     "feedads.g.doubleclick.net",
 )
 
-# The footer is a single top-level <p> at the very end: look only at the tail (the patterns are
-# lazy scans, slow on megabytes of hostile text), and never across another paragraph's tags,
-# so what is cut is one whole element.
+# The footers WordPress's SEO plugins append to every item of a feed: Yoast's and Rank Math's
+# default "The post %%POSTLINK%% appeared first on %%BLOGLINK%%.", the older "first appeared on",
+# "This post … was first published on …", and the RSS Footer plugin's "%%POSTLINK%% is a post
+# from: %%BLOGLINK%%". In HTML it is a single top-level <p> at the very end whose post and site
+# are both links: a story's own last paragraph that merely mentions a post has no such shape.
+# Only the tail is searched (the patterns are lazy scans, slow on megabytes of hostile text),
+# and never across another paragraph's tags, so what is cut is one whole element.
 _FOOTER_TAIL = 4500
-_WORDPRESS_FOOTER_HTML = re.compile(
-    r"<p>\s{0,20}The post\s(?:(?!</?p\b).){0,2000}?\sfirst appeared on\s(?:(?!</?p\b).){0,2000}?</p>\s{0,20}$",
+_SPACE = r"(?:\s|&nbsp;|&#160;|\xa0)"
+_LINK = r"<a\b[^<>]{0,2000}>(?:(?!</?(?:a|p)\b).){1,2000}?</a>"
+_FOOTER_HTML = re.compile(
+    rf"<p\b[^<>]{{0,200}}>{_SPACE}{{0,20}}(?:"
+    rf"The post{_SPACE}+{_LINK}{_SPACE}+(?:first appeared|appeared first) on{_SPACE}+{_LINK}"
+    rf"|This post{_SPACE}+{_LINK}{_SPACE}+was first published on{_SPACE}+{_LINK}"
+    rf"|{_LINK}{_SPACE}+is a post from:?{_SPACE}+{_LINK}"
+    rf"){_SPACE}{{0,20}}\.?{_SPACE}{{0,20}}</p>\s{{0,20}}$",
     re.DOTALL | re.IGNORECASE,
 )
-_WORDPRESS_FOOTER_TEXT = re.compile(
-    r"\s{0,20}The post\s.{0,2000}?\sfirst appeared on\s.{0,500}?\.?\s{0,20}$",
-    re.DOTALL | re.IGNORECASE,
+# The same footers in plain text (a description without markup): the final sentence, only where
+# it cannot be the story's own (see `_without_text_footer`). The text is one line, spaces collapsed.
+_FOOTER_TEXT = re.compile(
+    r"(?:^|(?<=\] )|(?<=[.!?…] ))(?:"
+    r"The post (?P<post>.{1,300}?) (?:first appeared|appeared first) on (?P<site>[^.!?]{1,120}?)"
+    r"|This post (?P<post2>.{1,300}?) was first published on (?P<site2>[^.!?]{1,120}?)"
+    r"|(?P<post3>[^.!?]{1,300}?) is a post from:? (?P<site3>[^.!?]{1,120}?)"
+    r")\.? ?$",
+    re.IGNORECASE,
 )
+_AFTER_EXCERPT = re.compile(r"\[(?:…|\.\.\.|&hellip;)\] ?$")
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 # The innermost figure holding an image: no other <figure> opens inside the match, so in
 # serialised (well-formed) HTML the first </figure> after it is its own, and cutting it out
@@ -149,7 +166,7 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
             break
         cleaned = settled
     cleaned = _IMG_TAG.sub(_image, cleaned)
-    return _without_tail(cleaned, _WORDPRESS_FOOTER_HTML).strip()
+    return without_footer(cleaned).strip()
 
 
 def _is_web(url: str) -> bool:
@@ -218,10 +235,30 @@ _site_cleaner = lru_cache(maxsize=64)(_new_cleaner)
 _TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=DROPPED_WITH_CONTENT)
 
 
-def _without_tail(text: str, footer: re.Pattern[str]) -> str:
-    """`text` without a match of `footer` (anchored at the end) in its last few thousand characters."""
-    start = max(0, len(text) - _FOOTER_TAIL)
-    return text[:start] + footer.sub("", text[start:])
+def without_footer(fragment: str) -> str:
+    """HTML without the closing "The post … appeared first on …" paragraph of an SEO plugin."""
+    start = max(0, len(fragment) - _FOOTER_TAIL)
+    return fragment[:start] + _FOOTER_HTML.sub("", fragment[start:])
+
+
+def _same(first: str, second: str) -> bool:
+    return bool(first) and first.casefold().strip(" .:") == second.casefold().strip(" .:")
+
+
+def _without_text_footer(text: str, title: str, site: str) -> str:
+    """`text` without a footer sentence that is surely one: it follows the excerpt's "[…]", or
+    names the entry's own title or the feed's own site."""
+    position = max(0, len(text) - _FOOTER_TAIL)
+    # Each sentence that could begin a footer, leftmost first: "The post office closed. The post
+    # X appeared first on Y." is a footer from its second sentence on.
+    while match := _FOOTER_TEXT.search(text, position):
+        post = match["post"] or match["post2"] or match["post3"] or ""
+        site_named = match["site"] or match["site2"] or match["site3"] or ""
+        before = text[: match.start()]
+        if _AFTER_EXCERPT.search(before) or _same(post, title) or _same(site_named, site):
+            return before.rstrip()
+        position = match.start() + 1
+    return text
 
 
 def plain_text(fragment: str) -> str:
@@ -252,9 +289,10 @@ def one_line(text: str) -> str:
     return _SPACES.sub(" ", _CONTROLS.sub("", text)).strip()
 
 
-def summarize(text: str, limit: int = 320) -> str:
-    """A plain-text summary of at most `limit` characters, cut at a word, without WordPress's footer."""
-    text = _without_tail(text, _WORDPRESS_FOOTER_TEXT)
+def summarize(text: str, limit: int = 320, *, title: str = "", site: str = "") -> str:
+    """A plain-text summary of at most `limit` characters, cut at a word, without an SEO plugin's
+    footer (told from a story's own last sentence by the entry's `title` and the feed's `site`)."""
+    text = _without_text_footer(text, title, site)
     text = _READ_MORE.sub("", text).strip()
     if len(text) <= limit:
         return text

@@ -32,6 +32,7 @@ from digest.ingest.clean import (
     sanitize_html,
     summarize,
     web_url,
+    without_footer,
 )
 from digest.model import Entry, Event, Image
 
@@ -110,10 +111,13 @@ def parse_feed(
     read = fastfeed.read(document) if fast else None
     feed, items = read if read is not None else _read_with_feedparser(data, document)
     feed_link = web_url(feed.get("link", ""), base_url) or base_url
+    feed_title = plain_text(feed.get("title", ""))
     entries: list[Entry] = []
     seen_ids: set[str] = set()
     for position, item in enumerate(items):
-        entry = _entry(item, source, config, fetched_at, feed_link, warnings, position)
+        entry = _entry(
+            item, source, config, fetched_at, (feed_link, feed_title), warnings, position
+        )
         if entry is None:
             continue
         if entry.id in seen_ids:
@@ -121,7 +125,7 @@ def parse_feed(
             continue
         seen_ids.add(entry.id)
         entries.append(entry)
-    return ParsedFeed(tuple(entries), tuple(warnings), plain_text(feed.get("title", "")))
+    return ParsedFeed(tuple(entries), tuple(warnings), feed_title)
 
 
 def _read_with_feedparser(data: bytes, document: bytes) -> tuple[Any, list[Any]]:
@@ -342,10 +346,12 @@ def _entry(
     source: Source,
     config: Config,
     fetched_at: datetime,
-    base: str,
+    feed: tuple[str, str],
     warnings: list[str],
     position: int,
 ) -> Entry | None:
+    """One item as an Entry; `feed` is the feed's (link, title). None for an item with nothing."""
+    base, site = feed
     where = f"item {position + 1}"
     title = plain_text(item.get("title", ""))
     link = web_url(item.get("link") or "", base)
@@ -353,7 +359,8 @@ def _entry(
     updated = _date(item, "updated_parsed")
     raw_html, html_base = _body(item)
     html = sanitize_html(raw_html, absolute_url(html_base, base) if html_base else (link or base))
-    text = plain_text(item.get("summary", "")) or plain_text(html)
+    # The summary's footer goes while it is still HTML, where its links tell it from a story.
+    text = plain_text(without_footer(item.get("summary", ""))) or plain_text(html)
     if not title:
         if not text and not link:
             warnings.append(f"{where}: no title, text or link; skipped")
@@ -379,7 +386,7 @@ def _entry(
         updated=updated,
         section=_section(item, source, config),
         link=link,
-        summary=summarize(text),
+        summary=summarize(text, title=title, site=site),
         html=html,
         image=image,
         categories=_categories(item),

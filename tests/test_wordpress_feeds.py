@@ -1,0 +1,83 @@
+"""Feeds shaped like real WordPress output (Yoast, Rank Math, lazy-loading themes) through the
+real ingest path, in both readers: footers go, lead images are found, titles keep their text."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.config import Config
+from digest.ingest import fastfeed
+from digest.ingest.feeds import _prepare, parse_feed
+from digest.model import Entry
+from tests.conftest import NOW, REPO, Publication
+
+WORDPRESS = REPO / "tests" / "feeds" / "wordpress"
+
+
+@pytest.fixture
+def config(publication: Publication) -> Config:
+    return publication.load('[[sources]]\nname = "Institute"\nurl = "https://institute.test/feed/"\n')
+
+
+def entries(config: Config, name: str, *, fast: bool = True) -> dict[str, Entry]:
+    """The feed file's entries by title, the same from the fast reader and from feedparser."""
+    data = (WORDPRESS / name).read_bytes()
+    source = config.sources[0]
+    auto = parse_feed(data, source, config, NOW, "https://institute.test/feed/")
+    slow = parse_feed(data, source, config, NOW, "https://institute.test/feed/", reader="feedparser")
+    assert auto == slow
+    assert (fastfeed.read(_prepare(data)[0]) is not None) is fast
+    return {entry.title: entry for entry in auto.entries}
+
+
+def test_seo_plugin_footers_go_in_every_wording(config: Config) -> None:
+    found = entries(config, "footer-seo-plugins.xml")
+    for title in (
+        "Yoast: new grant for lymphoma research",
+        "Older footer: first appeared on",
+        "RSS Footer plugin wording",
+        "First published wording",
+    ):
+        entry = found[title]
+        for wording in ("appeared first on", "first appeared on", "is a post from", "was first published"):
+            assert wording not in entry.html, (title, entry.html)
+            assert wording not in entry.summary, (title, entry.summary)
+        assert "Institute News" not in entry.html + entry.summary
+    yoast = found["Yoast: new grant for lymphoma research"]
+    assert yoast.html.endswith("<p>Its first paper is due next spring.</p>")
+    assert yoast.summary == "The group receives NOK 12 million for five years of work on lymphoma."
+
+
+def test_a_storys_own_last_paragraph_about_a_post_stays(config: Config) -> None:
+    story = entries(config, "footer-seo-plugins.xml")["A story that ends on a post"]
+    assert story.summary.endswith("The post office first appeared on the town map that year.")
+    assert story.html.endswith(
+        '<p>The postdoc\'s paper first appeared on <a href="https://journal.test/">the journal\'s website</a>.</p>'
+    )
+
+
+def test_the_wordpress_folder_is_read_the_same_by_both_readers(config: Config) -> None:
+    for path in sorted(WORDPRESS.glob("*.xml")):
+        data = path.read_bytes()
+        source = config.sources[0]
+        assert parse_feed(data, source, config, NOW, "https://institute.test/feed/") == parse_feed(
+            data, source, config, NOW, "https://institute.test/feed/", reader="feedparser"
+        ), path.name
+
+
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        ("Body [&#8230;] The post Anything appeared first on Some site.", "Body"),  # after the excerpt
+        ("Body. The post Grant news appeared first on Elsewhere.", "Body."),  # names the entry
+        ("Body. The post Other first appeared on Institute News.", "Body."),  # names the feed
+        ("The post office closed. The post Grant news appeared first on X.", "The post office closed."),
+        ("Body. The post office first appeared on the town map.", None),  # the story's own
+        ("Body. Lunch is a post from the canteen.", None),
+    ],
+)
+def test_plain_text_footers_go_only_where_they_cannot_be_the_storys(text: str, summary: str | None) -> None:
+    from digest.ingest.clean import plain_text, summarize
+
+    plain = plain_text(text)
+    assert summarize(plain, title="Grant news", site="Institute News") == (summary or plain)
