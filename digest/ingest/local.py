@@ -7,6 +7,7 @@ so a staff member fixes all of them in one go; with any problem, nothing is buil
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from markdown_it import MarkdownIt
+from slugify import slugify
 
 from digest import assets
 from digest.config import Config
@@ -34,6 +36,7 @@ FIELDS = {
     "id", "title", "date", "kicker", "section", "summary", "link", "image", "image_alt", "caption",
     "credit", "tags", "highlight", "weight", "call_to_action", "start", "end", "location", "all_day",
 }  # fmt: skip
+PLACEHOLDER_BODY = "Write the story here, in Markdown."  # the body `digest new` writes
 _markdown = MarkdownIt("commonmark", {"typographer": True}).enable(
     ["table", "replacements", "smartquotes"]
 )
@@ -417,20 +420,31 @@ def _closest(key: str, known: set[str]) -> str:
 
 def scaffold(title: str, today: date, folder: Path, section: str) -> Path:
     """Write a new entry file for `digest new`, named after the date and title; never overwrite."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "entry"
-    path = folder / str(today.year) / f"{today:%Y-%m-%d}-{slug}.md"
-    counter = 2
-    while path.exists():
-        path = folder / str(today.year) / f"{today:%Y-%m-%d}-{slug}-{counter}.md"
-        counter += 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
-    path.write_text(
-        f'---\ntitle: "{quoted}"\ndate: {today:%Y-%m-%d}\nsection: {section}\n'
+    slug = slugify(title, max_length=60, word_boundary=True) or "entry"  # Taskén -> tasken
+    year = folder / str(today.year)
+    year.mkdir(parents=True, exist_ok=True)
+    text = (
+        f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ndate: {today:%Y-%m-%d}\n"
+        f"section: {_yaml_scalar(section)}\n"
         "# kicker: Publication in Nature Communications\n# summary: One or two sentences for the digest.\n"
         "# link: https://example.org/news/...\n# image: feeds/entries/images/photo.jpg\n# image_alt: What the photo shows\n"
         "# caption: ...\n# credit: Photo: ...\n# highlight: false\n# weight: 0\n"
-        "---\n\nWrite the story here, in Markdown.\n",
-        encoding="utf-8",
+        f"---\n\n{PLACEHOLDER_BODY}\n"
     )
-    return path
+    counter = 1
+    while True:
+        path = year / f"{today:%Y-%m-%d}-{slug}{f'-{counter}' if counter > 1 else ''}.md"
+        try:
+            with path.open("x", encoding="utf-8", newline="\n") as file:  # "x": never overwrite
+                file.write(text)
+        except FileExistsError:
+            counter += 1
+            continue
+        return path
+
+
+def _yaml_scalar(text: str) -> str:
+    """`text` as YAML reads it back: plain when it can be, else double-quoted (JSON's escapes are YAML's)."""
+    if re.fullmatch(r"[\w][\w .&/()-]*", text) and yaml.safe_load(text) == text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
