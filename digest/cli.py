@@ -1,7 +1,8 @@
 """The command line: parse arguments, run a command, print one summary line, return an exit code.
 
 Exit codes (also in the README): 0 all went well; 1 built, but a source failed or a check found an error;
-2 bad command line (also: digest serve cannot listen on --host/--port); 3 invalid digest.toml or entry files (nothing built);
+2 bad command line (also: digest serve cannot listen on --host/--port; digest init finds a
+digest.toml; digest new names an unknown --section); 3 invalid digest.toml or entry files (nothing built);
 4 template problem; 5 out/ or the archive cannot be written; 6 another build is running;
 7 sending failed.
 """
@@ -11,12 +12,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest import __version__, stamp
+from digest.commands.init import DEFAULT_TIMEZONE, DEFAULT_TITLE
 from digest.errors import DigestError
 from digest.report import Reporter
 
@@ -42,6 +45,15 @@ def _week(value: str) -> str:
     return key
 
 
+def _date(value: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-23, got {value!r}")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{value!r}: {error}") from None
+
+
 def _year(value: str) -> int:
     if not re.fullmatch(r"\d{4}", value.strip()):
         raise argparse.ArgumentTypeError(f"expected a year like 2022, got {value!r}")
@@ -52,22 +64,24 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digest",
         description="Weekly digests and yearly highlights from feeds and Markdown entries.",
+        epilog="Start with: digest init my-digest && cd my-digest && digest build\n"
+        "Every command explains itself: digest COMMAND --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    common = argparse.ArgumentParser(add_help=False)
+    talk = argparse.ArgumentParser(add_help=False)
+    talk.add_argument(
+        "-q", "--quiet", action="store_true", help="print only warnings and the summary"
+    )
+    talk.add_argument("-v", "--verbose", action="store_true", help="print each step and its timing")
+    common = argparse.ArgumentParser(add_help=False, parents=[talk])
     common.add_argument(
         "--config",
         type=Path,
         metavar="PATH",
         help="digest.toml, or its folder (default: the current folder)",
-    )
-    common.add_argument(
-        "-q", "--quiet", action="store_true", help="print only warnings and the summary"
-    )
-    common.add_argument(
-        "-v", "--verbose", action="store_true", help="print each step and its timing"
     )
 
     output = argparse.ArgumentParser(add_help=False)
@@ -75,8 +89,66 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, metavar="DIR", help="output folder (default: out/ beside digest.toml)"
     )
 
-    build = commands.add_parser(
-        "build", parents=[common, output], help="fetch sources, then build issues into out/"
+    def command(
+        name: str,
+        summary: str,
+        description: str,
+        examples: list[str],
+        *parents: argparse.ArgumentParser,
+    ) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            parents=list(parents),
+            help=summary,
+            description=textwrap.fill(description, 79),
+            epilog="examples:\n" + "\n".join(f"  {example}" for example in examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    init = command(
+        "init",
+        "make a new publication that builds at once",
+        "Make a new publication in FOLDER: a commented digest.toml, feeds/entries/ and a first "
+        "entry, ready to build with no network.",
+        [
+            "digest init my-digest && cd my-digest && digest build",
+            'digest init --title "ICR News Digest" --timezone Europe/Oslo icr-news',
+        ],
+        talk,
+    )
+    init.add_argument(
+        "folder",
+        nargs="?",
+        metavar="FOLDER",
+        type=Path,
+        default=Path("."),
+        help="where (default: the current folder)",
+    )
+    init.add_argument(
+        "--title",
+        default=DEFAULT_TITLE,
+        help=f"the publication's name (default: {DEFAULT_TITLE!r})",
+    )
+    init.add_argument(
+        "--timezone",
+        default=DEFAULT_TIMEZONE,
+        metavar="ZONE",
+        help=f"IANA time zone of its weeks and dates (default: {DEFAULT_TIMEZONE})",
+    )
+
+    build = command(
+        "build",
+        "fetch sources, then build issues into out/",
+        "Update the archive from the entry files and every source, then build issues into out/ "
+        "and check them.",
+        [
+            "digest build                      # the last complete week",
+            "digest build --week 2025-W40 --offline",
+            "digest build --year 2022",
+            "digest build --all",
+        ],
+        common,
+        output,
     )
     build.add_argument(
         "--offline", action="store_true", help="do not fetch web sources; use the archive"
@@ -97,19 +169,35 @@ def _parser() -> argparse.ArgumentParser:
         help="rebuild every archived week and every past year with highlights",
     )
 
-    commands.add_parser(
-        "fetch", parents=[common], help="update the archive from all sources; build nothing"
+    command(
+        "fetch",
+        "update the archive from all sources; build nothing",
+        "Update the archive from the entry files and every source without building anything, "
+        "for a cron job that collects all week.",
+        ["digest fetch", "digest fetch --config /srv/news/digest.toml --quiet"],
+        common,
     )
 
-    check = commands.add_parser(
-        "check", parents=[common, output], help="check built issues as mail clients will meet them"
+    check = command(
+        "check",
+        "check built issues as mail clients will meet them",
+        "Check built issues as mail clients will meet them: size against Gmail's clipping, "
+        "alt text, links, unsupported CSS.",
+        ["digest check", "digest check --issue weekly/2025-W40"],
+        common,
+        output,
     )
     check.add_argument(
         "--issue", metavar="PATH", help="e.g. weekly/2025-W42 (default: every built issue)"
     )
 
-    send = commands.add_parser(
-        "send", parents=[common, output], help="send a built issue to proof addresses over SMTP"
+    send = command(
+        "send",
+        "send a built issue to proof addresses over SMTP",
+        "Send a built issue's message.eml to proof readers over the SMTP server set in [smtp].",
+        ["digest send --to you@example.org --issue weekly/2025-W40"],
+        common,
+        output,
     )
     send.add_argument(
         "--to",
@@ -122,13 +210,38 @@ def _parser() -> argparse.ArgumentParser:
         "--issue", metavar="PATH", help="e.g. weekly/2025-W42 (default: the newest built issue)"
     )
 
-    new = commands.add_parser(
-        "new", parents=[common], help="create a new entry file with today's date"
+    new = command(
+        "new",
+        "write a new entry file to fill in",
+        "Write a new entry file under feeds/entries/, named after its date and title, "
+        "for you to fill in.",
+        [
+            'digest new "Kjetil Taskén elected to the Academy"',
+            'digest new "Årets forsker" --date 2026-11-23 --section Awards',
+        ],
+        common,
     )
     new.add_argument("title", help="the entry's title")
+    new.add_argument(
+        "--date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the entry's date (default: today in the publication's time zone)",
+    )
+    new.add_argument(
+        "--section", metavar="NAME", help="one of publication.sections (default: entries.section)"
+    )
 
-    explain = commands.add_parser(
-        "explain", parents=[common], help="why each entry near a period is in its issue or not"
+    explain = command(
+        "explain",
+        "why each entry near a period is in its issue or not",
+        "Tell why each entry near a week or a year is in its issue or out of it.",
+        [
+            "digest explain --week 2025-W40",
+            'digest explain "Taskén"',
+            "digest explain --year 2022 --json",
+        ],
+        common,
     )
     explain_period = explain.add_mutually_exclusive_group()
     explain_period.add_argument(
@@ -143,10 +256,16 @@ def _parser() -> argparse.ArgumentParser:
         "each match is explained in the issues of its own week and year",
     )
 
-    serve = commands.add_parser(
+    serve = command(
         "serve",
-        parents=[common],
-        help="preview the next issue in a browser, rebuilt on every change",
+        "preview the next issue in a browser, rebuilt on every change",
+        "Preview the next issue in a browser, rebuilt and reloaded on every change to the "
+        "entries, templates or digest.toml.",
+        [
+            "digest serve                      # then open http://127.0.0.1:8000/",
+            "digest serve --port 8001 --offline",
+        ],
+        common,
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
@@ -179,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
+    if arguments.command == "init":  # the one command without a digest.toml yet
+        return _init(arguments, reporter)
     if arguments.command == "build" and _answer_from_stamp(arguments, reporter):
         return EXIT_OK
     from digest import config as configuration
@@ -197,11 +318,26 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
     return command(arguments, config, reporter)
 
 
-def _new(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
-    from digest.ingest.local import scaffold
+def _init(arguments: argparse.Namespace, reporter: Reporter) -> int:
+    from digest.commands.init import init
 
-    path = scaffold(
-        arguments.title, date.today(), config.resolve(config.entries.path), config.default_section
+    folder = Path(arguments.folder)
+    created = init(folder, datetime.now(UTC), title=arguments.title, timezone=arguments.timezone)
+    written = ", ".join(str(path.relative_to(folder)) for path in created.written)
+    reporter.summary(f"created {written} in {_shown(folder.resolve())}")
+    go = "" if folder.resolve() == Path.cwd() else f"cd {_shown(folder.resolve())} && "
+    reporter.note(
+        f"next: {go}digest build --week {created.example_week}, then open "
+        f"out/weekly/{created.example_week}/index.html"
+    )
+    return EXIT_OK
+
+
+def _new(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+    from digest.commands.new import new_entry
+
+    path = new_entry(
+        config, arguments.title, datetime.now(UTC), day=arguments.date, section=arguments.section
     )
     reporter.summary(
         f"created {path.relative_to(config.root) if path.is_relative_to(config.root) else path}"
@@ -210,17 +346,9 @@ def _new(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> i
 
 
 def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
-    from digest.check import built_issues, check_issue
+    from digest.commands.check import check
 
-    out = _out(arguments)
-    issues = [arguments.issue.strip("/")] if arguments.issue else built_issues(out)
-    if not issues or not (out / issues[0] / "email.html").exists():
-        print(
-            f"error: {out / (issues[0] if issues else '')}: no built issue there; run digest build first",
-            file=sys.stderr,
-        )
-        return EXIT_CHECK_FAILED
-    findings = [finding for issue in issues for finding in check_issue(out, issue, config)]
+    issues, findings = check(config, _out(arguments), arguments.issue)
     for finding in findings:
         print(finding)
     errors = sum(finding.severity == "error" for finding in findings)
@@ -241,17 +369,12 @@ def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> 
 
 
 def _fetch(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
-    from digest.archive import Archive
-    from digest.commands.fetch import update_archive
-    from digest.write import locked
+    from digest.commands.fetch import fetch
 
     started = time.perf_counter()
-    archive_path = config.resolve(config.archive.path)
-    with locked(archive_path.parent), Archive(archive_path) as archive:
-        update = update_archive(config, archive, reporter, offline=False, now=datetime.now(UTC))
-        total = archive.count()
+    fetched = fetch(config, reporter, datetime.now(UTC))
     reporter.summary(
-        f"archive: {update.new} new, {update.updated} updated, {total} in all; "
+        f"archive: {fetched.new} new, {fetched.updated} updated, {fetched.total} in all; "
         f"{len(reporter.failed_sources)} source(s) failed; {time.perf_counter() - started:.1f} s"
     )
     return EXIT_SOURCE_FAILED if reporter.failed_sources else EXIT_OK

@@ -57,3 +57,9 @@ class AddressError(DigestError):
     """`digest serve` cannot listen where it was told (port in use, no permission): a command-line problem."""
 
     exit_code = 2
+
+
+class UsageError(DigestError):
+    """The command line asks for something that cannot be done (a file already there, an unknown section)."""
+
+    exit_code = 2

@@ -18,6 +18,7 @@ from digest.ingest.feeds import FeedUnreadable, parse_feed
 from digest.ingest.fetch import Fetched, fetch_all
 from digest.ingest.local import read_entries
 from digest.report import Reporter
+from digest.write import locked
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,23 @@ class ArchiveUpdate:
     new: int
     updated: int
     assets: tuple[Asset, ...]
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """What `digest fetch` changed, and how many entries the archive now holds."""
+
+    new: int
+    updated: int
+    total: int
+
+
+def fetch(config: Config, reporter: Reporter, now: datetime) -> Fetch:
+    """`digest fetch`: update the archive from the entry files and every source, under the lock."""
+    archive_path = config.resolve(config.archive.path)
+    with locked(archive_path.parent), Archive(archive_path) as archive:
+        update = update_archive(config, archive, reporter, offline=False, now=now)
+        return Fetch(update.new, update.updated, archive.count())
 
 
 def _body_hash(body: bytes) -> str:
