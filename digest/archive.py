@@ -6,7 +6,12 @@ columns that queries need and the whole Entry as JSON.
 
 A feed item keeps the date it was first archived under: when a source edits
 an item or changes its date, the entry is updated but does not move to another
-week, so subscribers never get the same story twice.
+week, so subscribers never get the same story twice. The same holds when a feed
+re-identifies an item (WordPress switching its guid from `?p=123` to the permalink,
+a guid-less item whose link moved from http to https): an item whose canonical link
+is archived from the same source, under an id the feed no longer carries, is that
+entry. Each row keeps its canonical link (`link_key`) for this, and for the select
+stage to find copies of a story that were sent in earlier weeks.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from digest import links
 from digest.errors import OutputError
 from digest.ingest.fetch import Validators
 from digest.model import CallToAction, Entry, Event, Image
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: entries.link_key
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id          TEXT PRIMARY KEY,
@@ -38,7 +44,8 @@ CREATE TABLE IF NOT EXISTS entries (
     event_end   TEXT,
     fingerprint TEXT NOT NULL,          -- hash of the entry: tells an edit from a repeat
     first_seen  TEXT NOT NULL,
-    data        TEXT NOT NULL           -- the Entry as JSON
+    data        TEXT NOT NULL,          -- the Entry as JSON
+    link_key    TEXT                    -- links.story_link of the entry's link
 );
 CREATE INDEX IF NOT EXISTS entries_by_published ON entries (published);
 CREATE INDEX IF NOT EXISTS entries_by_event ON entries (event_start) WHERE event_start IS NOT NULL;
@@ -52,6 +59,10 @@ CREATE TABLE IF NOT EXISTS sources (
     error         TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+# After the migration: an archive of schema 1 gets its link_key column first.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS entries_by_link ON entries (link_key) WHERE link_key IS NOT NULL;
 """
 
 
@@ -115,16 +126,18 @@ def entry_from_json(text: str) -> Entry:
 
 
 UPSERT = """
-INSERT INTO entries (id, source, published, highlight, weight, event_start, event_end, fingerprint, first_seen, data)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO entries (id, source, published, highlight, weight, event_start, event_end, fingerprint, first_seen, data, link_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     published = excluded.published, highlight = excluded.highlight, weight = excluded.weight,
     event_start = excluded.event_start, event_end = excluded.event_end,
-    fingerprint = excluded.fingerprint, data = excluded.data
+    fingerprint = excluded.fingerprint, data = excluded.data, link_key = excluded.link_key
 """
 
 
-def _row(entry: Entry, text: str, fingerprint: str, now: datetime) -> tuple[Any, ...]:
+def _row(
+    entry: Entry, text: str, fingerprint: str, now: datetime, link_key: str | None
+) -> tuple[Any, ...]:
     event = entry.event
     return (
         entry.id,
@@ -137,6 +150,7 @@ def _row(entry: Entry, text: str, fingerprint: str, now: datetime) -> tuple[Any,
         fingerprint,
         _iso(now),
         text,
+        link_key,
     )
 
 
@@ -155,15 +169,35 @@ class Archive:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
-            self.db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            self._migrate()
+            self.db.executescript(INDEXES)
         except sqlite3.DatabaseError as error:
             raise OutputError(f"{path}: cannot open the archive: {error}") from None
         except OSError as error:
             raise OutputError(
                 f"{path}: cannot create the archive: {error.strerror or error}"
             ) from None
+
+    def _migrate(self) -> None:
+        """Bring an older archive up to this schema; compute link keys again when their rule changed."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(entries)")}
+        meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        if "link_key" in columns and meta.get("link_rule") == links.RULE:
+            return
+        with self._transaction():
+            if "link_key" not in columns:
+                self.db.execute("ALTER TABLE entries ADD COLUMN link_key TEXT")
+            rows = self.db.execute(
+                "SELECT id, json_extract(data, '$.link') FROM entries"
+            ).fetchall()
+            self.db.executemany(
+                "UPDATE entries SET link_key = ? WHERE id = ?",
+                [(links.story_link(link), entry_id) for entry_id, link in rows],
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [("schema_version", str(SCHEMA_VERSION)), ("link_rule", links.RULE)],
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -180,14 +214,19 @@ class Archive:
         """Insert new entries and update changed ones in one transaction; returns (new, updated).
 
         With `keep_first_date` (feeds), an entry keeps the `published` it was first archived
-        with and the new date becomes `updated`; staff-written entries are taken as they are.
-        An id archived from another source is left to that source.
+        with and the new date becomes `updated`, and an item re-identified by its feed (a new
+        id, the canonical link of an entry of the same source whose id the feed no longer
+        carries) updates that entry; staff-written entries are taken as they are, and may
+        share a link. An id archived from another source is left to that source.
         """
         entries = list(entries)  # read all first: a failing source leaves the transaction unopened
         new = updated = 0
         rows = []
+        link_keys = {entry.link: links.story_link(entry.link) for entry in entries}
         with self._transaction():
             known = self._known(entry.id for entry in entries)
+            if keep_first_date:
+                entries = self._reidentified(entries, known, link_keys)
             for entry in entries:
                 row = known.get(entry.id)
                 if row and row[0] != entry.source:
@@ -202,7 +241,7 @@ class Archive:
                 fingerprint = _fingerprint(text)
                 if row and row[2] == fingerprint:
                     continue
-                rows.append(_row(entry, text, fingerprint, now))
+                rows.append(_row(entry, text, fingerprint, now, link_keys[entry.link]))
                 known[entry.id] = (entry.source, _iso(entry.published) or "", fingerprint)
                 if row:
                     updated += 1
@@ -210,6 +249,53 @@ class Archive:
                     new += 1
             self.db.executemany(UPSERT, rows)
         return new, updated
+
+    def _reidentified(
+        self,
+        entries: list[Entry],
+        known: dict[str, tuple[str, str, str]],
+        link_keys: dict[str | None, str | None],
+    ) -> list[Entry]:
+        """The entries, a new id taking the archived id of the same source and story link when
+        the feed no longer carries that id; `known` learns the ids so taken.
+
+        Two items of one fetch with the same link and different ids are the publisher's
+        two items (a site that links every item to one page), so each stays its own entry.
+        """
+        present = {entry.id for entry in entries}
+        wanted = {
+            (entry.source, key)
+            for entry in entries
+            if entry.id not in known and (key := link_keys[entry.link])
+        }
+        archived = self._ids_by_link(wanted)
+        taken: set[str] = set()
+        result = []
+        for entry in entries:
+            key = link_keys[entry.link] if entry.id not in known else None
+            old_id = archived.get((entry.source, key)) if key else None
+            if old_id is None or old_id in present or old_id in taken:
+                result.append(entry)
+                continue
+            taken.add(old_id)
+            result.append(replace(entry, id=old_id))
+        known |= self._known(taken)
+        return result
+
+    def _ids_by_link(self, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The archived id of each (source, story link); the earliest dated when there are several."""
+        found: dict[tuple[str, str], str] = {}
+        keys = sorted({key for _, key in wanted})
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            query = (
+                f"SELECT source, link_key, id FROM entries WHERE link_key IN ({','.join('?' * len(batch))})"
+                " ORDER BY published, id"
+            )
+            for source, key, entry_id in self.db.execute(query, batch):
+                if (source, key) in wanted:
+                    found.setdefault((source, key), entry_id)
+        return found
 
     def _known(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """(source, published, fingerprint) of the ids already archived, looked up in batches."""
@@ -251,6 +337,16 @@ class Archive:
     def published_between(self, start: datetime, end: datetime) -> list[Entry]:
         """Entries dated in [start, end), newest first."""
         return list(self._select("published >= ? AND published < ?", (_iso(start), _iso(end))))
+
+    def earlier_copies(self, entries: Iterable[Entry], before: datetime) -> list[Entry]:
+        """Entries dated before `before` that share a story link with one of `entries`, oldest first."""
+        keys = sorted({key for entry in entries if (key := links.story_link(entry.link))})
+        found: list[Entry] = []
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            where = f"link_key IN ({','.join('?' * len(batch))}) AND published < ?"
+            found += self._select(where, (*batch, _iso(before)), "published, id")
+        return sorted(found, key=lambda entry: (entry.published, entry.id))
 
     def events_overlapping(self, start: datetime, end: datetime) -> list[Entry]:
         """Events that have not ended by `start` and begin before `end`, soonest first."""

@@ -22,6 +22,7 @@ from digest.model import Entry, Issue, Period
 IN_REASONS = {"section": "in its section", "event": "upcoming event", "highlight": "a highlight"}
 OUT_REASONS = {
     "duplicate": "another copy of a story that is kept",
+    "already-sent": "a copy of a story an earlier weekly issue had",
     "source-cap": "over its source's max_items: a headline link in 'Also in this issue'",
     "section-cap": "over weekly.section_cap: a headline link in 'Also in this issue'",
     "size-budget": "moved to a headline link to keep the email under its size budget",
@@ -82,6 +83,7 @@ def explain_issue(
     duplicates: dict[tuple[str, str], select.Duplicate] = {}
     for duplicate in decisions.duplicates:
         duplicates.setdefault(_key(duplicate.entry), duplicate)
+    sent_before = {_key(record.entry): record for record in decisions.already_sent}
     ranks = {_key(entry): rank for rank, entry in enumerate(decisions.ranked, start=1)}
     considered = {_key(entry) for entry in decisions.considered}
 
@@ -96,7 +98,9 @@ def explain_issue(
         if _key(entry) in done:
             continue
         done.add(_key(entry))
-        if _key(entry) in duplicates:
+        if _key(entry) in sent_before:
+            rest.append(_already_sent(sent_before[_key(entry)]))
+        elif _key(entry) in duplicates:
             rest.append(_duplicate(duplicates[_key(entry)], config))
         elif _key(entry) in ranks:
             rest.append(_not_picked(entry, ranks[_key(entry)], config))
@@ -112,7 +116,7 @@ def explain_issue(
     return placed + headline_links + rest
 
 
-_REST_ORDER = ("duplicate", "not-picked", "no-issue", "unplaced", "outside-period")
+_REST_ORDER = ("already-sent", "duplicate", "not-picked", "no-issue", "unplaced", "outside-period")
 
 
 def _rest_order(item: Explanation) -> tuple[int, int, float]:
@@ -151,6 +155,11 @@ def _duplicate(duplicate: select.Duplicate, config: Config) -> Explanation:
     if duplicate.rule == "same-link" and entry.link:
         details["link"] = entry.link
     return Explanation("out", "duplicate", entry, details)
+
+
+def _already_sent(record: select.AlreadySent) -> Explanation:
+    details = {"week": record.week, "sent": _brief(record.sent), "link": record.entry.link}
+    return Explanation("out", "already-sent", record.entry, details)
 
 
 def _not_picked(entry: Entry, rank: int | None, config: Config) -> Explanation:
@@ -249,6 +258,9 @@ def because(explanation: Explanation, config: Config) -> str:
         kept = details["kept"]
         rule = "the same id" if details["rule"] == "same-id" else "the same link"
         return f"{rule} as {kept['title']!r} ({kept['source']}), which is preferred: {details['why_kept']}"
+    if reason == "already-sent":
+        sent = details["sent"]
+        return f'in weekly {details["week"]} as "{sent["title"]}" ({sent["source"]})'
     if reason == "source-cap":
         return f"over max_items = {details['max_items']} of {details['source']!r}; a headline link in 'Also in this issue'"
     if reason == "section-cap":

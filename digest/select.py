@@ -14,17 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from digest.config import Config
+from digest.links import canonical_link, story_link
 from digest.model import Entry, Issue, Period, Section
 
 EVENTS_SECTION = "Upcoming events"
 HIGHLIGHTS_SECTION = "Highlights"
-_TRACKING_PARAMETERS = re.compile(
-    r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|ref|source)$", re.I
-)
 
 
 @dataclass(frozen=True)
@@ -34,6 +31,15 @@ class Duplicate:
     entry: Entry
     kept: Entry
     rule: Literal["same-id", "same-link"]
+
+
+@dataclass(frozen=True)
+class AlreadySent:
+    """A feed's copy of a story dated in an earlier week: `sent` had it in the issue of `week`."""
+
+    entry: Entry
+    sent: Entry
+    week: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class Decisions:
 
     considered: list[Entry] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
+    already_sent: list[AlreadySent] = field(default_factory=list)
     capped: list[Capped] = field(default_factory=list)
     ranked: list[Entry] = field(default_factory=list)  # yearly: every candidate, best first
 
@@ -92,22 +99,6 @@ def weeks_of(moments: Iterable[datetime], zone: ZoneInfo) -> list[Period]:
     return [week_period(key, zone) for key in sorted(keys)]
 
 
-def canonical_link(url: str) -> str:
-    """The link without what differs between copies of one story: scheme, www., tracking, slash."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    if parts.port and parts.port not in (80, 443):
-        host += f":{parts.port}"
-    query = urlencode(
-        sorted(
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not _TRACKING_PARAMETERS.match(k)
-        )
-    )
-    return urlunsplit(("", host, parts.path.rstrip("/") or "/", query, ""))
-
-
 def deduplicate(entries: Iterable[Entry], decisions: Decisions | None = None) -> list[Entry]:
     """Keep the first of entries that share an id, or a canonical link across different sources.
 
@@ -132,6 +123,38 @@ def deduplicate(entries: Iterable[Entry], decisions: Decisions | None = None) ->
         if link:
             first_with_link.setdefault(link, entry)
         kept.append(entry)
+    return kept
+
+
+def already_sent(
+    dated: Iterable[Entry],
+    earlier: Iterable[Entry],
+    period: Period,
+    config: Config,
+    decisions: Decisions | None = None,
+) -> list[Entry]:
+    """`dated` without the feed copies of stories that an earlier week's issue already had.
+
+    `earlier` are entries dated before the period that share a story link with some of
+    `dated`. The earliest-dated copy of a story decides its week, and the copy that week
+    preferred is the one named; staff entries are never left out this way.
+    """
+    copies: dict[str, list[Entry]] = {}
+    for entry in earlier:
+        key = story_link(entry.link)
+        if key and entry.published < period.start:
+            copies.setdefault(key, []).append(entry)
+    kept = []
+    for entry in dated:
+        key = story_link(entry.link) if entry.source != config.entries.source else None
+        found = [copy for copy in copies.get(key, ()) if copy.id != entry.id] if key else []
+        if not found:
+            kept.append(entry)
+            continue
+        week = week_of(min(copy.published for copy in found), config.publication.zone)
+        if decisions is not None:
+            sent = _by_preference((c for c in found if week.contains(c.published)), config)[0]
+            decisions.already_sent.append(AlreadySent(entry, sent, week.key))
     return kept
 
 
@@ -189,17 +212,21 @@ def weekly_issue(
     period: Period,
     config: Config,
     decisions: Decisions | None = None,
+    earlier: Iterable[Entry] = (),
 ) -> Issue | None:
     """The issue for one week: entries dated in it, by section, plus upcoming events; None if empty.
 
     `dated` are the entries published in the week; `events` those that have not
-    ended by the end of the week and start within the configured look-ahead.
+    ended by the end of the week and start within the configured look-ahead; `earlier`
+    the copies of `dated` stories dated before the week (see `already_sent`).
     """
     dated, events = list(dated), list(events)
     if decisions is not None:
         decisions.considered += [*dated, *events]
+    in_week = [e for e in dated if period.contains(e.published)]
     unique = deduplicate(
-        _by_preference([e for e in dated if period.contains(e.published)], config), decisions
+        _by_preference(already_sent(in_week, earlier, period, config, decisions), config),
+        decisions,
     )
     upcoming = deduplicate(
         _by_preference(

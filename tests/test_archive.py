@@ -126,3 +126,71 @@ def test_validators_are_remembered_per_source(tmp_path: Path) -> None:
         archive.record_fetch("ICR news", T0, None, None, "HTTP 500")  # a failure keeps what we knew
         assert archive.validators()["ICR news"] == Validators('"v1"', "Wed, 01 Oct 2025 08:00:00 GMT")
         assert archive.body_hash("ICR news") == "hash1"
+
+
+def wordpress_item(guid: str, link: str, title: str = "Grant awarded", **changes) -> Entry:
+    return replace(entry(1, id=guid, link=link, title=title), **changes)
+
+
+def test_a_feed_switching_guids_updates_the_archived_entry_and_keeps_its_week(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store([wordpress_item("https://icr.test/?p=123", "https://icr.test/2025/10/grant/")], T0)
+        later = T0 + timedelta(days=9)
+        switched = wordpress_item("https://icr.test/2025/10/grant/", "https://icr.test/2025/10/grant/", "Grant awarded to the lab", published=later)
+        assert archive.store([switched], later) == (0, 1)
+        assert archive.store([switched], later) == (0, 0)  # the next fetch: nothing new
+        [stored] = archive.published_between(T0, T0 + timedelta(days=60))
+    assert (stored.id, stored.title) == ("https://icr.test/?p=123", "Grant awarded to the lab")
+    assert stored.published == entry(1).published and stored.updated == later
+
+
+def test_a_guidless_item_whose_link_moved_to_https_stays_one_entry(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store([wordpress_item("http://icr.test/new-lab/", "http://icr.test/new-lab/")], T0)
+        assert archive.store([wordpress_item("https://www.icr.test/new-lab", "https://www.icr.test/new-lab")], T0) == (0, 1)
+        [stored] = archive.published_between(T0, T0 + timedelta(days=60))
+    assert stored.link == "https://www.icr.test/new-lab"  # the newer copy's link
+
+
+def test_items_that_share_a_link_are_kept_apart_when_it_cannot_be_a_new_name(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        # one fetch with two items and one link: the publisher's two items
+        two = [wordpress_item("icr:1", "https://icr.test/news/"), wordpress_item("icr:2", "https://icr.test/news/", "Other")]
+        assert archive.store(two, T0) == (2, 0)
+        # a feed that links every item to its front page
+        archive.store([wordpress_item("icr:3", "https://icr.test/")], T0)
+        assert archive.store([wordpress_item("icr:4", "https://icr.test/", "Later story")], T0) == (1, 0)
+        # staff entries may point at one post on purpose
+        local = [entry(n, id=f"entry:{n}", source="Local", link="https://occ.test/highlights-2022") for n in (5, 6)]
+        archive.store(local, T0, keep_first_date=False)
+        assert archive.store([entry(7, id="entry:7", source="Local", link="https://occ.test/highlights-2022")], T0, keep_first_date=False) == (1, 0)
+        # and another source's copy is its own entry
+        assert archive.store([wordpress_item("partner:9", "https://icr.test/news", source="Partner")], T0) == (1, 0)
+        assert archive.count() == 8
+
+
+def test_earlier_copies_are_found_by_canonical_link_across_sources(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store([entry(1, link="https://icr.test/grant/"), entry(2), entry(12, link="https://icr.test/grant")], T0)
+        copy = entry(10, id="partner:1", source="Partner", link="http://www.icr.test/grant?utm_source=rss")
+        archive.store([copy], T0)
+        found = archive.earlier_copies([copy], T0 + timedelta(days=10))
+    assert [e.id for e in found] == ["https://icr.test/1"]  # not the copy itself, nor a later one
+
+
+def test_an_archive_from_before_canonical_links_learns_them_when_opened(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with Archive(path) as archive:
+        archive.store([wordpress_item("https://icr.test/?p=123", "http://icr.test/2025/10/grant/")], T0)
+    db = sqlite3.connect(path)  # as digest 0.1 left it: no link_key column
+    db.executescript(
+        "DROP INDEX entries_by_link; ALTER TABLE entries DROP COLUMN link_key;"
+        "DELETE FROM meta; INSERT INTO meta VALUES ('schema_version', '1');"
+    )
+    db.close()
+    with Archive(path) as archive:
+        switched = wordpress_item("https://icr.test/2025/10/grant/", "https://icr.test/2025/10/grant/", "Edited")
+        assert archive.store([switched], T0) == (0, 1)
+        assert [e.title for e in archive.published_between(T0, T0 + timedelta(days=60))] == ["Edited"]

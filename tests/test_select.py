@@ -95,6 +95,80 @@ def test_canonical_link_keeps_what_identifies_the_page() -> None:
     assert select.canonical_link("https://a.test/x?id=3") != select.canonical_link("https://a.test/x?id=4")
 
 
+@pytest.mark.parametrize(
+    ("copy", "original"),
+    [
+        ("http://site.test/2025/10/grant/", "https://site.test/2025/10/grant"),  # scheme, trailing slash
+        ("https://WWW.Site.TEST:443/2025/10/grant", "https://site.test/2025/10/grant"),  # host case, www., port
+        ("http://site.test:80/2025/10/grant#comments", "https://site.test/2025/10/grant"),  # port, fragment
+        ("https://site.test/a?utm_source=rss&utm_medium=feed&fbclid=1&gclid=2&mc_cid=3&mc_eid=4", "https://site.test/a"),
+        ("https://site.test/a?b=2&utm_campaign=x&a=1", "https://site.test/a?a=1&b=2"),  # other parameters kept, any order
+        ("https://site.test/nyheter/sk%C3%A5nland", "https://site.test/nyheter/skånland"),  # percent-encoding
+    ],
+)
+def test_canonical_link_treats_copies_of_one_page_as_one(copy: str, original: str) -> None:
+    assert select.canonical_link(copy) == select.canonical_link(original)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("https://site.test/?p=123", "https://site.test/2025/10/grant/"),  # WordPress's two names for a post
+        ("https://site.test/?p=123", "https://site.test/?p=124"),
+        ("https://site.test/a", "https://site.test/A"),  # paths are case-sensitive
+        ("https://site.test:8443/a", "https://site.test/a"),
+        ("https://site.test/a", "https://news.site.test/a"),
+    ],
+)
+def test_canonical_link_keeps_different_pages_apart(one: str, other: str) -> None:
+    assert select.canonical_link(one) != select.canonical_link(other)
+
+
+def test_a_story_sent_in_an_earlier_week_is_not_sent_again_from_a_partner(config: Config) -> None:
+    week_41 = select.week_period("2025-W41", OSLO)
+    sent = news("Grant awarded", "2025-10-01T10:00", link="https://icr.test/2025/10/grant/")
+    partner_copy = news("Partner on the grant", "2025-10-08T10:00", source="Partner", link="http://www.icr.test/2025/10/grant?utm_source=partner")
+    fresh = news("Fresh story", "2025-10-09T10:00")
+    decisions = select.Decisions()
+    issue = select.weekly_issue([partner_copy, fresh], [], week_41, config, decisions, earlier=[sent])
+    assert issue is not None
+    assert [e.title for e in issue.entries] == ["Fresh story"]
+    [record] = decisions.already_sent
+    assert (record.entry.title, record.week, record.sent.title) == ("Partner on the grant", "2025-W40", "Grant awarded")
+
+
+def test_a_week_of_only_already_sent_copies_builds_nothing(config: Config) -> None:
+    sent = news("Grant awarded", "2025-10-01T10:00", link="https://icr.test/grant")
+    partner_copy = news("Partner on the grant", "2025-10-08T10:00", source="Partner", link="https://icr.test/grant")
+    assert select.weekly_issue([partner_copy], [], select.week_period("2025-W41", OSLO), config, earlier=[sent]) is None
+
+
+def test_the_earliest_copy_decides_the_week_and_its_preferred_copy_is_named(config: Config) -> None:
+    link = "https://icr.test/grant"
+    partner_first = news("Partner scoop", "2025-09-30T08:00", source="Partner", link=link)
+    ours_same_week = news("Grant awarded", "2025-10-02T10:00", link=link)  # ICR news comes first in digest.toml
+    ours_later = news("Grant: the follow-up", "2025-10-08T10:00", link=link)
+    late_copy = news("Partner again", "2025-10-15T10:00", source="Partner", link=link)
+    decisions = select.Decisions()
+    week_42 = select.week_period("2025-W42", OSLO)
+    select.weekly_issue([late_copy, news("x", "2025-10-14T10:00")], [], week_42, config, decisions, earlier=[ours_later, ours_same_week, partner_first])
+    [record] = decisions.already_sent
+    assert (record.week, record.sent.title) == ("2025-W40", "Grant awarded")
+
+
+def test_staff_entries_and_front_page_links_are_never_already_sent(config: Config) -> None:
+    week_41 = select.week_period("2025-W41", OSLO)
+    earlier = [
+        news("Partner post", "2025-10-01T10:00", source="Partner", link="https://partner.test/roundup"),
+        news("Partner home", "2025-10-01T11:00", source="Partner", link="https://partner.test/"),
+    ]
+    staff = news("Our take on the roundup", "2025-10-08T10:00", source="Local", link="https://partner.test/roundup")
+    homepage = news("Another story linked to the home page", "2025-10-09T10:00", link="https://www.partner.test/?utm_source=x")
+    issue = select.weekly_issue([staff, homepage], [], week_41, config, earlier=earlier)
+    assert issue is not None
+    assert sorted(e.title for e in issue.entries) == ["Another story linked to the home page", "Our take on the roundup"]
+
+
 def test_source_cap_moves_the_oldest_to_headline_links(config: Config) -> None:
     week = select.week_period("2025-W40", OSLO)
     partner = [news(f"p{i}", f"2025-10-0{i}T10:00", source="Partner") for i in range(1, 5)]

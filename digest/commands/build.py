@@ -79,7 +79,8 @@ def select_issue(
         return select.yearly_issue(candidates, period, config, decisions)
     dated = archive.published_between(period.start, period.end)
     events = archive.events_overlapping(*select.upcoming_window(period, config))
-    return select.weekly_issue(dated, events, period, config, decisions)
+    earlier = archive.earlier_copies(dated, period.start)  # stories sent in an earlier week
+    return select.weekly_issue(dated, events, period, config, decisions, earlier)
 
 
 def _describe(period: Period) -> str:
