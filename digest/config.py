@@ -68,10 +68,23 @@ def _colour(value: str) -> str:
     return value.lower()
 
 
-def _single_line(value: str) -> str:
-    if any(ch in value for ch in "\r\n\x00"):
-        raise ValueError("must be a single line (no line breaks)")
+# Characters no email header, HTML page or XML feed can carry (XML 1.0 refuses them)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    control = _CONTROL.search(value)
+    if control:
+        raise ValueError(
+            f"contains the invisible character U+{ord(control.group()):04X}, which feeds and email cannot carry; remove it"
+        )
     return value
+
+
+def _single_line(value: str) -> str:
+    if any(ch in value for ch in "\r\n"):
+        raise ValueError("must be a single line (no line breaks)")
+    return _text(value)
 
 
 def _path_text(value: str) -> str:
@@ -145,6 +158,7 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 SiteUrl = Annotated[str, AfterValidator(_site_url)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 Colour = Annotated[str, AfterValidator(_colour)]
+Text = Annotated[str, AfterValidator(_text)]
 Line = Annotated[str, AfterValidator(_single_line)]
 Address = Annotated[str, AfterValidator(_address)]
 PathText = Annotated[str, AfterValidator(_path_text)]  # relative to digest.toml's folder
@@ -204,7 +218,7 @@ class Weekly(_Table):
 class Highlights(_Table):
     count: Annotated[int, Field(ge=1, le=100)] = 10
     title: Annotated[Line, _template("count", "year")] = "{count} highlights from {year}"
-    intro: str = ""
+    intro: Text = ""
 
 
 class Entries(_Table):
@@ -214,7 +228,7 @@ class Entries(_Table):
 
 
 class Archive(_Table):
-    path: PathText = "archive.sqlite"
+    path: Annotated[PathText, Field(min_length=1)] = "archive.sqlite"
 
 
 class Fetch(_Table):

@@ -225,3 +225,15 @@ def test_a_path_with_a_nul_character_is_a_config_error_not_a_crash(
     err = capsys.readouterr().err
     assert f"digest.toml: {table}.path: expected a file or folder path, got 'feeds\\x00x' (a NUL character)" in err
     assert "Traceback" not in err
+
+
+def test_an_invisible_control_character_in_a_setting_is_a_config_error(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publication.config_text = publication.config_text.replace('"Test Digest"', '"Test\\u001fDigest"')
+    publication.configure('[highlights]\nintro = "A year\\u0008."\n')
+    assert main(["build", "--config", str(publication.root), "--offline", "--quiet"]) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {publication.root / 'digest.toml'}: publication.title: contains the invisible character U+001F, which feeds and email cannot carry; remove it",
+        f"error: {publication.root / 'digest.toml'}: highlights.intro: contains the invisible character U+0008, which feeds and email cannot carry; remove it",
+    ]

@@ -104,7 +104,13 @@ def read_entries(config: Config) -> LocalEntries:
     published: dict[str, assets.Asset] = {}
     problems: list[str] = []
     file_of_id: dict[str, str] = {}
-    for path in sorted(folder.rglob("*.md")):
+    try:
+        paths = sorted(folder.rglob("*.md"))
+    except OSError as error:  # a folder that cannot be listed, or that changed while listed
+        raise EntryError(
+            f"{config.entries.path}: cannot read the entries folder: {error.strerror or error}"
+        ) from None
+    for path in paths:
         if path.name.lower() == "readme.md" or any(part.startswith(".") for part in path.parts):
             continue
         entry, asset, found = _read_file(path, folder, config)
