@@ -512,8 +512,10 @@ def _strings_problems(strings: dict[str, str]) -> list[str]:
             problems.append(f"{where}: not one of digest's fixed strings{hint}")
             continue
         problem = message.problem(text)
-        if problem is None and not message.in_template:
-            problem = placeholders_problem(text, tuple(sorted(message.placeholders)))
+        if not message.in_template:  # filled in by str.format, as email.subject is
+            braces = placeholders_problem(text, tuple(sorted(message.placeholders)))
+            if braces and not (problem and braces.startswith("unknown placeholder")):
+                problem = braces
         if problem:
             problems.append(f"{where}: {text!r}: {problem}")
     return problems

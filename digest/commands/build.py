@@ -16,8 +16,16 @@ from typing import TYPE_CHECKING
 from digest import assets, select
 from digest.archive import Archive
 from digest.assets import Asset
-from digest.catalog import IssueSummary, is_current, issue_inputs, read_catalog, render_inputs
-from digest.check import Finding, check_issue
+from digest.catalog import (
+    IssueSummary,
+    is_current,
+    issue_inputs,
+    listed_in_feed,
+    published,
+    read_catalog,
+    render_inputs,
+)
+from digest.check import Finding, check_issue, unfinished
 from digest.commands.fetch import update_archive
 from digest.config import Config
 from digest.errors import OutputError
@@ -118,13 +126,12 @@ def build(
             renderer,
             reporter,
             result,
+            now,
         )
-        if rendered or not (out / "index.html").exists():
-            summaries = sorted(
-                (existing | rendered).values(), key=lambda summary: (summary.date, summary.path)
-            )
+        listed = published((existing | rendered).values(), now)
+        if rendered or _site_is_stale(out, listed, config):
             with reporter.stage("render"):
-                files.update(renderer.site(summaries))
+                files.update(renderer.site(listed))
         files.update(_asset_files(config, update.assets))
         with reporter.stage("write"):
             result.written = write_tree(out, files)
@@ -148,8 +155,10 @@ def _render_issues(
     renderer: _Renderer,
     reporter: Reporter,
     result: BuildResult,
+    now: datetime,
 ) -> tuple[dict[str, bytes], dict[str, IssueSummary]]:
-    """Select and render each planned period's issue, in memory; skip issues whose inputs are unchanged."""
+    """Select and render each planned period's issue, in memory; skip issues whose inputs are
+    unchanged. An issue not ready to send (its period not ended, a placeholder story) is a warning."""
     fingerprint = render_inputs(config, config.template_dirs)
     files: dict[str, bytes] = {}
     rendered: dict[str, IssueSummary] = {}
@@ -164,6 +173,8 @@ def _render_issues(
                     f"{period.kind} {period.key}: no entries dated {_describe(period)}; nothing built"
                 )
                 continue
+            for line in unfinished(issue, config, now):
+                reporter.warn(line)
             inputs = issue_inputs(issue, fingerprint)
             if is_current(out, existing.get(issue.path), inputs):
                 result.unchanged.append(issue.path)  # the same inputs give the same bytes
@@ -177,6 +188,15 @@ def _render_issues(
             result.built.append(issue.path)
             reporter.detail(f"rendered {issue.path} ({len(issue.entries)} entries)")
     return files, rendered
+
+
+def _site_is_stale(out: Path, listed: list[IssueSummary], config: Config) -> bool:
+    """Must out/index.html and out/feed.xml be written again though no issue was rendered?
+    Yes when one is missing, or the feed does not list exactly the issues to publish (an
+    issue whose period has since ended, an issue folder removed by hand)."""
+    if not (out / "index.html").is_file():
+        return True
+    return listed_in_feed(out, config.publication.url) != {summary.path for summary in listed}
 
 
 def _render_within_budget(
