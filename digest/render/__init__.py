@@ -15,7 +15,7 @@ from digest.render.feed import render_feed
 from digest.render.message import build_message
 from digest.render.text import render_text
 from digest.render.translation import localized
-from digest.render.web import render_site_index
+from digest.render.web import for_disk, render_site_index
 
 __all__ = [
     "IssueSummary",
@@ -55,7 +55,9 @@ def render_issue(
         "email.html": html.encode(),
         "email.txt": text.encode(),
         "message.eml": build_message(issue, config, html, text),
-        "index.html": render_email(issue, config, env, web=True).encode(),
+        "index.html": for_disk(
+            render_email(issue, config, env, web=True), issue.path, config.publication.url
+        ).encode(),
         **calendar_files(issue, config),
     }
     names = tuple(sorted([*files, "issue.json"]))

@@ -1,11 +1,19 @@
-"""out/index.html: the web archive listing every issue, rebuilt from their issue.json summaries."""
+"""out/index.html: the web archive listing every issue, rebuilt from their issue.json summaries.
+
+The site index links relatively (`weekly/2025-W40/index.html`, `media/…-logo.png`), so
+`out/` works opened from disk as well as published; the feed and the emails keep
+absolute URLs, which is all a feed reader or a mail client can follow.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import jinja2
 
+from digest import assets
 from digest.config import Config
 from digest.render.context import logo
 from digest.render.environment import render_template
@@ -25,14 +33,28 @@ def render_site_index(
     for summary in newest_first:
         years.setdefault(summary.key[:4], []).append(summary)
     site_url = config.publication.url
+    shown_logo = logo(config)
+    if shown_logo and config.publication.logo and not assets.is_remote(config.publication.logo):
+        shown_logo = replace(shown_logo, url=shown_logo.url.removeprefix(site_url))
     html = render_template(
         env,
         TEMPLATE,
         config=config,
         publication=config.publication,
         site_url=site_url,
-        feed_url=f"{site_url}feed.xml",
-        logo=logo(config),
+        feed_url="feed.xml",
+        logo=shown_logo,
         years=sorted(years.items(), reverse=True),
     )
     return html.encode()
+
+
+def for_disk(html: str, issue_path: str, site_url: str) -> str:
+    """An issue's web version with its images in media/ and its links to the site index and
+    feed made relative, so that it also works opened from disk; everything else (links to
+    other pages, calendar files) stays absolute, as in the email."""
+    up = "../" * (issue_path.count("/") + 1)
+    site = re.escape(site_url)
+    html = re.sub(rf'(\s(?:src|href)=")(?:{site})(media/[^"]*")', rf"\g<1>{up}\g<2>", html)
+    html = re.sub(rf'(\shref="){site}(feed\.xml")', rf"\g<1>{up}\g<2>", html)
+    return re.sub(rf'(\shref="){site}"', rf'\g<1>{up}index.html"', html)
