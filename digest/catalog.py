@@ -8,7 +8,10 @@ Kept free of the rendering libraries: a build with nothing to render never loads
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +21,7 @@ from digest.config import Config
 from digest.language import catalogue_path
 from digest.model import Issue
 
+_GUID = re.compile(r"<guid[^>]*>([^<]*)</guid>")
 ISSUE_FILES = ("email.html", "email.txt", "message.eml", "index.html", "issue.json")
 
 
@@ -62,6 +66,26 @@ def read_catalog(out: Path) -> dict[str, IssueSummary]:
             continue
         summaries[summary.path] = summary
     return summaries
+
+
+def published(summaries: Iterable[IssueSummary], now: datetime) -> list[IssueSummary]:
+    """The issues the site index and the feed list, oldest first: those whose week or year has
+    ended (an issue is dated at the end of its period). One still in progress is built, for
+    proofs, and appears on the first build after its period ends."""
+    return sorted(
+        (summary for summary in summaries if summary.date <= now),
+        key=lambda summary: (summary.date, summary.path),
+    )
+
+
+def listed_in_feed(out: Path, site_url: str) -> set[str] | None:
+    """The issue paths out/feed.xml lists (from its guids), or None when there is no feed."""
+    try:
+        feed = (out / "feed.xml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    urls = (html.unescape(url) for url in _GUID.findall(feed))
+    return {url.removeprefix(site_url).rstrip("/") for url in urls}
 
 
 def render_inputs(config: Config, template_dirs: list[Path]) -> str:

@@ -11,11 +11,13 @@ import email.policy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
 from digest.config import Config
+from digest.model import Entry, Issue
 
 if TYPE_CHECKING:
     import lxml.html
@@ -37,6 +39,48 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.issue}: {self.message}"
+
+
+def unfinished(issue: Issue, config: Config, now: datetime) -> list[str]:
+    """Why an issue is not ready to send yet, one line each naming the issue (and the entry
+    file): its week or year has not ended, or an entry's story is still `digest new`'s placeholder."""
+    from digest.ingest.local import PLACEHOLDER_BODY
+
+    found = []
+    if issue.period.end > now:
+        span = "week" if issue.kind == "weekly" else "year"
+        found.append(
+            f"{issue.path}: the {span} is still in progress (until {issue.period.last_day:%d %b %Y}); "
+            "built for proofs, and left out of index.html and feed.xml until it has ended"
+        )
+    for entry in (*issue.entries, *issue.dropped):
+        if PLACEHOLDER_BODY in entry.html:
+            found.append(
+                f"{issue.path}: {_entry_file(entry, config, PLACEHOLDER_BODY)}: the story is still "
+                f"digest new's placeholder ({PLACEHOLDER_BODY!r}); write it, or delete the file"
+            )
+    return found
+
+
+def _entry_file(entry: Entry, config: Config, placeholder: str) -> str:
+    """The entry file a local entry was read from, as digest.toml's folder sees it."""
+    folder = config.resolve(config.entries.path)
+    candidates = [folder / f"{entry.id.removeprefix('entry:')}.md"]
+    if not entry.id.startswith("entry:"):  # an id of its own: find the file that gives it
+        own_id = re.compile(rf"^id:\s*['\"]?{re.escape(entry.id)}['\"]?\s*$", re.MULTILINE)
+        candidates = [
+            path
+            for path in sorted(folder.rglob("*.md"))
+            if placeholder in (text := path.read_text("utf-8", "replace")) and own_id.search(text)
+        ]
+    for path in candidates:
+        if path.is_file():
+            return (
+                path.relative_to(config.root).as_posix()
+                if path.is_relative_to(config.root)
+                else str(path)
+            )
+    return f"entry {entry.title!r}"
 
 
 def built_issues(out: Path) -> list[str]:

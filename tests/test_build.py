@@ -5,10 +5,12 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import io
 import os
 import re
 import subprocess
 import sys
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,6 +18,10 @@ import feedparser
 import pytest
 
 from digest.cli import main
+from digest.commands.build import Target
+from digest.commands.build import build as build_issues
+from digest.config import load
+from digest.report import Reporter
 from tests.conftest import Publication, rss
 
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -93,15 +99,32 @@ def test_yearly_issue_lists_ten_ranked_highlights(built_sample: Path) -> None:
 
 
 def test_every_link_and_image_is_absolute_with_alt_text(built_sample: Path) -> None:
-    """Emails and web versions: absolute URLs (the site's own index may link relatively)."""
-    pages = list((built_sample / "out").glob("*/*/*.html"))
+    """Emails: absolute URLs only. Web versions: absolute, except their images in media/ and
+    their links to the site index and feed, which are relative so that out/ works from disk."""
+    out = built_sample / "out"
+    pages = list(out.glob("*/*/*.html"))
     assert len(pages) >= 10
     for page in pages:
         parsed = links_of(page)
         for url in parsed.urls:
+            if page.name == "index.html" and url.startswith("../../"):
+                assert re.fullmatch(r"\.\./\.\./(media/[^/]+|index\.html|feed\.xml)", url), url
+                assert (page.parent / url).resolve().is_file(), f"{page}: {url} is not in out/"
+                continue
             assert re.match(r"(https?|mailto):", url), f"{page.name}: relative or unsafe URL {url!r}"
         for image in parsed.images:
             assert image.get("alt") is not None, f"{page}: <img> without alt: {image}"
+
+
+def test_site_index_links_every_issue_and_the_logo_relatively(built_sample: Path) -> None:
+    """out/index.html opened from disk: each issue's index.html and the logo resolve in out/."""
+    out = built_sample / "out"
+    parsed = links_of(out / "index.html")
+    issues = sorted(str(path.parent.relative_to(out)) for path in out.glob("*/*/issue.json"))
+    assert sorted(url.removesuffix("/index.html") for url in parsed.urls if url.endswith("/index.html")) == issues
+    [logo] = [image["src"] for image in parsed.images]
+    assert logo and logo.startswith("media/") and (out / logo).is_file()
+    assert all((out / url).is_file() for url in parsed.urls if not re.match(r"(https?|mailto):", url))
 
 
 def test_email_stays_under_gmail_clipping_limit(built_sample: Path) -> None:
@@ -247,3 +270,71 @@ def test_feed_descriptions_are_text_not_markup(publication: Publication) -> None
     feed = feedparser.parse((publication.root / "out/feed.xml").read_bytes(), sanitize_html=False)
     [item] = feed.entries
     assert item.description == "Why 1 &lt; 2 &amp; bold claims matter"  # HTML that shows the text
+
+
+@pytest.mark.parametrize("stamp", ["with the stamp", "without the stamp"])
+@pytest.mark.parametrize("name", ["feed.xml", "index.html", "media/logo"])
+def test_a_deleted_site_file_comes_back_on_the_next_build(sample: Path, name: str, stamp: str) -> None:
+    assert build(sample, "--week", "2025-W40") == 0
+    assert (sample / ".digest-stamp.json").is_file()  # a clean build: the next may answer from it
+    out = sample / "out"
+    before = tree(out)
+    [deleted] = out.glob("media/*-logo.png") if name == "media/logo" else [out / name]
+    deleted.unlink()
+    if stamp == "without the stamp":
+        (sample / ".digest-stamp.json").unlink()
+    assert build(sample, "--week", "2025-W40") == 0
+    assert tree(out) == before  # back, byte for byte, and nothing else changed
+
+
+WEEK_IN_PROGRESS = datetime(2025, 10, 22, 12, 0, tzinfo=UTC)  # Wednesday of 2025-W43
+
+
+def build_at(publication: Publication, now: datetime, week: str | None = None) -> str:
+    """Build as digest build [--week] does at `now`; returns what it printed as warnings."""
+    errors = io.StringIO()
+    config = load(publication.root / "digest.toml")
+    reporter = Reporter(quiet=True, err=errors)
+    build_issues(config, publication.root / "out", Target(week=week), reporter, offline=True, now=now)
+    return errors.getvalue()
+
+
+def site_and_feed(publication: Publication) -> str:
+    out = publication.root / "out"
+    return (out / "index.html").read_text(encoding="utf-8") + (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_the_week_in_progress_is_built_for_proofs_but_published_only_once_it_has_ended(publication: Publication) -> None:
+    publication.configure()
+    publication.entry("2025/last-week.md", "---\ntitle: Last week's story\ndate: 2025-10-14\n---\nDone.\n")
+    publication.entry("2025/this-week.md", "---\ntitle: Friday proof story\ndate: 2025-10-21\n---\nNearly done.\n")
+    assert build_at(publication, WEEK_IN_PROGRESS) == ""  # the last complete week: no warning
+    warnings = build_at(publication, WEEK_IN_PROGRESS, "2025-W43")
+    assert warnings == (
+        "warning: weekly/2025-W43: the week is still in progress (until 26 Oct 2025); "
+        "built for proofs, and left out of index.html and feed.xml until it has ended\n"
+    )
+    out = publication.root / "out"
+    assert "Friday proof story" in (out / "weekly/2025-W43/index.html").read_text(encoding="utf-8")
+    assert "weekly/2025-W42" in site_and_feed(publication)
+    assert "2025-W43" not in site_and_feed(publication)
+    # Monday: digest build builds the week just ended, unchanged since the proof, and publishes it
+    assert build_at(publication, WEEK_IN_PROGRESS + timedelta(days=5)) == ""
+    assert "weekly/2025-W43/index.html" in (out / "index.html").read_text(encoding="utf-8")
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert [entry.link for entry in feed.entries] == [
+        "https://digest.test/weekly/2025-W43/",
+        "https://digest.test/weekly/2025-W42/",
+    ]
+
+
+def test_an_entry_still_holding_the_placeholder_is_named_in_a_warning(publication: Publication, capsys: pytest.CaptureFixture[str]) -> None:
+    publication.configure()
+    assert main(["new", "--config", str(publication.root), "Kjetil Taskén elected to the Academy"]) == 0
+    created = capsys.readouterr().out.strip().removeprefix("created ")
+    week = "{}-W{:02d}".format(*date.today().isocalendar()[:2])
+    assert build(publication.root, "--week", week) == 0  # a proof of this week still builds
+    warnings = capsys.readouterr().err.splitlines()
+    assert f"warning: weekly/{week}: {created}: the story is still digest new's placeholder ('Write the story here, in Markdown.'); write it, or delete the file" in warnings
+    assert (publication.root / "out/weekly" / week / "email.html").is_file()
+    assert not (publication.root / ".digest-stamp.json").exists()  # so the next build warns again
