@@ -81,3 +81,34 @@ def test_plain_text_footers_go_only_where_they_cannot_be_the_storys(text: str, s
 
     plain = plain_text(text)
     assert summarize(plain, title="Grant news", site="Institute News") == (summary or plain)
+
+
+def test_titles_keep_the_words_that_only_look_like_tags(config: Config) -> None:
+    data = (WORDPRESS / "titles-escaped.xml").read_bytes()
+    titles = list(entries(config, "titles-escaped.xml"))
+    assert titles == [
+        "R&D <news>",  # escaped once: "<news>" is no HTML element, so it is words
+        "R&D <news>, escaped twice",  # WordPress's double escaping reads the same
+        "Nature paper on T cells",  # <em> is markup
+        "Prize to Anette Weyergang – <Researcher of the Year>",
+        "Safe title",  # hostile markup still goes, with the script's text
+    ]
+    feed = parse_feed(data, config.sources[0], config, NOW, "https://institute.test/feed/")
+    assert feed.title == "R&D <news> from the institute"
+    atom = list(entries(config, "titles-escaped-atom.xml"))
+    assert atom == ["R&D <news>", "Nature paper on T cells"]
+
+
+def test_a_title_with_words_in_angle_brackets_reaches_the_reader_escaped(publication: Publication) -> None:
+    """The issue shows "<news>" as text in the email, its text part and the web page."""
+    from digest.cli import main
+
+    feed = WORDPRESS / "titles-escaped.xml"
+    publication.file("feeds/titles.xml", feed.read_bytes())
+    config_path = publication.configure('[[sources]]\nname = "Institute"\npath = "feeds/titles.xml"\n')
+    assert main(["build", "--config", str(config_path), "--quiet", "--offline", "--week", "2025-W41"]) == 0
+    week = publication.root / "out" / "weekly" / "2025-W41"
+    assert "R&amp;D &lt;news&gt;" in (week / "email.html").read_text(encoding="utf-8")
+    assert "R&amp;D &lt;news&gt;" in (week / "index.html").read_text(encoding="utf-8")
+    assert "R&D <news>" in (week / "email.txt").read_text(encoding="utf-8")
+    assert "<news>" not in (week / "email.html").read_text(encoding="utf-8")

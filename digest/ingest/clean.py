@@ -15,6 +15,7 @@ from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import nh3
+from lxml.html import defs as lxml_html_defs
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl",
@@ -267,11 +268,45 @@ def plain_text(fragment: str) -> str:
     Double-encoded feeds ("&amp;amp;", "&lt;b&gt;") are common: as long as decoding leaves
     entities or tags, they are decoded and stripped again, so no markup ever reaches a title.
     """
+    return _text_of(fragment, keep_non_elements=False)
+
+
+def title_text(fragment: str) -> str:
+    """A feed title's text: as `plain_text`, but what only looks like a tag ("R&D <news>",
+    "<Oslo>") is kept as the words it is; only real HTML elements ("<em>Nature</em>") go."""
+    return _text_of(fragment, keep_non_elements=True)
+
+
+# HTML's elements, lxml's list and the few it lacks; a title's "<news>" names none of them.
+HTML_ELEMENTS = frozenset(
+    lxml_html_defs.tags
+    | ALLOWED_TAGS
+    | DROPPED_WITH_CONTENT
+    | {"bdi", "data", "dialog", "frame", "image", "listing", "main", "menuitem", "nobr",
+       "noembed", "noframes", "picture", "plaintext", "portal", "rb", "rtc", "search", "slot",
+       "template", "xmp"}
+)  # fmt: skip
+_TEXT_LT = "\ue000"  # stands for a "<" that is text while the rounds strip the tags
+_TAG_START = re.compile(r"<(?=/?([A-Za-z][A-Za-z0-9-]*)(?:[\s/>]|$))")
+
+
+def _keep_non_elements(text: str) -> str:
+    """`text` with the "<" of every tag-like that names no HTML element set aside as text."""
+    return _TAG_START.sub(
+        lambda tag: "<" if tag.group(1).lower() in HTML_ELEMENTS else _TEXT_LT, text
+    )
+
+
+def _text_of(fragment: str, *, keep_non_elements: bool) -> str:
     text = fragment or ""
     if "<" not in text and "&" not in text and not _CONTROLS.search(text):
         return _SPACES.sub(" ", text).strip()  # the common case: nothing to decode or strip
+    if keep_non_elements:
+        text = text.replace(_TEXT_LT, "")  # only ours may stand for "<"
     for _ in range(_DECODING_ROUNDS):
         text = _CONTROLS.sub("", text)  # first: "<\u202eb>" must not become a tag later
+        if keep_non_elements:
+            text = _keep_non_elements(text)
         if "<" in text:
             text = _TEXT_CLEANER.clean(_BLOCK_EDGE.sub(" <", text))
         decoded = _ENTITY.sub(lambda entity: html.unescape(entity.group(0)), text)
@@ -281,7 +316,7 @@ def plain_text(fragment: str) -> str:
             break
     text = _CONTROLS.sub("", text)
     text = _TAG_LIKE.sub(lambda tag: tag.group(0).replace("<", "‹"), text)  # only past the rounds
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", text.replace(_TEXT_LT, "<")).strip()
 
 
 def one_line(text: str) -> str:

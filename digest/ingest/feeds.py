@@ -31,6 +31,7 @@ from digest.ingest.clean import (
     remove_image,
     sanitize_html,
     summarize,
+    title_text,
     web_url,
     without_footer,
 )
@@ -111,7 +112,7 @@ def parse_feed(
     read = fastfeed.read(document) if fast else None
     feed, items = read if read is not None else _read_with_feedparser(data, document)
     feed_link = web_url(feed.get("link", ""), base_url) or base_url
-    feed_title = plain_text(feed.get("title", ""))
+    feed_title = title_text(feed.get("title", ""))
     entries: list[Entry] = []
     seen_ids: set[str] = set()
     for position, item in enumerate(items):
@@ -353,7 +354,7 @@ def _entry(
     """One item as an Entry; `feed` is the feed's (link, title). None for an item with nothing."""
     base, site = feed
     where = f"item {position + 1}"
-    title = plain_text(item.get("title", ""))
+    title = title_text(item.get("title", ""))
     link = web_url(item.get("link") or "", base)
     published = _date(item, "published_parsed", "created_parsed", "updated_parsed")
     updated = _date(item, "updated_parsed")
