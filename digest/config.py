@@ -349,9 +349,15 @@ def _location(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
             if isinstance(node, dict) and isinstance(node.get("name"), str):
                 text += f" ({node['name']})"
         else:
-            text += f".{part}" if text else str(part)
+            text += f".{_key(part)}" if text else _key(part)
             node = node.get(part) if isinstance(node, dict) else None
     return text
+
+
+def _key(key: Any) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted ('strings."Read more"')."""
+    text = str(key)
+    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else json.dumps(text, ensure_ascii=False)
 
 
 def _table_model(annotation: Any) -> type[BaseModel] | None:
@@ -459,7 +465,7 @@ def _cross_check(data: dict[str, Any], root: Path) -> list[str]:
         for category, section in (categories if isinstance(categories, dict) else {}).items():
             if unknown_section(section):
                 problems.append(
-                    f"{where}.categories.{category}: {section!r} is not one of the sections ({known})"
+                    f"{where}.categories.{_key(category)}: {section!r} is not one of the sections ({known})"
                 )
         path = _valid(Source, source, "path")
         if isinstance(path, str) and not (root / path).is_file():
@@ -504,7 +510,7 @@ def _strings_problems(strings: dict[str, str]) -> list[str]:
         return problems
     known = messages()
     for msgid, text in strings.items():
-        where = f"strings.{json.dumps(msgid, ensure_ascii=False)}"
+        where = f"strings.{_key(msgid)}"
         message = known.get(msgid)
         if message is None:
             closest = difflib.get_close_matches(msgid, known, n=1, cutoff=0.5)
