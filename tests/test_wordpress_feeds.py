@@ -112,3 +112,47 @@ def test_a_title_with_words_in_angle_brackets_reaches_the_reader_escaped(publica
     assert "R&amp;D &lt;news&gt;" in (week / "index.html").read_text(encoding="utf-8")
     assert "R&D <news>" in (week / "email.txt").read_text(encoding="utf-8")
     assert "<news>" not in (week / "email.html").read_text(encoding="utf-8")
+
+
+UPLOADS = "https://institute.test/wp-content/uploads/"
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "alt"),
+    [
+        ("Figure in the content", UPLOADS + "2025/10/lab-1024x683.jpg", "The new lab"),
+        ("Featured image in the description", UPLOADS + "2025/10/award-300x200.jpg", "Award ceremony"),
+        ("Media content without medium or type", UPLOADS + "2025/10/prize.jpg?w=1200", ""),
+        ("Media content with only dimensions", "https://cdn.institute.test/image/55", ""),
+        ("A video and its poster", UPLOADS + "2025/10/lecture-poster.jpg", ""),  # not the .mp4
+        ("A video and a picture in the text", UPLOADS + "2025/10/host.jpg", "The host"),
+        ("An image enclosure", UPLOADS + "2025/09/enclosed.jpg", ""),
+        ("Smush lazy image", UPLOADS + "2025/09/smush.jpg", "Smushed"),  # data-src, data: placeholder
+        (
+            "Jetpack lazy image",  # data-lazy-src over a 1x1 gif
+            "https://i0.wp.test/institute.test/wp-content/uploads/2025/09/jetpack.jpg?resize=1024%2C683&ssl=1",
+            "Jetpack",
+        ),
+        ("Lazy image with only a srcset", UPLOADS + "2025/09/large.jpg", "Srcset"),  # the largest
+    ],
+)
+def test_the_lead_image_is_found_wherever_wordpress_puts_it(config: Config, title: str, url: str, alt: str) -> None:
+    entry = entries(config, "images-lead.xml")[title]
+    assert entry.image is not None, entry.html
+    assert (entry.image.url, entry.image.alt) == (url, alt)
+    assert "<img" not in entry.html  # shown once, as the lead image
+    assert "data:" not in entry.html and "1x1" not in entry.html
+
+
+def test_lazy_images_keep_their_real_size_and_caption(config: Config) -> None:
+    found = entries(config, "images-lead.xml")
+    jetpack = found["Jetpack lazy image"].image
+    assert jetpack is not None and (jetpack.width, jetpack.height, jetpack.caption) == (1024, 683, "Loaded on scroll.")
+    srcset = found["Lazy image with only a srcset"].image
+    assert srcset is not None and (srcset.width, srcset.height) == (None, None)  # 1x1 was the placeholder's
+
+
+def test_image_urls_found_anywhere_still_pass_the_safety_rules(config: Config) -> None:
+    entry = entries(config, "images-lead.xml")["Unsafe image URLs are refused"]
+    assert entry.image is None
+    assert "javascript" not in entry.html and "ftp:" not in entry.html and "<img" not in entry.html

@@ -149,11 +149,79 @@ def _image(match: re.Match[str]) -> str:
     return _BAD_DIMENSION.sub("", tag)
 
 
+# Lazy-loading themes and plugins (Jetpack, Smush, WP Rocket, lazysizes) put the image in
+# data-src, data-lazy-src or a srcset and a placeholder in src: a data: URI or a 1x1 gif.
+_LAZY_MARKERS = ("data-src", "data-lazy", "data-srcset", "data-original")
+_RAW_IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*'){0,4000}>""", re.IGNORECASE)
+_RAW_ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
+_RAW_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']*))""", re.IGNORECASE)
+_LAZY_SOURCES = ("data-lazy-src", "data-src", "data-original")
+_LAZY_SRCSETS = ("data-lazy-srcset", "data-srcset", "srcset")
+_PLACEHOLDER_NAME = re.compile(
+    r"(?:1x1|blank|spacer|placeholder|lazy|trans(?:parent)?|pixel)[^/]*\.gif$"
+)
+_SRCSET_CANDIDATE = re.compile(r"\s*([^\s,]+)(?:\s+([0-9.]+)([wx]))?\s*(?:,|$)")
+
+
+def _is_placeholder(src: str) -> bool:
+    """A src that only holds the place of the image a script loads later."""
+    src = src.strip().lower()
+    return not src or src.startswith("data:") or bool(_PLACEHOLDER_NAME.search(src.split("?")[0]))
+
+
+def _largest_in_srcset(srcset: str) -> str:
+    """The srcset candidate with the largest width (or density); the first if none says."""
+    best, best_size = "", -1.0
+    for match in _SRCSET_CANDIDATE.finditer(srcset):
+        url, size = match.group(1), float(match.group(2) or 0)
+        if url and size > best_size:
+            best, best_size = url, size
+    return best
+
+
+def _loaded_image(match: re.Match[str]) -> str:
+    """A raw <img> as a browser shows it once the lazy loader ran: the real URL in src."""
+    tag = match.group(0)
+    src = _RAW_SRC.search(tag)
+    if src and not _is_placeholder(html.unescape(next(v for v in src.groups() if v is not None))):
+        return tag  # the common case, a real src (WordPress adds a srcset to every image)
+    attributes = {
+        name.lower(): html.unescape(next((v for v in values if v is not None), "") or "")
+        for name, *values in _RAW_ATTRIBUTE.findall(tag[4:-1])
+    }
+    if not _is_placeholder(attributes.get("src", "")):
+        return tag
+    real = next(
+        (attributes[name] for name in _LAZY_SOURCES if attributes.get(name, "").strip()), ""
+    )
+    for name in _LAZY_SRCSETS:
+        if not real and attributes.get(name, "").strip():
+            real = _largest_in_srcset(attributes[name])
+    if not real or _is_placeholder(real):
+        return tag
+    kept = {
+        name: value
+        for name, value in attributes.items()
+        if name in ("alt", "title", "width", "height")
+        and not (name in ("width", "height") and value == "1")
+    }
+    kept["src"] = real
+    return "<img" + "".join(f' {name}="{html.escape(value)}"' for name, value in kept.items()) + ">"
+
+
+def _with_lazy_images_loaded(fragment: str) -> str:
+    # WordPress gives every image a srcset: only one beside a placeholder src is worth a look.
+    placeholder_srcset = "srcset" in fragment and ("data:" in fragment or ".gif" in fragment)
+    if not placeholder_srcset and not any(marker in fragment for marker in _LAZY_MARKERS):
+        return fragment
+    return _RAW_IMG_TAG.sub(_loaded_image, fragment)
+
+
 def sanitize_html(fragment: str, base: str | None = None) -> str:
     """Email-safe HTML: allowlisted tags, absolute http(s) URLs, no tracking pixels or WordPress footer."""
     if not fragment or not fragment.strip():
         return ""
-    fragment = _NOT_XML.sub("", fragment)
+    fragment = _with_lazy_images_loaded(_NOT_XML.sub("", fragment))
     cleaner = _cleaner(fragment, base if base and _is_web(base) else None)
     cleaned = cleaner.clean(fragment)
     unwrapped = (

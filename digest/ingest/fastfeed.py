@@ -51,6 +51,10 @@ MEDIA_ELEMENTS = {
 }
 
 
+# What the lead image's choice reads of a media:content (see feeds._is_image).
+MEDIA_CONTENT_ATTRIBUTES = ("url", "medium", "type", "width", "height")
+
+
 class _Unsupported(Exception):
     """Something this reader does not handle exactly as feedparser does: use feedparser."""
 
@@ -137,13 +141,15 @@ def _iso(text: str) -> time.struct_time:
 
 
 def _media(item: Any, entry: dict[str, Any]) -> None:
-    contents = item.findall(f"{MEDIA}content") + item.findall(f"{MEDIA}group/{MEDIA}content")
+    # In document order and at any depth, as feedparser lists them: a media:group's, and a
+    # video's own media:thumbnail (its poster) inside its media:content.
+    contents = list(item.iter(f"{MEDIA}content"))
     if contents:
         entry["media_content"] = [
-            {key: value for key, value in media.attrib.items() if key in ("url", "medium", "type")}
+            {key: value for key, value in media.attrib.items() if key in MEDIA_CONTENT_ATTRIBUTES}
             for media in contents
         ]
-    thumbnails = item.findall(f"{MEDIA}thumbnail") + item.findall(f"{MEDIA}group/{MEDIA}thumbnail")
+    thumbnails = list(item.iter(f"{MEDIA}thumbnail"))
     if thumbnails:
         entry["media_thumbnail"] = [{"url": thumb.get("url", "")} for thumb in thumbnails]
     credits = list(item.iter(f"{MEDIA}credit"))

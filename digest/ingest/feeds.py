@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from digest.config import Config, Source
 from digest.ingest import fastfeed
@@ -302,18 +303,34 @@ def _categories(item: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name))
 
 
-def _body(item: Any) -> tuple[str, str]:
-    """(HTML of the fullest content, its xml:base): content:encoded or Atom content, else summary."""
+def _body(item: Any) -> tuple[str, str, bool]:
+    """(HTML of the fullest content, its xml:base, whether it is the content rather than the
+    summary): content:encoded or Atom content, else summary."""
     contents = item.get("content") or []
     best = max(contents, key=lambda c: len(c.get("value", "")), default=None)
     if best and best.get("value"):
-        return best["value"], best.get("base", "")
+        return best["value"], best.get("base", ""), True
     detail = item.get("summary_detail") or {}
-    return item.get("summary", ""), detail.get("base", "")
+    return item.get("summary", ""), detail.get("base", ""), False
 
 
-def _lead_image(item: Any, html: str, base: str) -> tuple[Image | None, str]:
-    """The entry's lead image from media:content, media:thumbnail or enclosures, else its first <img>.
+# What a Media RSS or enclosure URL ends with when it is a picture (before any query).
+_IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.IGNORECASE)
+
+
+def _is_image(media: Any) -> bool:
+    """Is a media:content a picture? By medium or type when it says; else by the URL's extension
+    or by dimensions (a video or a podcast says so, a bare CDN image URL often does not)."""
+    medium, kind = str(media.get("medium", "")).strip(), str(media.get("type", "")).strip()
+    if medium or kind:
+        return medium == "image" or kind.startswith("image/")
+    path = urlsplit(str(media.get("url", "")).strip()).path
+    return bool(_IMAGE_EXTENSION.search(path)) or bool(media.get("width") or media.get("height"))
+
+
+def _lead_image(item: Any, html: str, base: str, from_content: bool) -> tuple[Image | None, str]:
+    """The entry's lead image from media:content, media:thumbnail or enclosures, else the body's
+    first <img>, else the description's when the body is the item's content.
 
     An image found in the body is taken out of it (with its <figure>, whose caption it keeps),
     so the email does not show it twice.
@@ -323,10 +340,9 @@ def _lead_image(item: Any, html: str, base: str) -> tuple[Image | None, str]:
         if item.get("media_credit")
         else ""
     )
-    candidates: list[tuple[str, str]] = []
-    for media in item.get("media_content", []):
-        if media.get("medium") == "image" or str(media.get("type", "")).startswith("image/"):
-            candidates.append((media.get("url", ""), ""))
+    candidates: list[tuple[str, str]] = [
+        (media.get("url", ""), "") for media in item.get("media_content", []) if _is_image(media)
+    ]
     candidates += [(thumb.get("url", ""), "") for thumb in item.get("media_thumbnail", [])]
     for link in item.get("links", []):
         if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
@@ -337,7 +353,12 @@ def _lead_image(item: Any, html: str, base: str) -> tuple[Image | None, str]:
             return Image(url=absolute, alt=alt, credit=credit), html
     found = first_image(html)
     if found is None:
-        return None, html
+        summary = item.get("summary", "") if from_content else ""
+        # WordPress's "featured image in feeds" plugins put it in the excerpt, before its text.
+        beside = first_image(sanitize_html(summary, base)) if "<img" in summary.lower() else None
+        if beside is None:
+            return None, html
+        return Image(beside.src, beside.alt, "", credit, beside.width, beside.height), html
     html, caption = remove_image(html, found.src)
     return Image(found.src, found.alt, caption, credit, found.width, found.height), html
 
@@ -358,8 +379,9 @@ def _entry(
     link = web_url(item.get("link") or "", base)
     published = _date(item, "published_parsed", "created_parsed", "updated_parsed")
     updated = _date(item, "updated_parsed")
-    raw_html, html_base = _body(item)
-    html = sanitize_html(raw_html, absolute_url(html_base, base) if html_base else (link or base))
+    raw_html, html_base, from_content = _body(item)
+    body_base = absolute_url(html_base, base) if html_base else (link or base)
+    html = sanitize_html(raw_html, body_base)
     # The summary's footer goes while it is still HTML, where its links tell it from a story.
     text = plain_text(without_footer(item.get("summary", ""))) or plain_text(html)
     if not title:
@@ -377,7 +399,7 @@ def _entry(
             f"{where} ({title[:40]}): dated in the future ({published:%Y-%m-%d}); dated when first seen"
         )
         published = fetched_at
-    image, html = _lead_image(item, html, link or base)
+    image, html = _lead_image(item, html, link or base, from_content)
     event = _event(item, source, config.publication.zone, f"{where} ({title[:40]})", warnings)
     return Entry(
         id=entry_id,
