@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest.ingest.clean import plain_text, remove_image, sanitize_html
+from digest.ingest.clean import HTML_ELEMENTS, plain_text, remove_image, sanitize_html, title_text
 from tests.safe_html import problems, text_problems
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -331,3 +331,35 @@ def test_entities_are_decoded_exactly_once(text: str) -> None:
 )
 def test_title_examples(fragment: str, expected: str) -> None:
     assert plain_text(fragment) == expected
+
+
+# Lazy-loaded images: the URL a loader would put in src passes the same rules as any src.
+
+LAZY_ATTRIBUTES = ["data-src", "data-lazy-src", "data-srcset", "data-lazy-srcset", "srcset", "data-original"]
+PLACEHOLDERS = ["data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==", "/1x1.trans.gif", "", "x.jpg"]
+
+
+@st.composite
+def lazy_image(draw: st.DrawFn) -> str:
+    lazy = "".join(
+        f" {draw(st.sampled_from(LAZY_ATTRIBUTES))}={draw(quoted(draw(st.sampled_from(SCHEMES)) + draw(st.sampled_from(['x.png', 'alert(1)', 'a.jpg 300w, b.jpg 1024w']))))}"
+        for _ in range(draw(st.integers(1, 3)))
+    )
+    src = draw(st.sampled_from(PLACEHOLDERS))
+    return f'<img src="{src}"{lazy}{"".join(draw(st.lists(attribute(), max_size=3)))}>'
+
+
+@SETTINGS
+@given(st.lists(lazy_image() | HOSTILE_HTML, min_size=1, max_size=4).map("".join), BASES)
+def test_lazy_images_come_out_as_safe_as_any_image(fragment: str, base: str | None) -> None:
+    assert_safe(fragment, base)  # among the rules: every src an absolute http(s) URL
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from([*TITLE_PIECES, "&lt;news&gt;", "<news>", "&amp;lt;Oslo&amp;gt;"]) | st.text(max_size=5), max_size=12).map("".join))
+def test_title_text_keeps_words_in_brackets_but_never_an_html_element(fragment: str) -> None:
+    text = title_text(fragment)
+    problems_left = [p for p in text_problems(text) if p != "markup"]
+    assert not problems_left, (fragment, text, problems_left)
+    for tag in lxml.html.fragment_fromstring(f"<div>{text}</div>").iter():
+        assert tag.tag == "div" or tag.tag.lower() not in HTML_ELEMENTS, (fragment, text)

@@ -56,15 +56,6 @@ def test_a_storys_own_last_paragraph_about_a_post_stays(config: Config) -> None:
     )
 
 
-def test_the_wordpress_folder_is_read_the_same_by_both_readers(config: Config) -> None:
-    for path in sorted(WORDPRESS.glob("*.xml")):
-        data = path.read_bytes()
-        source = config.sources[0]
-        assert parse_feed(data, source, config, NOW, "https://institute.test/feed/") == parse_feed(
-            data, source, config, NOW, "https://institute.test/feed/", reader="feedparser"
-        ), path.name
-
-
 @pytest.mark.parametrize(
     ("text", "summary"),
     [
