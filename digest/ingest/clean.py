@@ -43,18 +43,19 @@ TRACKER_HOSTS = (
 
 # The footers WordPress's SEO plugins append to every item of a feed: Yoast's and Rank Math's
 # default "The post %%POSTLINK%% appeared first on %%BLOGLINK%%.", the older "first appeared on",
-# "This post … was first published on …", and the RSS Footer plugin's "%%POSTLINK%% is a post
-# from: %%BLOGLINK%%". In HTML it is a single top-level <p> at the very end whose post and site
-# are both links: a story's own last paragraph that merely mentions a post has no such shape.
+# "This post … was first published on …" (Pelican's plugin: "… was first published in …"), and
+# the RSS Footer plugin's "%%POSTLINK%% is a post from: %%BLOGLINK%%". In HTML it is a single
+# top-level <p> at the very end whose post and site are both links: a story's own last
+# paragraph that merely mentions a post has no such shape.
 # Only the tail is searched (the patterns are lazy scans, slow on megabytes of hostile text),
 # and never across another paragraph's tags, so what is cut is one whole element.
 _FOOTER_TAIL = 4500
 _SPACE = r"(?:\s|&nbsp;|&#160;|\xa0)"
+_FIRST_SEEN = r"(?:first appeared|appeared first|was first published)\s(?:on|in)"
 _LINK = r"<a\b[^<>]{0,2000}>(?:(?!</?(?:a|p)\b).){1,2000}?</a>"
 _FOOTER_HTML = re.compile(
     rf"<p\b[^<>]{{0,200}}>{_SPACE}{{0,20}}(?:"
-    rf"The post{_SPACE}+{_LINK}{_SPACE}+(?:first appeared|appeared first) on{_SPACE}+{_LINK}"
-    rf"|This post{_SPACE}+{_LINK}{_SPACE}+was first published on{_SPACE}+{_LINK}"
+    rf"(?:The|This) post{_SPACE}+{_LINK}{_SPACE}+{_FIRST_SEEN}{_SPACE}+{_LINK}"
     rf"|{_LINK}{_SPACE}+is a post from:?{_SPACE}+{_LINK}"
     rf"){_SPACE}{{0,20}}\.?{_SPACE}{{0,20}}</p>\s{{0,20}}$",
     re.DOTALL | re.IGNORECASE,
@@ -63,9 +64,8 @@ _FOOTER_HTML = re.compile(
 # it cannot be the story's own (see `_without_text_footer`). The text is one line, spaces collapsed.
 _FOOTER_TEXT = re.compile(
     r"(?:^|(?<=\] )|(?<=[.!?…] ))(?:"
-    r"The post (?P<post>.{1,300}?) (?:first appeared|appeared first) on (?P<site>[^.!?]{1,120}?)"
-    r"|This post (?P<post2>.{1,300}?) was first published on (?P<site2>[^.!?]{1,120}?)"
-    r"|(?P<post3>[^.!?]{1,300}?) is a post from:? (?P<site3>[^.!?]{1,120}?)"
+    rf"(?:The|This) post (?P<post>.{{1,300}}?) {_FIRST_SEEN} (?P<site>[^.!?]{{1,120}}?)"
+    r"|(?P<post2>[^.!?]{1,300}?) is a post from:? (?P<site2>[^.!?]{1,120}?)"
     r")\.? ?$",
     re.IGNORECASE,
 )
@@ -227,14 +227,16 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
     unwrapped = (
         {name.lower() for name in _TAG_NAME.findall(fragment)} - ALLOWED_TAGS - DROPPED_WITH_CONTENT
     )
-    for _ in range(2 if unwrapped else 0):
+    cleaned = _IMG_TAG.sub(_image, cleaned)
+    for _ in range(2 if unwrapped or "<pre" in cleaned else 0):
         # Unwrapping a disallowed element can leave a tree no parser builds ("<p><marquee><p>"
         # becomes a <p> in a <p>), which the next parse reshapes: settle it now, not in the client.
+        # So can a comment or a pixel gone from a <pre>: the line break after it now opens the
+        # <pre>, and a parser drops that one.
         settled = cleaner.clean(cleaned)
         if settled == cleaned:
             break
         cleaned = settled
-    cleaned = _IMG_TAG.sub(_image, cleaned)
     return without_footer(cleaned).strip()
 
 
@@ -321,8 +323,8 @@ def _without_text_footer(text: str, title: str, site: str) -> str:
     # Each sentence that could begin a footer, leftmost first: "The post office closed. The post
     # X appeared first on Y." is a footer from its second sentence on.
     while match := _FOOTER_TEXT.search(text, position):
-        post = match["post"] or match["post2"] or match["post3"] or ""
-        site_named = match["site"] or match["site2"] or match["site3"] or ""
+        post = match["post"] or match["post2"] or ""
+        site_named = match["site"] or match["site2"] or ""
         before = text[: match.start()]
         if _AFTER_EXCERPT.search(before) or _same(post, title) or _same(site_named, site):
             return before.rstrip()
