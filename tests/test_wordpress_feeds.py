@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from digest.cli import main
 from digest.config import Config
 from digest.ingest import fastfeed
+from digest.ingest.clean import plain_text, summarize
 from digest.ingest.feeds import _prepare, parse_feed
 from digest.model import Entry
 from tests.conftest import NOW, REPO, Publication
@@ -68,8 +70,6 @@ def test_a_storys_own_last_paragraph_about_a_post_stays(config: Config) -> None:
     ],
 )
 def test_plain_text_footers_go_only_where_they_cannot_be_the_storys(text: str, summary: str | None) -> None:
-    from digest.ingest.clean import plain_text, summarize
-
     plain = plain_text(text)
     assert summarize(plain, title="Grant news", site="Institute News") == (summary or plain)
 
@@ -90,19 +90,23 @@ def test_titles_keep_the_words_that_only_look_like_tags(config: Config) -> None:
     assert atom == ["R&D <news>", "Nature paper on T cells"]
 
 
-def test_a_title_with_words_in_angle_brackets_reaches_the_reader_escaped(publication: Publication) -> None:
-    """The issue shows "<news>" as text in the email, its text part and the web page."""
-    from digest.cli import main
-
-    feed = WORDPRESS / "titles-escaped.xml"
-    publication.file("feeds/titles.xml", feed.read_bytes())
-    config_path = publication.configure('[[sources]]\nname = "Institute"\npath = "feeds/titles.xml"\n')
+def test_the_issue_built_from_wordpress_feed_files_shows_what_the_reader_should(publication: Publication) -> None:
+    """Through the real path: feed files as sources, a build, the email, its text part, the web page."""
+    sources = ""
+    for name in ("titles-escaped.xml", "footer-seo-plugins.xml", "images-lead.xml"):
+        publication.file(f"feeds/{name}", (WORDPRESS / name).read_bytes())
+        sources += f'[[sources]]\nname = "{name}"\npath = "feeds/{name}"\n'
+    config_path = publication.configure(sources)
     assert main(["build", "--config", str(config_path), "--quiet", "--offline", "--week", "2025-W41"]) == 0
     week = publication.root / "out" / "weekly" / "2025-W41"
-    assert "R&amp;D &lt;news&gt;" in (week / "email.html").read_text(encoding="utf-8")
-    assert "R&amp;D &lt;news&gt;" in (week / "index.html").read_text(encoding="utf-8")
-    assert "R&D <news>" in (week / "email.txt").read_text(encoding="utf-8")
-    assert "<news>" not in (week / "email.html").read_text(encoding="utf-8")
+    email, text = (week / "email.html").read_text("utf-8"), (week / "email.txt").read_text("utf-8")
+    web = (week / "index.html").read_text("utf-8")
+    assert "R&amp;D &lt;news&gt;" in email and "R&amp;D &lt;news&gt;" in web and "<news>" not in email
+    assert "R&D <news>" in text
+    for shown in (email, text, web):
+        assert "appeared first on" not in shown and "NOK 12 million" in shown
+    assert "wp-content/uploads/2025/10/lab-1024x683.jpg" in email  # the figure's image, as the lead
+    assert email.count("lab-1024x683.jpg") == 1
 
 
 UPLOADS = "https://institute.test/wp-content/uploads/"
