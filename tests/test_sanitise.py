@@ -192,7 +192,12 @@ def test_wordpress_footer_inside_a_cell_is_not_cut_across_the_table() -> None:
 
 @pytest.mark.parametrize(
     "fragment",
-    ["<p><marquee></p>x", "<a><applet><a>x</a></applet></a>", "<p><applet><table><tr><td>x"],
+    [
+        "<p><marquee></p>x",
+        "<a><applet><a>x</a></applet></a>",
+        "<p><applet><table><tr><td>x",
+        "<a><table><a></a>",  # a link the table keeps inside a link: split on the next parse
+    ],
 )
 def test_unwrapping_leaves_html_that_parses_the_same_again(fragment: str) -> None:
     assert_safe(fragment)

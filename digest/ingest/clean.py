@@ -226,7 +226,7 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
         {name.lower() for name in _TAG_NAME.findall(fragment)} - ALLOWED_TAGS - DROPPED_WITH_CONTENT
     )
     cleaned = _IMG_TAG.sub(_image, cleaned)
-    for _ in range(2 if unwrapped or "<pre" in cleaned else 0):
+    for _ in range(2 if unwrapped or "<pre" in cleaned or _has_link_in_link(cleaned) else 0):
         # Unwrapping a disallowed element can leave a tree no parser builds ("<p><marquee><p>"
         # becomes a <p> in a <p>), which the next parse reshapes: settle it now, not in the client.
         # So can a comment or a pixel gone from a <pre>: the line break after it now opens the
@@ -236,6 +236,23 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
             break
         cleaned = settled
     return without_footer(cleaned).strip()
+
+
+_LINK_TAG = re.compile(r"<(/?)a[\s>]", re.IGNORECASE)
+
+
+def _has_link_in_link(html: str) -> bool:
+    """A link inside a link: a tree a parser builds ("<a><table><a>" keeps the table's link inside
+    the first), but one that the next parse splits in two; nh3's output is well formed, so a
+    depth count over its <a> tags tells."""
+    if html.count("<a") < 2:
+        return False
+    depth = 0
+    for match in _LINK_TAG.finditer(html):
+        depth += -1 if match.group(1) else 1
+        if depth > 1:
+            return True
+    return False
 
 
 def _is_web(url: str) -> bool:
