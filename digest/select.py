@@ -137,13 +137,20 @@ def already_sent(
 
     `earlier` are entries dated before the period that share a story link with some of
     `dated`. The earliest-dated copy of a story decides its week, and the copy that week
-    preferred is the one named; staff entries are never left out this way.
+    preferred is the one named; staff entries are never left out this way, and a link that
+    several staff entries share is no earlier copy.
     """
     copies: dict[str, list[Entry]] = {}
     for entry in earlier:
         key = story_link(entry.link)
         if key and entry.published < period.start:
             copies.setdefault(key, []).append(entry)
+    for key, found in copies.items():
+        # staff entries may share a link on purpose (the year's highlights all pointing at one
+        # post): such a link names no single story, so their copies send nothing of it
+        staff = [copy for copy in found if copy.source == config.entries.source]
+        if len(staff) > 1:
+            copies[key] = [copy for copy in found if copy.source != config.entries.source]
     kept = []
     for entry in dated:
         key = story_link(entry.link) if entry.source != config.entries.source else None

@@ -169,6 +169,18 @@ def test_staff_entries_and_front_page_links_are_never_already_sent(config: Confi
     assert sorted(e.title for e in issue.entries) == ["Another story linked to the home page", "Our take on the roundup"]
 
 
+def test_a_link_several_staff_entries_share_sends_nothing_of_a_partners_post(config: Config) -> None:
+    """The year's highlights all link to the highlights post: the post itself is still news."""
+    post = "https://partner.test/news/10-highlights-2022/"
+    earlier = [news(f"Highlight {n}", f"2025-0{n}-10T10:00", source="Local", link=post) for n in (1, 2)]
+    partner_post = news("10 highlights from 2022", "2025-10-08T10:00", source="Partner", link=post)
+    issue = select.weekly_issue([partner_post], [], select.week_period("2025-W41", OSLO), config, earlier=earlier)
+    assert issue is not None
+    assert [e.title for e in issue.entries] == ["10 highlights from 2022"]
+    alone = select.weekly_issue([partner_post], [], select.week_period("2025-W41", OSLO), config, earlier=earlier[:1])
+    assert alone is None  # one staff entry with that link was the story, sent in its week
+
+
 def test_source_cap_moves_the_oldest_to_headline_links(config: Config) -> None:
     week = select.week_period("2025-W40", OSLO)
     partner = [news(f"p{i}", f"2025-10-0{i}T10:00", source="Partner") for i in range(1, 5)]
