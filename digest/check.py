@@ -41,13 +41,14 @@ class Finding:
         return f"{self.severity}: {self.issue}: {self.message}"
 
 
-def unfinished(issue: Issue, config: Config, now: datetime) -> list[str]:
+def unfinished(issue: Issue, config: Config, now: datetime | None) -> list[str]:
     """Why an issue is not ready to send yet, one line each naming the issue (and the entry
-    file): its week or year has not ended, or an entry's story is still `digest new`'s placeholder."""
+    file): its week or year has not ended by `now`, or an entry's story is still `digest new`'s
+    placeholder. Without `now` (the preview, which publishes nothing) only the stories count."""
     from digest.ingest.local import PLACEHOLDER_BODY
 
     found = []
-    if issue.period.end > now:
+    if now is not None and issue.period.end > now:
         span = "week" if issue.kind == "weekly" else "year"
         found.append(
             f"{issue.path}: the {span} is still in progress (until {issue.period.last_day:%d %b %Y}); "

@@ -103,8 +103,12 @@ def build(
     *,
     offline: bool,
     now: datetime | None = None,
+    preview: bool = False,
 ) -> BuildResult:
-    """Update the archive (unless offline), then render and write the issues of `target`."""
+    """Update the archive (unless offline), then render and write the issues of `target`.
+
+    `preview`: built for `digest serve`, which publishes nothing, so a period still in progress
+    is what it shows, not a warning."""
     now = now or datetime.now(UTC)
     started = clock.perf_counter()
     result = BuildResult()
@@ -127,6 +131,7 @@ def build(
             reporter,
             result,
             now,
+            preview,
         )
         listed = published((existing | rendered).values(), now)
         if rendered or _site_is_stale(out, listed, config):
@@ -156,6 +161,7 @@ def _render_issues(
     reporter: Reporter,
     result: BuildResult,
     now: datetime,
+    preview: bool,
 ) -> tuple[dict[str, bytes], dict[str, IssueSummary]]:
     """Select and render each planned period's issue, in memory; skip issues whose inputs are
     unchanged. An issue not ready to send (its period not ended, a placeholder story) is a warning."""
@@ -173,7 +179,7 @@ def _render_issues(
                     f"{period.kind} {period.key}: no entries dated {_describe(period)}; nothing built"
                 )
                 continue
-            for line in unfinished(issue, config, now):
+            for line in unfinished(issue, config, None if preview else now):
                 reporter.warn(line)
             inputs = issue_inputs(issue, fingerprint)
             if is_current(out, existing.get(issue.path), inputs):

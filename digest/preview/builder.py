@@ -102,11 +102,23 @@ class PreviewBuilder:
                 last_week = select.last_complete_week(now, zone).key
                 reporter = Reporter(quiet=True, err=self.err)
                 first = build(
-                    private, self.out, Target(week=next_week), reporter, offline=not fetch, now=now
+                    private,
+                    self.out,
+                    Target(week=next_week),
+                    reporter,
+                    offline=not fetch,
+                    now=now,
+                    preview=True,
                 )
                 self._publish(config, next_week, last_week, first, started, reporter, early=True)
                 rest = build(
-                    private, self.out, Target(everything=True), reporter, offline=True, now=now
+                    private,
+                    self.out,
+                    Target(everything=True),
+                    reporter,
+                    offline=True,
+                    now=now,
+                    preview=True,
                 )
                 removed = self._remove_unbuilt(first, rest)
                 self._publish(
