@@ -109,6 +109,12 @@ def test_image_needs_alt_text_and_an_existing_file(publication: Publication) -> 
     assert any("image file not found: feeds/entries/images/none.jpg" in p for p in caught.value.problems)
 
 
+def test_a_title_keeps_words_in_angle_brackets_but_no_html(publication: Publication) -> None:
+    publication.entry("a.md", "---\ntitle: 'R&D <news>: <em>Nature</em> paper<script>x</script>'\nkicker: '<Award>'\ndate: 2025-01-01\n---\n")
+    [entry] = read_entries(publication.load()).entries
+    assert (entry.title, entry.kicker) == ("R&D <news>: Nature paper", "<Award>")
+
+
 def test_two_files_with_one_id_are_refused(publication: Publication) -> None:
     publication.entry("a.md", "---\nid: story-1\ntitle: A\ndate: 2025-01-01\n---\n")
     publication.entry("b.md", "---\nid: story-1\ntitle: B\ndate: 2025-01-02\n---\n")

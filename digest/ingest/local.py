@@ -28,6 +28,7 @@ from digest.ingest.clean import (
     plain_text,
     sanitize_html,
     summarize,
+    title_text,
     web_url,
 )
 from digest.model import CallToAction, Entry, Event, Image
@@ -249,7 +250,7 @@ def _build(
     for key in fields:
         if key not in FIELDS:
             problems.add(str(key), f"unknown field '{key}'{_closest(str(key), FIELDS)}")
-    title = plain_text(_text(fields, "title", problems, required=True))
+    title = title_text(_text(fields, "title", problems, required=True))
     if not title and fields.get("title") is not None:
         problems.add(
             "title", "'title' has no text once its markup is removed (titles are plain text)"
@@ -303,7 +304,7 @@ def _build(
             link=link,
             summary=summary,
             html=html,
-            kicker=plain_text(_text(fields, "kicker", problems)),
+            kicker=title_text(_text(fields, "kicker", problems)),
             image=image,
             categories=tuple(str(tag) for tag in tags),
             highlight=bool(highlight),
