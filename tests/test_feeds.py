@@ -145,3 +145,14 @@ def test_a_plain_utf8_feed_goes_to_the_reader_as_it_came_and_others_become_utf8(
     doctype = plain.replace(b"<rss", b'<!DOCTYPE rss [<!ENTITY x "y">]><rss', 1)
     prepared, warnings = _prepare(doctype)
     assert b"DOCTYPE" not in prepared and warnings
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_wide_feed_without_bom_or_declaration_is_read(config: Config, encoding: str) -> None:
+    """All ASCII, so the parser cannot tell UTF-16 from the text: it must be given UTF-8."""
+    document = '<rss version="2.0">\n<channel><title>Wide</title>\n<item><title>Plain words</title>'
+    document += "<link>https://icr.test/1</link></item></channel></rss>\n"
+    parsed = parse_feed(
+        document.encode(encoding), config.sources[0], config, NOW, "https://icr.test/feed/"
+    )
+    assert [entry.title for entry in parsed.entries] == ["Plain words"]

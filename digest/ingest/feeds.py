@@ -171,7 +171,8 @@ def _prepare(data: bytes) -> tuple[bytes, list[str]]:
         text = '<?xml version="1.0" encoding="utf-8"?>' + text[declaration.end() :]
     prepared, declared = _without_doctype(text)
     warnings = ["removed the DOCTYPE and the entities it declares (never expanded)"][:declared]
-    if prepared is decoded:
+    # UTF-16 and -32 bytes stay wide: without a BOM or declaration, a parser reads them as UTF-8.
+    if prepared is decoded and not encoding.startswith(("utf-16", "utf-32")):
         return data, warnings
     return prepared.encode("utf-8", "replace"), warnings
 
