@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # for tests.browser_pages when run as a script
@@ -37,7 +37,7 @@ from digest.commands.serve import preview  # noqa: E402
 from digest.config import load  # noqa: E402
 from digest.preview.server import PreviewServer  # noqa: E402
 from digest.report import Reporter  # noqa: E402
-from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS, email_frame, preview_context  # noqa: E402
 from tests.stress_publication import placeholder_png  # noqa: E402
 
 DOCS = REPO / "docs" / "screenshots"
@@ -72,32 +72,6 @@ def sample_preview(now: datetime = IN_W40) -> Iterator[PreviewServer]:
             finally:
                 server.shutdown()
                 thread.join(10)
-
-
-def offline_context(browser: Browser, server: PreviewServer) -> BrowserContext:
-    """A browser context that reaches only the preview; remote images get a placeholder."""
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
-    placeholder = placeholder_png()
-
-    def route(route: Route) -> None:
-        if route.request.url.startswith(server.url):
-            route.continue_()
-        elif route.request.resource_type == "image":
-            route.fulfill(status=200, body=placeholder, content_type="image/png")
-        else:
-            route.abort()
-
-    context.route("**/*", route)
-    return context
-
-
-def email_frame(page: Page) -> Frame:
-    handle = page.locator("iframe#email").element_handle()
-    assert handle is not None
-    frame = handle.content_frame()
-    assert frame is not None
-    frame.wait_for_load_state("load")
-    return frame
 
 
 def shoot(page: Page, path: Path) -> Path:
@@ -150,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with sample_preview() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = offline_context(browser, server)
+        context = preview_context(browser, server.url, placeholder_png(), WIDTH, HEIGHT)
         try:
             shots = take(context, server, arguments.out)
         finally:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from playwright.sync_api import Request, Route
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, Route
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright's own download is never used
 CHROMIUM_ARGS = [
@@ -25,6 +25,36 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def preview_context(
+    browser: Browser, preview_url: str, placeholder: bytes, width: int = 1200, height: int = 900
+) -> BrowserContext:
+    """A browser context that reaches only the preview at `preview_url`; remote images get
+    `placeholder`, anything else remote is refused."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+
+    def route(route: Route) -> None:
+        if route.request.url.startswith(preview_url):
+            route.continue_()
+        elif route.request.resource_type == "image":
+            route.fulfill(status=200, body=placeholder, content_type="image/png")
+        else:
+            route.abort()
+
+    context.route("**/*", route)
+    return context
+
+
+def email_frame(page: Page) -> Frame:
+    """The preview's email, loaded."""
+    handle = page.locator("iframe#email").element_handle()
+    assert handle is not None
+    frame = handle.content_frame()
+    assert frame is not None
+    frame.wait_for_load_state("load")
+    return frame
+
 
 Colour = tuple[float, float, float, float]  # r, g, b in 0..255, alpha in 0..1
 

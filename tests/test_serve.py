@@ -21,16 +21,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 
 from digest.commands.serve import preview
 from digest.config import load
 from digest.preview.server import PreviewServer, contained
 from tests import stress_publication
-from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS, effective_background, luminance
+from tests.browser_pages import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    effective_background,
+    email_frame,
+    luminance,
+    preview_context,
+)
 from tests.conftest import REPO, Publication
 
 LIVE_TIMEOUT_MS = 5000  # a saved change shows in the open page within this
@@ -74,19 +82,7 @@ def browser() -> Iterator[Browser]:
 
 def offline_context(browser: Browser, server: PreviewServer) -> BrowserContext:
     """A browser context that reaches only the preview; remote images get a placeholder."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    placeholder = stress_publication.placeholder_png()
-
-    def route(route: Route) -> None:
-        if route.request.url.startswith(server.url):
-            route.continue_()
-        elif route.request.resource_type == "image":
-            route.fulfill(status=200, body=placeholder, content_type="image/png")
-        else:
-            route.abort()
-
-    context.route("**/*", route)
-    return context
+    return preview_context(browser, server.url, stress_publication.placeholder_png())
 
 
 @pytest.fixture
@@ -119,15 +115,6 @@ def sample_context(browser: Browser, sample_server: PreviewServer) -> Iterator[B
     context = offline_context(browser, sample_server)
     yield context
     context.close()
-
-
-def email_frame(page: Page) -> Frame:
-    handle = page.locator("iframe#email").element_handle()
-    assert handle is not None
-    frame = handle.content_frame()
-    assert frame is not None
-    frame.wait_for_load_state("load")
-    return frame
 
 
 def until(condition: Callable[[], bool], timeout: float = LIVE_TIMEOUT_MS / 1000) -> bool:
@@ -448,13 +435,20 @@ def test_port_in_use_is_one_line_and_exit_code_2(small: Path) -> None:
     ]
 
 
-def test_ctrl_c_stops_cleanly(small: Path) -> None:
+def stopped_by(
+    signal_number: int,
+    config: Path,
+    environment: dict[str, str],
+    while_serving: Callable[[str], None],
+) -> tuple[int, str, str]:
+    """Start `digest serve` in a child, run `while_serving(url)` once it serves, then send it
+    `signal_number`: its exit code, standard output and standard error."""
     child = subprocess.Popen(
-        serve_command(small, "--port", "0", "--offline"),
+        serve_command(config, "--port", "0", "--offline"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **environment},
     )
     watchdog = threading.Timer(60, child.kill)  # a hung child fails the test, never hangs it
     watchdog.start()
@@ -465,13 +459,19 @@ def test_ctrl_c_stops_cleanly(small: Path) -> None:
             line = child.stdout.readline()
         url = re.search(r"http://\S+/", line)
         assert url, f"no URL in {line!r}"
-        child.send_signal(signal.SIGINT)
+        while_serving(url.group(0))
+        child.send_signal(signal_number)
         stdout, stderr = child.communicate(timeout=30)
     finally:
         watchdog.cancel()
         if child.poll() is None:
             child.kill()
-    assert child.returncode == 0, stderr
+    return child.returncode, stdout, stderr
+
+
+def test_ctrl_c_stops_cleanly(small: Path) -> None:
+    code, stdout, stderr = stopped_by(signal.SIGINT, small, {}, lambda url: None)
+    assert code == 0, stderr
     assert "Traceback" not in stderr and stderr.strip() == ""
     assert stdout.rstrip().endswith("stopped")
 
@@ -497,36 +497,21 @@ def test_sigterm_stops_cleanly_and_removes_the_preview_folder(sample: Path, tmp_
     the temporary folder with its build and its copy of the archive is gone."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    child = subprocess.Popen(
-        serve_command(sample / "digest.toml", "--port", "0", "--offline"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temporary)},
-    )
-    watchdog = threading.Timer(60, child.kill)  # a hung child fails the test, never hangs it
-    watchdog.start()
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        while line and not line.startswith("previewing"):
-            line = child.stdout.readline()
-        url = re.search(r"http://([^/:]+):(\d+)/", line)
-        assert url, f"no URL in {line!r}"
-        connection = http.client.HTTPConnection(url.group(1), int(url.group(2)), timeout=30)
+
+    def while_serving(url: str) -> None:
+        parts = urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
         connection.request("GET", "/")
         page = connection.getresponse()
         assert page.status == 200 and b"ICR News Digest" in page.read()
         connection.close()
         [folder] = temporary.iterdir()  # the preview's build, while it serves
         assert folder.name.startswith("digest-preview-") and any(folder.iterdir())
-        child.send_signal(signal.SIGTERM)
-        stdout, stderr = child.communicate(timeout=30)
-    finally:
-        watchdog.cancel()
-        if child.poll() is None:
-            child.kill()
-    assert child.returncode == 0, stderr
+
+    code, stdout, stderr = stopped_by(
+        signal.SIGTERM, sample / "digest.toml", {"TMPDIR": str(temporary)}, while_serving
+    )
+    assert code == 0, stderr
     assert "Traceback" not in stderr and stderr.strip() == ""
     assert stdout.rstrip().endswith("stopped")
     assert list(temporary.iterdir()) == []
