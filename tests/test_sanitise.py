@@ -368,3 +368,15 @@ def test_title_text_keeps_words_in_brackets_but_never_an_html_element(fragment: 
     assert not problems_left, (fragment, text, problems_left)
     for tag in lxml.html.fragment_fromstring(f"<div>{text}</div>").iter():
         assert tag.tag == "div" or tag.tag.lower() not in HTML_ELEMENTS, (fragment, text)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    ["&#1;<b>Kept</b>", "<p>a&#x0B;b&#12;c</p>", "x&#xFFFE;y", '<img src="https://img.test/a.jpg" alt="&#1;">',
+     '<a href="https://ok.test/&#2;">link</a>'],
+)  # fmt: skip
+def test_character_references_cannot_bring_back_what_xml_cannot_hold(fragment: str) -> None:
+    """The issue feed (RSS, XML) carries this HTML, and lxml refuses a control character."""
+    cleaned = sanitize_html(fragment)
+    assert not any((ord(c) < 32 and c not in "\t\n\r") or c in "\ufffe\uffff" for c in cleaned)
+    assert sanitize_html(cleaned) == cleaned

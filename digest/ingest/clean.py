@@ -222,6 +222,8 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
     fragment = _with_lazy_images_loaded(_NOT_XML.sub("", fragment))
     cleaner = _cleaner(fragment, base if base and _is_web(base) else None)
     cleaned = cleaner.clean(fragment)
+    if "&#" in fragment:  # a character reference can spell what the raw text had removed: "&#1;"
+        cleaned = _NOT_XML.sub("", cleaned)
     unwrapped = (
         {name.lower() for name in _TAG_NAME.findall(fragment)} - ALLOWED_TAGS - DROPPED_WITH_CONTENT
     )
