@@ -11,8 +11,8 @@ from measure import PYTHON, Row, Table, interleaved, megabytes, rate, run_child,
 from publication import archive_publication
 
 from digest.archive import Archive
-from digest.commands.build import select_issue
 from digest.config import load
+from digest.pipeline import select_issue
 from digest.render import render_issue
 from digest.render.environment import make_environment
 from digest.select import year_period

@@ -1,6 +1,6 @@
 """The command line: parse arguments, run a command, print one summary line, return an exit code.
 
-Exit codes (also in the README): 0 all went well; 1 built, but a source failed or a check found an error;
+Exit codes (digest.errors.ExitCode; also in the README): 0 all went well; 1 built, but a source failed or a check found an error;
 2 bad command line (also: digest serve cannot listen on --host/--port; digest init finds a
 digest.toml; digest new names an unknown --section; digest send names an issue not built or a
 bad --to); 3 invalid digest.toml or entry files (nothing built);
@@ -15,21 +15,18 @@ import re
 import sys
 import textwrap
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest import __version__, stamp
 from digest.commands.init import DEFAULT_TIMEZONE, DEFAULT_TITLE
-from digest.errors import DigestError
+from digest.errors import DigestError, ExitCode
 from digest.report import Reporter
 
 if TYPE_CHECKING:
-    from digest.commands.build import BuildResult
+    from digest.commands.build import Request
     from digest.config import Config
-
-EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_CHECK_FAILED = 1
 
 
 def _week(value: str) -> str:
@@ -284,7 +281,7 @@ def _out(arguments: argparse.Namespace) -> Path:
     return stamp.config_file(arguments.config).parent.resolve() / "out"
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> ExitCode:
     arguments = _parser().parse_args(argv)
     reporter = Reporter(quiet=arguments.quiet, verbose=arguments.verbose)
     try:
@@ -295,14 +292,14 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
 
 
-def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
+def _run(arguments: argparse.Namespace, reporter: Reporter) -> ExitCode:
     if arguments.command == "init":  # the one command without a digest.toml yet
         return _init(arguments, reporter)
     if arguments.command == "build" and _answer_from_stamp(arguments, reporter):
-        return EXIT_OK
+        return ExitCode.OK
     from digest import config as configuration
 
     config = configuration.load(arguments.config)
@@ -319,7 +316,7 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> int:
     return command(arguments, config, reporter)
 
 
-def _init(arguments: argparse.Namespace, reporter: Reporter) -> int:
+def _init(arguments: argparse.Namespace, reporter: Reporter) -> ExitCode:
     from digest.commands.init import init
 
     folder = Path(arguments.folder)
@@ -331,10 +328,10 @@ def _init(arguments: argparse.Namespace, reporter: Reporter) -> int:
         f"next: {go}digest build --week {created.example_week}, then open "
         f"out/weekly/{created.example_week}/index.html"
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _new(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+def _new(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
     from digest.commands.new import new_entry
 
     path = new_entry(
@@ -343,10 +340,10 @@ def _new(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> i
     reporter.summary(
         f"created {path.relative_to(config.root) if path.is_relative_to(config.root) else path}"
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
     from digest.commands.check import check
 
     issues, findings = check(config, _out(arguments), arguments.issue)
@@ -356,20 +353,20 @@ def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
     reporter.summary(
         f"checked {len(issues)} issue(s): {errors} error(s), {len(findings) - errors} warning(s)"
     )
-    return EXIT_CHECK_FAILED if errors else EXIT_OK
+    return ExitCode.FOUND_PROBLEMS if errors else ExitCode.OK
 
 
-def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
     from digest.commands.send import send
 
     issue = send(config, _out(arguments), arguments.issue, arguments.to, datetime.now(UTC))
     reporter.summary(
         f"sent a proof of {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _fetch(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+def _fetch(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
     from digest.commands.fetch import fetch
 
     started = time.perf_counter()
@@ -378,17 +375,15 @@ def _fetch(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
         f"archive: {fetched.new} new, {fetched.updated} updated, {fetched.total} in all; "
         f"{len(reporter.failed_sources)} source(s) failed; {time.perf_counter() - started:.1f} s"
     )
-    return EXIT_SOURCE_FAILED if reporter.failed_sources else EXIT_OK
+    return ExitCode.FOUND_PROBLEMS if reporter.failed_sources else ExitCode.OK
 
 
-def _build(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
-    from digest.commands.build import Target, build
+def _build(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
+    from digest.commands.build import build
 
     started = time.perf_counter()
-    out = _out(arguments)
-    target = Target(week=arguments.week, year=arguments.year, everything=arguments.all)
-    now = datetime.now(UTC)
-    result = build(config, out, target, reporter, offline=arguments.offline, now=now)
+    request = _build_request(arguments)
+    result = build(request, config, reporter, datetime.now(UTC))
     errors = [finding for finding in result.findings if finding.severity == "error"]
     for finding in result.findings:
         (reporter.warn if finding.severity == "error" else reporter.detail)(str(finding))
@@ -404,15 +399,10 @@ def _build(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
         result.updated,
         len(reporter.failed_sources),
         len(result.written),
-        out,
+        request.out,
         time.perf_counter() - started,
     )
-    if reporter.failed_sources or errors:
-        return EXIT_SOURCE_FAILED
-    web = any(source.url for source in config.sources) and not arguments.offline
-    if not (web or reporter.warnings):  # such a build must ask and warn again next time
-        _remember_build(arguments, config, out, result, now)
-    return EXIT_OK
+    return ExitCode.FOUND_PROBLEMS if reporter.failed_sources or errors else ExitCode.OK
 
 
 def _build_summary(
@@ -435,52 +425,42 @@ def _build_summary(
     )
 
 
-def _stamp_key(arguments: argparse.Namespace) -> tuple[Path, str]:
-    config = stamp.config_file(arguments.config)
-    key = stamp.build_key(
-        config, _out(arguments), (arguments.week, arguments.year, arguments.all, arguments.offline)
+def _build_request(arguments: argparse.Namespace) -> Request:
+    from digest.commands.build import Request
+
+    return Request(
+        stamp.config_file(arguments.config),
+        _out(arguments),
+        week=arguments.week,
+        year=arguments.year,
+        everything=arguments.all,
+        offline=arguments.offline,
     )
-    return config.parent / stamp.STAMP_NAME, key
 
 
 def _answer_from_stamp(arguments: argparse.Namespace, reporter: Reporter) -> bool:
     """Nothing the last clean build read has changed: say so without loading anything."""
+    from digest.commands.build import unchanged_issues
+
     started = time.perf_counter()
-    path, key = _stamp_key(arguments)
-    issues = stamp.is_fresh(path, key, datetime.now(UTC))
+    request = _build_request(arguments)
+    issues = unchanged_issues(request, datetime.now(UTC))
     if issues is None:
         return False
-    reporter.detail(f"nothing changed since the last build ({path.name}); nothing to do")
-    _build_summary(reporter, [], issues, 0, 0, 0, 0, _out(arguments), time.perf_counter() - started)
+    reporter.detail(
+        f"nothing changed since the last build ({request.stamp_path.name}); nothing to do"
+    )
+    _build_summary(reporter, [], issues, 0, 0, 0, 0, request.out, time.perf_counter() - started)
     return True
 
 
-def _remember_build(
-    arguments: argparse.Namespace, config: Config, out: Path, result: BuildResult, now: datetime
-) -> None:
-    """Stamp a clean build with what it read and wrote, valid until the week (or year) turns."""
-    today = now.astimezone(config.publication.zone).date()
-    next_week = today + timedelta(days=7 - today.weekday())
-    turn = min(next_week, date(today.year + 1, 1, 1))
-    valid_until = datetime.combine(turn, datetime.min.time(), config.publication.zone)
-    read = [
-        stamp.config_file(arguments.config),
-        *config.input_paths,
-        *result.assets,
-        *(Path(f"{config.resolve(config.archive.path)}{tail}") for tail in ("", "-wal")),
-        out,
-    ]
-    path, key = _stamp_key(arguments)
-    stamp.write(path, key, read, valid_until, len(result.built) + len(result.unchanged))
-
-
-def _explain(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+def _explain(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
     """Print why entries are in or out; exit 1 when a query matches nothing."""
     import json
 
-    from digest.commands.build import Target
     from digest.commands.explain import explain, located_json, located_line
     from digest.explain import as_line
+    from digest.pipeline import Target
 
     target = Target(week=arguments.week, year=arguments.year)
     quiet = Reporter(quiet=True)  # warnings still reach stderr; stdout stays the answer (or JSON)
@@ -491,11 +471,11 @@ def _explain(arguments: argparse.Namespace, config: Config, reporter: Reporter) 
             f"error: no archived entry, entry file or source matches {arguments.query!r}",
             file=sys.stderr,
         )
-        return EXIT_SOURCE_FAILED
+        return ExitCode.FOUND_PROBLEMS
     if arguments.json:
         found = [located_json(item, config) for item in explained.found]
         print(json.dumps(found, ensure_ascii=False, indent=2))
-        return EXIT_OK
+        return ExitCode.OK
     if period is None:  # a query over the whole archive: each line names its issue
         reporter.note(
             f"matching {arguments.query!r} in the whole archive: each entry in the issues of its week and year"
@@ -510,7 +490,7 @@ def _explain(arguments: argparse.Namespace, config: Config, reporter: Reporter) 
             print(as_line(item, config))
     shown = sum(item.status == "in" for item in items)
     reporter.summary(f"{shown} in, {len(items) - shown} out")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _port(value: str) -> int:
@@ -519,7 +499,7 @@ def _port(value: str) -> int:
     return int(value)
 
 
-def _serve(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> int:
+def _serve(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
     """Preview until Ctrl-C; a port that cannot be used is a command-line problem (exit 2)."""
     from digest.commands.serve import serve
 
@@ -527,7 +507,7 @@ def _serve(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
     serve(
         path, config, reporter, host=arguments.host, port=arguments.port, offline=arguments.offline
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _shown(path: Path) -> str:

@@ -18,9 +18,9 @@ import feedparser
 import pytest
 
 from digest.cli import main
-from digest.commands.build import Target
-from digest.commands.build import build as build_issues
 from digest.config import load
+from digest.pipeline import Target
+from digest.pipeline import build as build_issues
 from digest.report import Reporter
 from tests.conftest import Publication, rss
 

@@ -2,8 +2,8 @@
 
 First the archive takes in the files on disk, as `digest build --offline` does (local
 entries and saved feeds; nothing is fetched from the web), so a story written a minute
-ago is explained too. Then it asks the build's own functions: `select_issue` with a
-`Decisions` record, and `as_sent` for what the size budget moved. Entry files that would
+ago is explained too. Then it asks the pipeline, on the path a build takes: `periods`,
+`select_issue` with a `Decisions` record, and `as_sent` for what the size budget moved. Entry files that would
 stop a build are listed with their problems, and the archive explains the rest as it was.
 
 With a text or id and no period, every matching entry is explained in its own week, in the
@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from digest import select
 from digest.archive import Archive
-from digest.commands.build import Target, as_sent, periods, select_issue
 from digest.commands.fetch import update_archive
 from digest.config import Config
 from digest.errors import EntryError
@@ -34,6 +33,7 @@ from digest.explain import (
     explain_problems,
 )
 from digest.model import Entry, Period
+from digest.pipeline import Target, as_sent, periods, select_issue
 from digest.report import Reporter
 from digest.write import locked
 

@@ -22,14 +22,14 @@ from pathlib import Path
 
 from digest.catalog import read_catalog
 from digest.config import Config
-from digest.errors import DigestError, SendError
+from digest.errors import DigestError, ExitCode, SendError
 from digest.render.translation import translations_for
 
 
 class ProofArgumentError(DigestError):
     """An address or issue on the command line that cannot be sent to or sent: exit 2."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 def check_recipient(recipient: str) -> None:

@@ -13,10 +13,12 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
 from digest.config import Config
+from digest.pipeline import BuildResult, Target, build
 from digest.preview.builder import Clock, PreviewBuilder, Snapshot, utc_now
 from digest.preview.server import PreviewServer
 from digest.preview.watch import Watcher
@@ -38,7 +40,7 @@ def preview(
     server, ready for serve_forever(). Raises AddressError before building if it cannot listen."""
     reporter = reporter or Reporter(quiet=True)
     with tempfile.TemporaryDirectory(prefix="digest-preview-") as folder:
-        builder = PreviewBuilder(config_path, config, Path(folder), clock, reporter.err)
+        builder = PreviewBuilder(config_path, config, Path(folder), _build, clock, reporter.err)
         server = PreviewServer((host, port), builder)
         tell = _Teller(reporter)
         watcher = Watcher(builder, on_rebuild=tell)
@@ -77,6 +79,15 @@ def serve(
     except KeyboardInterrupt:
         pass
     reporter.summary("stopped")
+
+
+def _build(
+    config: Config, out: Path, week: str | None, reporter: Reporter, *, fetch: bool, now: datetime
+) -> BuildResult:
+    """The pipeline, as the preview asks for it: one week, or with None everything `digest build
+    --all` builds. It publishes nothing, so a week still in progress is shown, not warned about."""
+    target = Target(week=week) if week else Target(everything=True)
+    return build(config, out, target, reporter, offline=not fetch, now=now, preview=True)
 
 
 @contextmanager

@@ -1,5 +1,7 @@
 """The preview's builds: the real build, run into a folder the server owns, never into out/.
 
+The build is handed in as a callable (`digest serve` passes the pipeline's), as MkDocs hands
+its live-reload server a build function: the preview imports nothing of the build itself.
 Each rebuild re-reads digest.toml, then builds the week in progress (the issue staff are
 writing for) first, so the open page refreshes as soon as it can, then everything
 `digest build --all` would build. The preview works on its own copy of the archive, so it
@@ -15,21 +17,46 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from digest import config as configuration
 from digest import select
 from digest.check import Finding, check_issue
-from digest.commands.build import BuildResult, Target, build
 from digest.config import Config
 from digest.errors import DigestError
 from digest.report import Reporter
 
 Clock = Callable[[], datetime]
+
+
+class Built(Protocol):
+    """What a build tells the preview: the issue paths it rendered and those it left as they were."""
+
+    @property
+    def built(self) -> Sequence[str]: ...
+
+    @property
+    def unchanged(self) -> Sequence[str]: ...
+
+
+class Build(Protocol):
+    """The real build into `out`: the one ISO `week` ("2025-W43"), or with None everything
+    `digest build --all` builds; web sources are fetched only with `fetch`."""
+
+    def __call__(
+        self,
+        config: Config,
+        out: Path,
+        week: str | None,
+        reporter: Reporter,
+        *,
+        fetch: bool,
+        now: datetime,
+    ) -> Built: ...
 
 
 def utc_now() -> datetime:
@@ -59,10 +86,12 @@ class PreviewBuilder:
         config_path: Path,
         config: Config,
         folder: Path,
+        build: Build,
         clock: Clock = utc_now,
         err: TextIO | None = None,
     ) -> None:
         self.config_path = config_path
+        self.build = build
         self.out = folder / "out"
         self.archive = folder / "archive.sqlite"
         self.clock = clock
@@ -101,25 +130,9 @@ class PreviewBuilder:
                 next_week = select.week_of(now, zone).key
                 last_week = select.last_complete_week(now, zone).key
                 reporter = Reporter(quiet=True, err=self.err)
-                first = build(
-                    private,
-                    self.out,
-                    Target(week=next_week),
-                    reporter,
-                    offline=not fetch,
-                    now=now,
-                    preview=True,
-                )
+                first = self.build(private, self.out, next_week, reporter, fetch=fetch, now=now)
                 self._publish(config, next_week, last_week, first, started, reporter, early=True)
-                rest = build(
-                    private,
-                    self.out,
-                    Target(everything=True),
-                    reporter,
-                    offline=True,
-                    now=now,
-                    preview=True,
-                )
+                rest = self.build(private, self.out, None, reporter, fetch=False, now=now)
                 removed = self._remove_unbuilt(first, rest)
                 self._publish(
                     config, next_week, last_week, rest, started, reporter, removed=removed
@@ -138,7 +151,7 @@ class PreviewBuilder:
         config: Config,
         next_week: str,
         last_week: str,
-        result: BuildResult,
+        result: Built,
         started: float,
         reporter: Reporter,
         *,
@@ -182,9 +195,9 @@ class PreviewBuilder:
             )
             self._changed.notify_all()
 
-    def _remove_unbuilt(self, *results: BuildResult) -> bool:
+    def _remove_unbuilt(self, *results: Built) -> bool:
         """Remove issue folders no longer built (their last entry was deleted or moved away)."""
-        current = {path for result in results for path in result.built + result.unchanged}
+        current = {path for result in results for path in [*result.built, *result.unchanged]}
         removed = False
         for folder in sorted(self.out.glob("*/*/issue.json")):
             path = f"{folder.parent.parent.name}/{folder.parent.name}"

@@ -1,0 +1,278 @@
+"""The pipeline: the one place that knows the order of a build, which every command calls.
+
+Periods to build -> candidates from the archive -> select -> render within the size budget
+-> write -> check, after the archive has taken in the entry files and sources. `digest build`
+runs all of it, `digest explain` asks `periods`, `select_issue` and `as_sent` (the build's
+own path), and `digest serve` hands `build` to the preview as a callable.
+
+Everything is rendered in memory before anything is written, so a template error
+or a malformed entry leaves the previous out/ exactly as it was.
+"""
+
+from __future__ import annotations
+
+import math
+import time as clock
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from digest import assets, select
+from digest.archive import Archive
+from digest.assets import Asset
+from digest.catalog import (
+    IssueSummary,
+    is_current,
+    issue_inputs,
+    listed_in_feed,
+    published,
+    read_catalog,
+    render_inputs,
+)
+from digest.check import Finding, check_issue, unfinished
+from digest.commands.fetch import update_archive
+from digest.config import Config
+from digest.errors import OutputError
+from digest.model import Issue, Period
+from digest.report import Reporter
+from digest.write import locked, remove_stale, write_tree
+
+if TYPE_CHECKING:
+    import jinja2
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which issues to build: one week, one year, everything, or (default) the last complete week."""
+
+    week: str | None = None
+    year: int | None = None
+    everything: bool = False
+
+
+@dataclass
+class BuildResult:
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    assets: list[Path] = field(default_factory=list)  # local files the entries publish
+
+
+def periods(target: Target, config: Config, archive: Archive, now: datetime) -> list[Period]:
+    """The periods to build, oldest first. --all: every archived week, every past year with highlights."""
+    zone = config.publication.zone
+    if target.week:
+        return [select.week_period(target.week, zone)]
+    if target.year:
+        return [select.year_period(target.year, zone)]
+    if not target.everything:
+        return [select.last_complete_week(now, zone)]
+    this_year = now.astimezone(zone).year
+    years = sorted(
+        {moment.astimezone(zone).year for moment in archive.highlight_dates()} - {this_year}
+    )
+    weeks = [week for week in select.weeks_of(archive.published_dates(), zone) if week.end <= now]
+    return weeks + [select.year_period(year, zone) for year in years if year < this_year]
+
+
+def select_issue(
+    period: Period, config: Config, archive: Archive, decisions: select.Decisions | None = None
+) -> Issue | None:
+    """Ask the archive for the period's candidates and let the select stage make the issue.
+
+    `digest explain` passes `decisions` to learn why, on the very path a build takes.
+    """
+    if period.kind == "yearly":
+        candidates = archive.ranked_between(period.start, period.end, config.highlights.count * 3)
+        return select.yearly_issue(candidates, period, config, decisions)
+    dated = archive.published_between(period.start, period.end)
+    events = archive.events_overlapping(*select.upcoming_window(period, config))
+    earlier = archive.earlier_copies(dated, period.start)  # stories sent in an earlier week
+    return select.weekly_issue(dated, events, period, config, decisions, earlier)
+
+
+def _describe(period: Period) -> str:
+    return f"{period.first_day:%d %b %Y} – {period.last_day:%d %b %Y}"
+
+
+def build(
+    config: Config,
+    out: Path,
+    target: Target,
+    reporter: Reporter,
+    *,
+    offline: bool,
+    now: datetime | None = None,
+    preview: bool = False,
+) -> BuildResult:
+    """Update the archive (unless offline), then render and write the issues of `target`.
+
+    `preview`: built for `digest serve`, which publishes nothing, so a period still in progress
+    is what it shows, not a warning."""
+    now = now or datetime.now(UTC)
+    started = clock.perf_counter()
+    result = BuildResult()
+    archive_path = config.resolve(config.archive.path)
+    with locked(archive_path.parent), Archive(archive_path) as archive:
+        with reporter.stage("ingest+archive"):
+            update = update_archive(config, archive, reporter, offline=offline, now=now)
+        result.new, result.updated = update.new, update.updated
+        result.assets = [asset.source for asset in update.assets]
+
+        renderer = _Renderer(config)
+        existing = read_catalog(out)
+        files, rendered = _render_issues(
+            periods(target, config, archive, now),
+            config,
+            archive,
+            out,
+            existing,
+            renderer,
+            reporter,
+            result,
+            now,
+            preview,
+        )
+        listed = published((existing | rendered).values(), now)
+        if rendered or _site_is_stale(out, listed, config):
+            with reporter.stage("render"):
+                files.update(renderer.site(listed))
+        files.update(_asset_files(config, update.assets))
+        with reporter.stage("write"):
+            result.written = write_tree(out, files)
+            for summary in rendered.values():
+                for name in remove_stale(out / summary.path, summary.files):
+                    reporter.detail(f"removed {summary.path}/{name}: no longer part of the issue")
+    with reporter.stage("check"):
+        for index, path in enumerate(result.built):
+            result.findings += check_issue(out, path, config, css=index == 0)
+    reporter.stage_timings()
+    reporter.detail(f"built in {clock.perf_counter() - started:.2f} s")
+    return result
+
+
+def _render_issues(
+    planned: list[Period],
+    config: Config,
+    archive: Archive,
+    out: Path,
+    existing: dict[str, IssueSummary],
+    renderer: _Renderer,
+    reporter: Reporter,
+    result: BuildResult,
+    now: datetime,
+    preview: bool,
+) -> tuple[dict[str, bytes], dict[str, IssueSummary]]:
+    """Select and render each planned period's issue, in memory; skip issues whose inputs are
+    unchanged. An issue not ready to send (its period not ended, a placeholder story) is a warning."""
+    fingerprint = render_inputs(config, config.template_dirs)
+    files: dict[str, bytes] = {}
+    rendered: dict[str, IssueSummary] = {}
+    with reporter.progress("building", len(planned)) as advance:
+        for period in planned:
+            with reporter.stage("select"):
+                issue = select_issue(period, config, archive)
+            advance(period.key)
+            if issue is None:
+                result.empty.append(period.key)
+                reporter.note(
+                    f"{period.kind} {period.key}: no entries dated {_describe(period)}; nothing built"
+                )
+                continue
+            for line in unfinished(issue, config, None if preview else now):
+                reporter.warn(line)
+            inputs = issue_inputs(issue, fingerprint)
+            if is_current(out, existing.get(issue.path), inputs):
+                result.unchanged.append(issue.path)  # the same inputs give the same bytes
+                continue
+            with reporter.stage("render"):
+                budget = config.email.size_budget_kb * 1024
+                issue, issue_files = _render_within_budget(issue, inputs, renderer, budget)
+            for name, data in issue_files.items():
+                files[f"{issue.path}/{name}"] = data
+            rendered[issue.path] = IssueSummary.from_json(files[f"{issue.path}/issue.json"])
+            result.built.append(issue.path)
+            reporter.detail(f"rendered {issue.path} ({len(issue.entries)} entries)")
+    return files, rendered
+
+
+def _site_is_stale(out: Path, listed: list[IssueSummary], config: Config) -> bool:
+    """Must out/index.html and out/feed.xml be written again though no issue was rendered?
+    Yes when one is missing, or the feed does not list exactly the issues to publish (an
+    issue whose period has since ended, an issue folder removed by hand)."""
+    if not (out / "index.html").is_file():
+        return True
+    return listed_in_feed(out, config.publication.url) != {summary.path for summary in listed}
+
+
+def _render_within_budget(
+    issue: Issue, inputs: str, renderer: _Renderer, budget: int
+) -> tuple[Issue, dict[str, bytes]]:
+    """Render; while email.html is over budget, show the lowest-ranked entries as headline links."""
+    files = renderer.issue(issue, inputs)
+    while len(files["email.html"]) > budget:
+        movable = sum(
+            len(section.entries) for section in issue.sections if section.kind != "events"
+        )
+        if movable <= 1:
+            break  # nothing left to move: digest check reports the size
+        size = len(files["email.html"])
+        per_entry = size / max(1, len(issue.entries))
+        count = min(movable - 1, max(1, math.ceil((size - budget) / (per_entry * 0.6))))
+        issue = select.move_to_headlines(issue, count)
+        files = renderer.issue(issue, inputs)
+    return issue, files
+
+
+def as_sent(issue: Issue, config: Config) -> Issue:
+    """The issue as a build renders it: over the size budget, entries become headline links.
+
+    Renders the issue, so `digest explain` learns this from the build's own code.
+    """
+    inputs = issue_inputs(issue, render_inputs(config, config.template_dirs))
+    budget = config.email.size_budget_kb * 1024
+    return _render_within_budget(issue, inputs, _Renderer(config), budget)[0]
+
+
+class _Renderer:
+    """The render stage, loaded on first use: a build with nothing to render never imports
+    Jinja2, MJML or premailer (premailer alone takes ~0.4 s to import)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._env: jinja2.Environment | None = None
+
+    @property
+    def env(self) -> jinja2.Environment:
+        if self._env is None:
+            from digest.render.environment import make_environment
+
+            self._env = make_environment(self.config)
+        return self._env
+
+    def issue(self, issue: Issue, inputs: str) -> dict[str, bytes]:
+        from digest.render import render_issue
+
+        return render_issue(issue, self.config, self.env, inputs)
+
+    def site(self, summaries: list[IssueSummary]) -> dict[str, bytes]:
+        from digest.render import render_site
+
+        return render_site(summaries, self.config, self.env)
+
+
+def _asset_files(config: Config, entry_assets: tuple[Asset, ...]) -> dict[str, bytes]:
+    """Local files the output links to (entry images, a local logo), as out/ paths and bytes."""
+    found = list(entry_assets)
+    logo = config.publication.logo
+    if logo and not assets.is_remote(logo):
+        found.append(assets.publish(config.resolve(logo)))
+    try:
+        return {asset.out_path: asset.source.read_bytes() for asset in found}
+    except OSError as error:
+        raise OutputError(f"{error.filename}: cannot read: {error.strerror or error}") from None

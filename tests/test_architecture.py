@@ -1,0 +1,86 @@
+"""The shape the README's "How digest is built" promises: one pipeline that every command
+calls, a preview that is handed its build, and one exit-code enum that the README documents."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from digest import errors
+from digest.commands import send
+from digest.errors import DigestError, ExitCode
+from tests.conftest import REPO
+
+PACKAGE = REPO / "digest"
+
+
+def imported(path: Path) -> set[str]:
+    """Every module `path` imports, at the top or inside a function: `digest.pipeline`, …"""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_the_preview_imports_no_command_and_no_build() -> None:
+    for path in sorted((PACKAGE / "preview").glob("*.py")):
+        reached = {
+            name
+            for name in imported(path)
+            if name.startswith(("digest.commands", "digest.pipeline"))
+        }
+        assert not reached, f"{path.name} imports {sorted(reached)}: hand it a callable instead"
+
+
+def test_build_explain_and_serve_call_the_pipeline() -> None:
+    for command in ("build", "explain", "serve"):
+        assert "digest.pipeline" in imported(PACKAGE / "commands" / f"{command}.py"), command
+
+
+def test_no_module_reaches_into_the_build_command_for_the_pipeline() -> None:
+    """Only the command line calls `digest build`'s module; the order itself is the pipeline's."""
+    users = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if any(name.startswith("digest.commands.build") for name in imported(path))
+    ]
+    assert users == ["cli.py"]
+
+
+def readme_exit_codes() -> dict[int, str]:
+    """The README's "Exit codes and messages" table: code -> meaning."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Exit codes and messages", 1)[1].split("\n## ", 1)[0]
+    return {
+        int(code): meaning
+        for code, meaning in re.findall(r"^\| (\d+) \| ([^|]+) \|", table, re.MULTILINE)
+    }
+
+
+def test_the_readme_table_and_the_exit_code_enum_agree() -> None:
+    documented = readme_exit_codes()
+    assert sorted(documented) == [0, 1, 2, 3, 4, 5, 6, 7]
+    assert sorted(code for code in ExitCode if code < 128) == sorted(documented)
+    assert ExitCode.INTERRUPTED == 130  # what a shell reports for Ctrl-C, as for any program
+    assert "digest.toml" in documented[ExitCode.INVALID_INPUT]
+    assert "template" in documented[ExitCode.TEMPLATE]
+    assert "cannot be written" in documented[ExitCode.CANNOT_WRITE]
+    assert "another build or fetch" in documented[ExitCode.BUSY]
+    assert "`digest send` failed" in documented[ExitCode.SEND_FAILED]
+
+
+def test_every_error_class_returns_a_code_of_the_enum() -> None:
+    classes = [
+        value
+        for module in (errors, send)
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, DigestError)
+    ]
+    assert len(classes) > 5
+    for error_class in classes:
+        assert type(error_class.exit_code) is ExitCode, error_class.__name__
