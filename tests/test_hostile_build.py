@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import feedparser
 
+from digest.catalog import IssueSummary
 from digest.cli import main
+from digest.render.feed import render_feed
 from tests.conftest import Publication
 
 
@@ -20,3 +24,18 @@ def test_a_highlight_whose_body_spells_a_control_character_builds_the_issue_feed
     assert main(["build", "--config", config, "--quiet", "--year", "2024"]) == 0
     feed = feedparser.parse((publication.root / "out/feed.xml").read_bytes())
     assert not feed.bozo and "<p>Story</p>" in feed.entries[0].content[0].value
+
+
+def test_an_issue_summary_written_before_that_still_renders_the_feed(
+    publication: Publication,
+) -> None:
+    """An issue.json (or archived body) from before the fix may hold U+0001: the feed drops it."""
+    summary = IssueSummary(
+        path="yearly/2024", kind="yearly", key="2024", title="Highlights\x0b", subject="s",
+        date=datetime(2024, 12, 31, tzinfo=UTC), preheader="One\x0c story",
+        feed_html="<p>\x01Story\ufffe</p>",
+    )  # fmt: skip
+    feed = feedparser.parse(render_feed([summary], publication.load()))
+    [item] = feed.entries
+    assert not feed.bozo and item.title == "Highlights" and item.description == "One story"
+    assert item.content[0].value == "<p>Story</p>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,13 @@ if TYPE_CHECKING:
 
 # An empty feed still needs a lastBuildDate; "now" would make every build differ.
 EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+# What XML cannot hold, and lxml refuses with a ValueError. The sanitiser keeps it out of new
+# entries; an issue.json or archive written before it did must not stop the feed.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 def render_feed(summaries: list[IssueSummary], config: Config) -> bytes:
@@ -32,11 +40,13 @@ def render_feed(summaries: list[IssueSummary], config: Config) -> bytes:
     for summary in newest_first:
         url = f"{site_url}{summary.path}/"
         item = feed.add_entry(order="append")
-        item.title(summary.title)
+        item.title(_xml_text(summary.title))
         item.link(href=url)
         item.guid(url, permalink=True)
         item.pubDate(summary.date)
-        item.content(summary.feed_html)  # escaped text, not CDATA: the HTML may contain "]]>"
+        # escaped text, not CDATA: the HTML may contain "]]>"
+        item.content(_xml_text(summary.feed_html))
         if summary.preheader:
-            item.description(html.escape(summary.preheader))  # readers render description as HTML
+            # readers render description as HTML
+            item.description(html.escape(_xml_text(summary.preheader)))
     return feed.rss_str(pretty=True)
