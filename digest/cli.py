@@ -67,34 +67,55 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = _Commands(parser)
+    _add_init(commands)
+    _add_build(commands)
+    _add_fetch(commands)
+    _add_check(commands)
+    _add_send(commands)
+    _add_new(commands)
+    _add_explain(commands)
+    _add_serve(commands)
+    return parser
 
-    talk = argparse.ArgumentParser(add_help=False)
-    talk.add_argument(
-        "-q", "--quiet", action="store_true", help="print only warnings and the summary"
-    )
-    talk.add_argument("-v", "--verbose", action="store_true", help="print each step and its timing")
-    common = argparse.ArgumentParser(add_help=False, parents=[talk])
-    common.add_argument(
-        "--config",
-        type=Path,
-        metavar="PATH",
-        help="digest.toml, or its folder (default: the current folder)",
-    )
 
-    output = argparse.ArgumentParser(add_help=False)
-    output.add_argument(
-        "--out", type=Path, metavar="DIR", help="output folder (default: out/ beside digest.toml)"
-    )
+class _Commands:
+    """The commands' parsers, in the order `digest --help` lists them, and the options they share."""
 
-    def command(
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self._commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+        self.talk = argparse.ArgumentParser(add_help=False)
+        self.talk.add_argument(
+            "-q", "--quiet", action="store_true", help="print only warnings and the summary"
+        )
+        self.talk.add_argument(
+            "-v", "--verbose", action="store_true", help="print each step and its timing"
+        )
+        self.common = argparse.ArgumentParser(add_help=False, parents=[self.talk])
+        self.common.add_argument(
+            "--config",
+            type=Path,
+            metavar="PATH",
+            help="digest.toml, or its folder (default: the current folder)",
+        )
+        self.output = argparse.ArgumentParser(add_help=False)
+        self.output.add_argument(
+            "--out",
+            type=Path,
+            metavar="DIR",
+            help="output folder (default: out/ beside digest.toml)",
+        )
+
+    def add(
+        self,
         name: str,
         summary: str,
         description: str,
         examples: list[str],
         *parents: argparse.ArgumentParser,
     ) -> argparse.ArgumentParser:
-        return commands.add_parser(
+        """A command's parser, with its one-line summary, a description and examples."""
+        return self._commands.add_parser(
             name,
             parents=list(parents),
             help=summary,
@@ -103,7 +124,9 @@ def _parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    init = command(
+
+def _add_init(commands: _Commands) -> None:
+    init = commands.add(
         "init",
         "make a new publication that builds at once",
         "Make a new publication in FOLDER: a commented digest.toml, feeds/entries/ and a first "
@@ -112,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
             "digest init my-digest && cd my-digest && digest build",
             'digest init --title "ICR News Digest" --timezone Europe/Oslo icr-news',
         ],
-        talk,
+        commands.talk,
     )
     init.add_argument(
         "folder",
@@ -134,7 +157,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"IANA time zone of its weeks and dates (default: {DEFAULT_TIMEZONE})",
     )
 
-    build = command(
+
+def _add_build(commands: _Commands) -> None:
+    build = commands.add(
         "build",
         "fetch sources, then build issues into out/",
         "Update the archive from the entry files and every source, then build issues into out/ "
@@ -145,8 +170,8 @@ def _parser() -> argparse.ArgumentParser:
             "digest build --year 2022",
             "digest build --all",
         ],
-        common,
-        output,
+        commands.common,
+        commands.output,
     )
     build.add_argument(
         "--offline", action="store_true", help="do not fetch web sources; use the archive"
@@ -167,35 +192,41 @@ def _parser() -> argparse.ArgumentParser:
         help="rebuild every archived week and every past year with highlights",
     )
 
-    command(
+
+def _add_fetch(commands: _Commands) -> None:
+    commands.add(
         "fetch",
         "update the archive from all sources; build nothing",
         "Update the archive from the entry files and every source without building anything, "
         "for a cron job that collects all week.",
         ["digest fetch", "digest fetch --config /srv/news/digest.toml --quiet"],
-        common,
+        commands.common,
     )
 
-    check = command(
+
+def _add_check(commands: _Commands) -> None:
+    check = commands.add(
         "check",
         "check built issues as mail clients will meet them",
         "Check built issues as mail clients will meet them: size against Gmail's clipping, "
         "alt text, links, unsupported CSS.",
         ["digest check", "digest check --issue weekly/2025-W40"],
-        common,
-        output,
+        commands.common,
+        commands.output,
     )
     check.add_argument(
         "--issue", metavar="PATH", help="e.g. weekly/2025-W42 (default: every built issue)"
     )
 
-    send = command(
+
+def _add_send(commands: _Commands) -> None:
+    send = commands.add(
         "send",
         "send a built issue to proof addresses over SMTP",
         "Send a built issue's message.eml to proof readers over the SMTP server set in [smtp].",
         ["digest send --to you@example.org --issue weekly/2025-W40"],
-        common,
-        output,
+        commands.common,
+        commands.output,
     )
     send.add_argument(
         "--to",
@@ -208,7 +239,9 @@ def _parser() -> argparse.ArgumentParser:
         "--issue", metavar="PATH", help="e.g. weekly/2025-W42 (default: the newest built issue)"
     )
 
-    new = command(
+
+def _add_new(commands: _Commands) -> None:
+    new = commands.add(
         "new",
         "write a new entry file to fill in",
         "Write a new entry file under feeds/entries/, named after its date and title, "
@@ -217,7 +250,7 @@ def _parser() -> argparse.ArgumentParser:
             'digest new "Kjetil Taskén elected to the Academy"',
             'digest new "Årets forsker" --date 2026-11-23 --section Awards',
         ],
-        common,
+        commands.common,
     )
     new.add_argument("title", help="the entry's title")
     new.add_argument(
@@ -230,7 +263,9 @@ def _parser() -> argparse.ArgumentParser:
         "--section", metavar="NAME", help="one of publication.sections (default: entries.section)"
     )
 
-    explain = command(
+
+def _add_explain(commands: _Commands) -> None:
+    explain = commands.add(
         "explain",
         "why each entry near a period is in its issue or not",
         "Tell why each entry near a week or a year is in its issue or out of it.",
@@ -239,7 +274,7 @@ def _parser() -> argparse.ArgumentParser:
             'digest explain "Taskén"',
             "digest explain --year 2022 --json",
         ],
-        common,
+        commands.common,
     )
     explain_period = explain.add_mutually_exclusive_group()
     explain_period.add_argument(
@@ -254,7 +289,9 @@ def _parser() -> argparse.ArgumentParser:
         "each match is explained in the issues of its own week and year",
     )
 
-    serve = command(
+
+def _add_serve(commands: _Commands) -> None:
+    serve = commands.add(
         "serve",
         "preview the next issue in a browser, rebuilt on every change",
         "Preview the next issue in a browser, rebuilt and reloaded on every change to the "
@@ -263,7 +300,7 @@ def _parser() -> argparse.ArgumentParser:
             "digest serve                      # then open http://127.0.0.1:8000/",
             "digest serve --port 8001 --offline",
         ],
-        common,
+        commands.common,
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
@@ -272,7 +309,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--offline", action="store_true", help="do not fetch web sources at start; use the archive"
     )
-    return parser
 
 
 def _out(arguments: argparse.Namespace) -> Path:
