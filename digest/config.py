@@ -25,6 +25,7 @@ from pydantic import (
 
 from digest.assets import is_remote
 from digest.colour import MINIMUM_TEXT_CONTRAST, contrast
+from digest.design import DESIGN
 from digest.errors import ConfigError
 from digest.language import language_problem, messages
 from digest.stamp import config_file
@@ -471,10 +472,7 @@ def _cross_check(data: dict[str, Any], root: Path) -> list[str]:
         if isinstance(path, str) and not (root / path).is_file():
             problems.append(f"{where}.path: no such file {path!r}")
     brand = _valid(Publication, publication, "brand_color")
-    for background, where in (
-        ("#ffffff", "white"),
-        ("#f1f5f9", "the light grey of call-to-action boxes"),
-    ):
+    for background, where in DESIGN.light_surfaces.items():
         if brand is _INVALID:
             break
         ratio = contrast(brand, background)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-COLUMN_WIDTH = 536  # mj-body's 600px less the card's 32px padding on each side
+from digest.design import DESIGN
+
+COLUMN_WIDTH = DESIGN.column_width  # the email's card less its padding: 536 px
 _HEADING = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _SIZE = re.compile(r'\s(width|height)="(\d+)"')

@@ -1,4 +1,9 @@
-"""The Jinja environment: publication templates before the package's own, date filters, errors."""
+"""The Jinja environment: publication templates before the package's own, date filters, errors.
+
+A plain name (`email.mjml.j2`) is the publication's file if it has one, else digest's; under the
+prefix `digest/` (`{% extends "digest/email.mjml.j2" %}`) it is always digest's own, so that a
+publication's template can extend the packaged one and replace only some of its blocks.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ import jinja2
 from babel import Locale, dates
 
 from digest.colour import readable_on
-from digest.config import Config
+from digest.config import Config, default_templates_dir
+from digest.design import DESIGN
 from digest.errors import TemplateError
 from digest.model import Event, Period
 from digest.render.body import fit_body
@@ -23,11 +29,19 @@ from digest.render.calendar import all_day_dates
 from digest.render.plain import html_to_text
 from digest.render.translation import date_locale, translations_for
 
+# `digest/email.mjml.j2` is always the packaged file, whatever the publication's templates/ has
+PACKAGED_PREFIX = "digest"
+
 
 def make_environment(config: Config) -> jinja2.Environment:
-    """Templates from the publication's templates/ first, so it can override single files."""
+    """Templates from the publication's templates/ first, so it can override single files; digest's
+    own also under `digest/`, so an override can extend the file it replaces."""
+    packaged = jinja2.FileSystemLoader(default_templates_dir())
     loader = jinja2.ChoiceLoader(
-        [jinja2.FileSystemLoader(folder) for folder in config.template_dirs]
+        [
+            jinja2.PrefixLoader({PACKAGED_PREFIX: packaged}),
+            *(jinja2.FileSystemLoader(folder) for folder in config.template_dirs),
+        ]
     )
     env = jinja2.Environment(
         loader=loader,
@@ -44,6 +58,8 @@ def make_environment(config: Config) -> jinja2.Environment:
         _filters(config.publication.zone, date_locale(config.publication.language), translations)
     )
     env.tests["absolute_url"] = is_absolute_url
+    env.globals["design"] = DESIGN
+    env.extend(publication_templates=config.template_dirs[0])  # to name a broken file
     return env
 
 
@@ -60,11 +76,11 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(
-            f"templates/{error.name or name}:{error.lineno}: {error.message}"
-        ) from None
+        broken = error.name or name
+        shown = broken if broken.startswith(f"{PACKAGED_PREFIX}/") else f"templates/{broken}"
+        raise TemplateError(f"{shown}:{error.lineno}: {error.message}") from None
     except (jinja2.TemplateNotFound, jinja2.UndefinedError, jinja2.TemplateError) as error:
-        where = _template_frame(error) or f"templates/{name}"
+        where = _template_frame(error, env) or f"templates/{name}"
         problem = (
             f"template {error.message!r} not found"
             if isinstance(error, jinja2.TemplateNotFound)
@@ -72,7 +88,7 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
         )
         raise TemplateError(f"{where}: {problem}") from None
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
-        place = _template_frame(error)
+        place = _template_frame(error, env)
         if (
             place is None
         ):  # not raised by a template expression: a bug in digest, keep the traceback
@@ -80,14 +96,19 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
         raise TemplateError(f"{place}: {type(error).__name__}: {error}") from None
 
 
-def _template_frame(error: BaseException) -> str | None:
-    """'templates/NAME:LINE' of the innermost template frame (Jinja rewrites tracebacks to them)."""
+def _template_frame(error: BaseException, env: jinja2.Environment) -> str | None:
+    """'templates/NAME:LINE' of the innermost template frame (Jinja rewrites tracebacks to them);
+    'digest/NAME:LINE' when it is the packaged file that the publication's own NAME extends."""
     found = None
+    own_folder: Path = getattr(env, "publication_templates", Path("templates"))
     traceback = error.__traceback__
     while traceback is not None:
         filename = traceback.tb_frame.f_code.co_filename
         if filename.endswith(".j2"):
-            found = f"templates/{Path(filename).name}:{traceback.tb_lineno}"
+            path = Path(filename)
+            shadowed = (own_folder / path.name).is_file() and not path.is_relative_to(own_folder)
+            prefix = PACKAGED_PREFIX if shadowed else "templates"
+            found = f"{prefix}/{path.name}:{traceback.tb_lineno}"
         traceback = traceback.tb_next
     return found
 
