@@ -53,6 +53,9 @@ class Target:
 
 @dataclass
 class BuildResult:
+    """What a build did: issue paths built, unchanged and empty, files written, the check's
+    findings, what the archive took in, and the local files the entries publish."""
+
     built: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
