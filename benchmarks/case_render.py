@@ -13,10 +13,9 @@ from mjml import mjml2html
 from publication import week_publication, year_publication
 
 from digest.archive import Archive
-from digest.commands.fetch import update_archive
 from digest.config import load
 from digest.model import Issue
-from digest.pipeline import select_issue
+from digest.pipeline import select_issue, update_archive
 from digest.render import render_issue
 from digest.render.context import issue_context
 from digest.render.email import TEMPLATE, inline_css

@@ -52,6 +52,15 @@ def test_no_module_reaches_into_the_build_command_for_the_pipeline() -> None:
     assert users == ["cli.py"]
 
 
+def test_the_pipeline_and_the_stages_import_no_command() -> None:
+    """Data flows one way: commands call the pipeline and the stages, never the reverse."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "commands" in path.relative_to(PACKAGE).parts or path.name in ("cli.py", "__main__.py"):
+            continue
+        reached = sorted(name for name in imported(path) if name.startswith("digest.commands"))
+        assert not reached, f"{path.relative_to(PACKAGE)} imports {reached}"
+
+
 def readme_exit_codes() -> dict[int, str]:
     """The README's "Exit codes and messages" table: code -> meaning."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")

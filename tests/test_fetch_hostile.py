@@ -21,10 +21,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from digest.archive import Archive
-from digest.commands.fetch import update_archive
 from digest.config import Config
 from digest.ingest.feeds import parse_feed
 from digest.ingest.fetch import Fetched, Validators, fetch_all
+from digest.pipeline import update_archive
 from digest.report import Reporter
 from tests.conftest import NOW, Publication, rss
 

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from digest import select
 from digest.archive import Archive
-from digest.commands.fetch import update_archive
 from digest.config import Config
 from digest.errors import EntryError
 from digest.explain import (
@@ -33,7 +32,7 @@ from digest.explain import (
     explain_problems,
 )
 from digest.model import Entry, Period
-from digest.pipeline import Target, as_sent, periods, select_issue
+from digest.pipeline import Target, as_sent, periods, select_issue, update_archive
 from digest.report import Reporter
 from digest.write import locked
 
