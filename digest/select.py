@@ -72,7 +72,7 @@ def week_period(key: str, zone: ZoneInfo) -> Period:
     start = datetime.combine(monday, time(), zone)
     return Period(
         "weekly",
-        f"{year}-W{week:02d}",
+        f"{year:04d}-W{week:02d}",
         start,
         datetime.combine(monday + timedelta(days=7), time(), zone),
     )
@@ -85,7 +85,7 @@ def year_period(year: int, zone: ZoneInfo) -> Period:
 
 def week_of(moment: datetime, zone: ZoneInfo) -> Period:
     year, week, _ = moment.astimezone(zone).isocalendar()
-    return week_period(f"{year}-W{week:02d}", zone)
+    return week_period(f"{year:04d}-W{week:02d}", zone)
 
 
 def last_complete_week(now: datetime, zone: ZoneInfo) -> Period:
@@ -95,7 +95,13 @@ def last_complete_week(now: datetime, zone: ZoneInfo) -> Period:
 
 def weeks_of(moments: Iterable[datetime], zone: ZoneInfo) -> list[Period]:
     """Every ISO week in which at least one of `moments` falls, oldest first."""
-    keys = {"{}-W{:02d}".format(*moment.astimezone(zone).isocalendar()[:2]) for moment in moments}
+    keys = set()
+    for moment in moments:
+        try:
+            year, week, _ = moment.astimezone(zone).isocalendar()
+        except OverflowError:  # the year 1 in a zone behind UTC: archived before ingest refused it
+            continue
+        keys.add(f"{year:04d}-W{week:02d}")  # the year 99 too: "0099-W53", as week_period reads it
     return [week_period(key, zone) for key in sorted(keys)]
 
 

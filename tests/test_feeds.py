@@ -156,3 +156,22 @@ def test_a_wide_feed_without_bom_or_declaration_is_read(config: Config, encoding
         document.encode(encoding), config.sources[0], config, NOW, "https://icr.test/feed/"
     )
     assert [entry.title for entry in parsed.entries] == ["Plain words"]
+
+
+def test_an_unset_clock_is_dated_when_first_seen_and_is_no_event_time(config: Config) -> None:
+    """Go's zero time and a year read as 0100 made week keys and events no build could handle."""
+    items = "".join(
+        f"<item><title>Item {number}</title><link>https://icr.test/{number}</link>"
+        f"<pubDate>{when}</pubDate><ev:startdate>{start}</ev:startdate></item>"
+        for number, (when, start) in enumerate(
+            [
+                ("Mon, 01 Jan 0001 00:00:00 GMT", "0001-01-01T00:00:00Z"),
+                ("Thu, 01 Jan 0100 00:00:01 +0100", "9999-12-31"),
+            ]
+        )
+    )
+    document = rss(items).replace("<rss ", '<rss xmlns:ev="http://purl.org/rss/1.0/modules/event/" ', 1)
+    parsed = parse(config, document)
+    assert [(entry.published, entry.event) for entry in parsed.entries] == [(NOW, None), (NOW, None)]
+    assert sum("dated before 1990" in warning for warning in parsed.warnings) == 2
+    assert sum("cannot read the event start" in warning for warning in parsed.warnings) == 2

@@ -190,3 +190,17 @@ def test_tab_indentation_is_named_on_its_own_line(publication: Publication) -> N
     [problem] = caught.value.problems
     assert problem.startswith("feeds/entries/x.md:3: cannot read the front matter: ")
     assert problem.endswith("; indent with spaces, not tabs")
+
+
+def test_a_date_outside_the_years_an_issue_can_have_is_refused_on_its_line(publication: Publication) -> None:
+    # the year 99 made the week key "99-W49", the year 9999 has no week after it: both a traceback
+    publication.entry("a.md", "---\ntitle: T\ndate: 0099-12-01\n---\n")
+    publication.entry("b.md", "---\ntitle: T\ndate: 2025-10-01\nstart: 9999-12-31\n---\n")
+    publication.entry("c.md", "---\ntitle: T\ndate: 2025-10-01\nstart: 2025-10-01T10:00\nend: 0001-01-01\n---\n")
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    assert caught.value.problems == (
+        "feeds/entries/a.md:3: date '0099-12-01' is out of range (use a year from 1900 to 2999)",
+        "feeds/entries/b.md:4: start '9999-12-31' is out of range (use a year from 1900 to 2999)",
+        "feeds/entries/c.md:5: end '0001-01-01' is out of range (use a year from 1900 to 2999)",
+    )

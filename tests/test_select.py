@@ -238,3 +238,10 @@ def test_week_with_a_daylight_saving_change_is_seven_local_days() -> None:
     week = select.week_period("2025-W43", OSLO)  # clocks go back on Sunday 26 October
     assert week.end.astimezone(UTC) - week.start.astimezone(UTC) == timedelta(days=7, hours=1)
     assert week.contains(at("2025-10-26T23:30")) and not week.contains(at("2025-10-27T00:00"))
+
+
+def test_weeks_of_a_year_before_1000_read_back_and_the_year_1_behind_utc_is_skipped() -> None:
+    """An archive may hold such dates from before ingest refused them: the build must go on."""
+    zone = ZoneInfo("America/New_York")
+    moments = [datetime(99, 12, 31, 23, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC), at("2025-10-01T10:00")]
+    assert [week.key for week in select.weeks_of(moments, zone)] == ["0099-W53", "2025-W40"]

@@ -40,6 +40,9 @@ from digest.model import Entry, Event, Image
 
 # A date this far ahead of the fetch is a broken clock, not a scheduled post.
 FUTURE_TOLERANCE = timedelta(days=2)
+# A date before this is an unset clock, not a story: Go's zero time (the year 1), Unix's 0 (1970),
+# a two-digit year read as the year 99. Feeds are younger.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # Python's SAX reader looks each attribute up by a linear scan: time grows with the square of
 # an element's attributes (20,000 of them: half a minute). Real feeds have a few dozen at most.
 MAX_ATTRIBUTES = 100
@@ -400,6 +403,11 @@ def _entry(
             f"{where} ({title[:40]}): dated in the future ({published:%Y-%m-%d}); dated when first seen"
         )
         published = fetched_at
+    elif published < EARLIEST:
+        warnings.append(
+            f"{where} ({title[:40]}): dated before 1990 ({published:%Y-%m-%d}); dated when first seen"
+        )
+        published = fetched_at
     image, html = _lead_image(item, html, link or base, from_content)
     event = _event(item, source, config.publication.zone, f"{where} ({title[:40]})", warnings)
     return Entry(
@@ -478,6 +486,8 @@ def _event_moment(text: str, zone: tzinfo) -> tuple[datetime, bool] | None:
     except ValueError:
         pass
     else:
+        if not EARLIEST.year <= day.year < 9999:
+            return None
         return datetime.combine(day, time(), zone), True
     try:
         moment = datetime.fromisoformat(text)
@@ -486,4 +496,6 @@ def _event_moment(text: str, zone: tzinfo) -> tuple[datetime, bool] | None:
             moment = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
+    if not EARLIEST.year <= moment.year < 9999:  # an unset clock; the year 9999 has no day after
+        return None
     return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment), False

@@ -242,6 +242,18 @@ def _moment(value: Any, zone: ZoneInfo) -> datetime | None:
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
+# Years an entry may be dated in: outside them a date is a typo ("0205-10-14"), and the year 1 or
+# 9999 has no week around it to put the entry in.
+YEARS = range(1900, 3000)
+
+
+def _out_of_range(key: str, value: Any, moment: datetime, problems: _Problems) -> bool:
+    if moment.year in YEARS:
+        return False
+    problems.add(key, f"{key} {str(value).strip()!r} is out of range (use a year from 1900 to 2999)")
+    return True
+
+
 def _build(
     fields: dict[str, Any], body: str, path: Path, folder: Path, config: Config, problems: _Problems
 ) -> tuple[Entry | None, assets.Asset | None]:
@@ -264,6 +276,8 @@ def _build(
             problems.add(
                 "date", f"cannot read date {fields['date']!r} (use 2025-10-14 or 2025-10-14T09:00)"
             )
+        elif _out_of_range("date", fields["date"], published, problems):
+            published = None
     section = _text(fields, "section", problems) or config.default_section
     if section not in config.publication.sections:
         known = ", ".join(config.publication.sections)
@@ -369,6 +383,8 @@ def _event(fields: dict[str, Any], zone: ZoneInfo, problems: _Problems) -> Event
     if start is None:
         problems.add("start", f"cannot read start {fields['start']!r} (use 2025-10-14T17:00)")
         return None
+    if _out_of_range("start", fields["start"], start, problems):
+        return None
     all_day = fields.get("all_day", _is_date(fields["start"]))
     if not isinstance(all_day, bool):
         problems.add("all_day", "'all_day' must be true or false")
@@ -377,6 +393,8 @@ def _event(fields: dict[str, Any], zone: ZoneInfo, problems: _Problems) -> Event
         end = _moment(fields["end"], zone)
         if end is None:
             problems.add("end", f"cannot read end {fields['end']!r} (use 2025-10-14T19:30)")
+        elif _out_of_range("end", fields["end"], end, problems):
+            end = None
         elif end < start:
             problems.add("end", "the event ends before it starts")
         elif all_day and _is_date(fields["end"]):
