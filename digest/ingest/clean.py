@@ -141,12 +141,18 @@ def _is_tracking_pixel(tag: str) -> bool:
     return not src.startswith(("http://", "https://")) or host.endswith(TRACKER_HOSTS)
 
 
+_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
+
+
 def _image(match: re.Match[str]) -> str:
-    """An <img> as kept: tracking pixels gone, width and height only as plain numbers."""
+    """An <img> as kept: tracking pixels gone, width and height only as plain numbers, and
+    alt="" where the source gave none (decorative, so a screen reader skips it rather than
+    reading out its URL)."""
     tag = match.group(0)
     if _is_tracking_pixel(tag):
         return ""
-    return _BAD_DIMENSION.sub("", tag)
+    tag = _BAD_DIMENSION.sub("", tag)
+    return tag if _ALT.search(tag) else tag[:4] + ' alt=""' + tag[4:]
 
 
 # Lazy-loading themes and plugins (Jetpack, Smush, WP Rocket, lazysizes) put the image in
@@ -227,7 +233,7 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
     unwrapped = (
         {name.lower() for name in _TAG_NAME.findall(fragment)} - ALLOWED_TAGS - DROPPED_WITH_CONTENT
     )
-    cleaned = _IMG_TAG.sub(_image, cleaned)
+    cleaned = _without_empty_links(_IMG_TAG.sub(_image, cleaned))
     for _ in range(2 if unwrapped or "<pre" in cleaned or _has_link_in_link(cleaned) else 0):
         # Unwrapping a disallowed element can leave a tree no parser builds ("<p><marquee><p>"
         # becomes a <p> in a <p>), which the next parse reshapes: settle it now, not in the client.
@@ -255,6 +261,29 @@ def _has_link_in_link(html: str) -> bool:
         if depth > 1:
             return True
     return False
+
+
+def _without_empty_links(html: str) -> str:
+    """Links that lost their target (a javascript: or relative URL with no base, an <a name>
+    anchor) unwrapped to their text: a link that goes nowhere is no link to a reader."""
+    if "<a>" not in html:
+        return html
+    kept: list[str] = []
+    position = 0
+    bare: list[bool] = []  # for each open <a>, whether it has no attributes
+    for match in _LINK_TAG.finditer(html):
+        start = match.start()
+        if match.group(1):  # </a>
+            if bare and bare.pop():
+                kept.append(html[position:start])
+                position = html.index(">", start) + 1
+            continue
+        bare.append(html.startswith("<a>", start))
+        if bare[-1]:
+            kept.append(html[position:start])
+            position = start + 3
+    kept.append(html[position:])
+    return "".join(kept)
 
 
 def _is_web(url: str) -> bool:
