@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-MEDIA_DIR = "media"
+from digest.paths import media_file, web_url
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Asset:
     height: int | None = None
 
     def url(self, site_url: str) -> str:
-        return site_url + self.out_path
+        return web_url(site_url, self.out_path)
 
 
 def is_remote(reference: str) -> bool:
@@ -58,4 +58,4 @@ def _publish(path: Path, modified: int, size: int) -> Asset:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
     safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", path.name).strip("-") or "file"
     width, height = _image_size(path)
-    return Asset(path, f"{MEDIA_DIR}/{digest}-{safe_name}", width, height)
+    return Asset(path, media_file(f"{digest}-{safe_name}"), width, height)

@@ -20,9 +20,9 @@ from digest import __version__
 from digest.config import Config
 from digest.language import catalogue_path
 from digest.model import Issue
+from digest.paths import FEED, ISSUE_FILES, SUMMARY, in_every_issue, issue_file
 
 _GUID = re.compile(r"<guid[^>]*>([^<]*)</guid>")
-ISSUE_FILES = ("email.html", "email.txt", "message.eml", "index.html", "issue.json")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class IssueSummary:
 def read_catalog(out: Path) -> dict[str, IssueSummary]:
     """The summaries of every issue built in out/, by path; a damaged one is skipped (and rebuilt)."""
     summaries = {}
-    for path in sorted(out.glob("*/*/issue.json")):
+    for path in sorted(out.glob(in_every_issue(SUMMARY))):
         try:
             summary = IssueSummary.from_json(path.read_bytes())
         except (OSError, ValueError, KeyError, TypeError):
@@ -81,7 +81,7 @@ def published(summaries: Iterable[IssueSummary], now: datetime) -> list[IssueSum
 def listed_in_feed(out: Path, site_url: str) -> set[str] | None:
     """The issue paths out/feed.xml lists (from its guids), or None when there is no feed."""
     try:
-        feed = (out / "feed.xml").read_text(encoding="utf-8")
+        feed = (out / FEED).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     urls = (html.unescape(url) for url in _GUID.findall(feed))
@@ -115,5 +115,5 @@ def is_current(out: Path, summary: IssueSummary | None, inputs: str) -> bool:
     return bool(
         summary
         and summary.inputs == inputs
-        and all((out / summary.path / name).is_file() for name in summary.files)
+        and all((out / issue_file(summary.path, name)).is_file() for name in summary.files)
     )

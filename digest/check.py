@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
+from digest import paths
 from digest.config import Config
 from digest.model import Entry, Issue
 
@@ -86,7 +87,9 @@ def _entry_file(entry: Entry, config: Config, placeholder: str) -> str:
 
 def built_issues(out: Path) -> list[str]:
     """Every built issue below out/, as "weekly/2025-W40" paths, in order."""
-    return sorted(str(path.parent.relative_to(out)) for path in out.glob("*/*/email.html"))
+    return sorted(
+        str(path.parent.relative_to(out)) for path in out.glob(paths.in_every_issue(paths.EMAIL))
+    )
 
 
 def check_issue(out: Path, issue: str, config: Config, css: bool = True) -> list[Finding]:
@@ -98,22 +101,21 @@ def check_issue(out: Path, issue: str, config: Config, css: bool = True) -> list
     def add(severity: Severity, message: str) -> None:
         findings.append(Finding(issue, severity, message))
 
-    html_path = folder / "email.html"
     try:
-        data = html_path.read_bytes()
+        data = (folder / paths.EMAIL).read_bytes()
     except OSError as error:
-        return [Finding(issue, "error", f"email.html: cannot read: {error.strerror or error}")]
+        return [Finding(issue, "error", f"{paths.EMAIL}: cannot read: {error.strerror or error}")]
     size = len(data)
     budget = config.email.size_budget_kb * 1024
     if size > GMAIL_CLIP_BYTES:
         add(
             "error",
-            f"email.html is {size / 1024:.1f} KB: Gmail clips messages over 102 KB, hiding the footer and unsubscribe link",
+            f"{paths.EMAIL} is {size / 1024:.1f} KB: Gmail clips messages over 102 KB, hiding the footer and unsubscribe link",
         )
     elif size > budget:
         add(
             "warning",
-            f"email.html is {size / 1024:.1f} KB, over the budget of {config.email.size_budget_kb} KB",
+            f"{paths.EMAIL} is {size / 1024:.1f} KB, over the budget of {config.email.size_budget_kb} KB",
         )
     import lxml.html
 
@@ -121,7 +123,7 @@ def check_issue(out: Path, issue: str, config: Config, css: bool = True) -> list
     _check_images(document, add)
     _check_links(document, out, config, add)
     _check_sections(document, add)
-    _check_message(folder / "message.eml", add)
+    _check_message(folder / paths.MESSAGE, add)
     if css:
         from digest.css_support import unsupported_css
 
@@ -159,7 +161,7 @@ def _check_links(document: lxml.html.HtmlElement, out: Path, config: Config, add
             add("error", f"relative or non-http(s) link: {shown_url(href)}")
         elif (
             href.startswith(site)
-            and _is_ours(href[len(site) :])
+            and paths.is_written_by_digest(urlsplit(href[len(site) :]).path)
             and not _resolves(out, href[len(site) :])
         ):
             add("error", f"link into the web version that does not resolve: {shown_url(href)}")
@@ -185,23 +187,13 @@ def shown_url(url: str, limit: int = URL_LIMIT) -> str:
     return f"{head}{'/…' if parts.netloc else '…'}{tail}"
 
 
-def _is_ours(relative: str) -> bool:
-    """Paths digest itself writes below the site URL (others, like an unsubscribe page, are not ours)."""
-    path = urlsplit(relative).path
-    return path in ("", "index.html", "feed.xml") or path.startswith(
-        ("weekly/", "yearly/", "media/")
-    )
-
-
 def _resolves(out: Path, relative: str) -> bool:
     """Does a site-relative URL (maybe with a #fragment) name a file, and an id in it, in out/?"""
     parts = urlsplit(relative)
     path = unquote(parts.path)
     if ".." in path.split("/"):
         return False
-    target = out / path
-    if not path or path.endswith("/"):
-        target = target / "index.html"
+    target = out / paths.served_file(path)
     if not target.is_file():
         return False
     if parts.fragment and target.suffix == ".html":
@@ -234,11 +226,11 @@ def _check_message(path: Path, add: Add) -> None:
     try:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     except OSError as error:
-        add("error", f"message.eml: cannot read: {error.strerror or error}")
+        add("error", f"{path.name}: cannot read: {error.strerror or error}")
         return
     subject = str(message.get("Subject", ""))
     if not subject:
-        add("error", "message.eml has no Subject")
+        add("error", f"{path.name} has no Subject")
     elif len(subject) > SUBJECT_WARN_LENGTH:
         add(
             "warning",
@@ -246,7 +238,7 @@ def _check_message(path: Path, add: Add) -> None:
         )
     kinds = {part.get_content_type() for part in message.walk()}
     if not {"text/plain", "text/html"} <= kinds:
-        add("error", "message.eml lacks a plain-text or an HTML part")
+        add("error", f"{path.name} lacks a plain-text or an HTML part")
     if "List-Unsubscribe" not in message:
         add(
             "warning",

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest import __version__, stamp
+from digest import __version__, paths
 from digest.commands.init import DEFAULT_TIMEZONE, DEFAULT_TITLE
 from digest.errors import DigestError, ExitCode
 from digest.report import Reporter
@@ -314,7 +314,7 @@ def _add_serve(commands: _Commands) -> None:
 def _out(arguments: argparse.Namespace) -> Path:
     if arguments.out:
         return Path(arguments.out).resolve()
-    return stamp.config_file(arguments.config).parent.resolve() / "out"
+    return paths.default_out(paths.config_file(arguments.config))
 
 
 def main(argv: list[str] | None = None) -> ExitCode:
@@ -360,9 +360,9 @@ def _init(arguments: argparse.Namespace, reporter: Reporter) -> ExitCode:
     written = ", ".join(str(path.relative_to(folder)) for path in created.written)
     reporter.summary(f"created {written} in {_shown(folder.resolve())}")
     go = "" if folder.resolve() == Path.cwd() else f"cd {_shown(folder.resolve())} && "
+    page = paths.issue_file(paths.issue_folder("weekly", created.example_week), paths.WEB_PAGE)
     reporter.note(
-        f"next: {go}digest build --week {created.example_week}, then open "
-        f"out/weekly/{created.example_week}/index.html"
+        f"next: {go}digest build --week {created.example_week}, then open {paths.OUT}/{page}"
     )
     return ExitCode.OK
 
@@ -465,7 +465,7 @@ def _build_request(arguments: argparse.Namespace) -> Request:
     from digest.commands.build import Request
 
     return Request(
-        stamp.config_file(arguments.config),
+        paths.config_file(arguments.config),
         _out(arguments),
         week=arguments.week,
         year=arguments.year,
@@ -539,7 +539,7 @@ def _serve(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
     """Preview until Ctrl-C; a port that cannot be used is a command-line problem (exit 2)."""
     from digest.commands.serve import serve
 
-    path = stamp.config_file(arguments.config).resolve()
+    path = paths.config_file(arguments.config).resolve()
     serve(
         path, config, reporter, host=arguments.host, port=arguments.port, offline=arguments.offline
     )

@@ -28,15 +28,21 @@ from digest.colour import MINIMUM_TEXT_CONTRAST, contrast
 from digest.design import DESIGN
 from digest.errors import ConfigError
 from digest.language import language_problem, messages
-from digest.stamp import config_file
+from digest.paths import (
+    DEFAULT_ARCHIVE,
+    DEFAULT_ENTRIES,
+    TEMPLATES,
+    config_file,
+    templates_folder,
+)
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def default_templates_dir() -> Path:
     """digest/templates/ in an installed wheel, else the checkout's top-level templates/."""
-    installed = _PACKAGE_DIR / "templates"
-    return installed if installed.is_dir() else _PACKAGE_DIR.parent / "templates"
+    installed = _PACKAGE_DIR / TEMPLATES
+    return installed if installed.is_dir() else _PACKAGE_DIR.parent / TEMPLATES
 
 
 def _http_url(value: str) -> str:
@@ -223,13 +229,13 @@ class Highlights(_Table):
 
 
 class Entries(_Table):
-    path: PathText = "feeds/entries"
+    path: PathText = DEFAULT_ENTRIES
     source: NonEmptyLine = "Local"
     section: Line | None = None  # defaults to the first section
 
 
 class Archive(_Table):
-    path: Annotated[PathText, Field(min_length=1)] = "archive.sqlite"
+    path: Annotated[PathText, Field(min_length=1)] = DEFAULT_ARCHIVE
 
 
 class Fetch(_Table):
@@ -307,7 +313,7 @@ class Config(_Table):
     @property
     def template_dirs(self) -> list[Path]:
         """Where templates are looked up, in order: the publication's own, then digest's defaults."""
-        return [self.root / "templates", default_templates_dir()]
+        return [templates_folder(self.root), default_templates_dir()]
 
     @property
     def input_paths(self) -> list[Path]:

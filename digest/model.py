@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from digest.paths import IssueKind, issue_folder
+
 
 @dataclass(frozen=True)
 class Image:
@@ -68,7 +70,7 @@ class Entry:
 class Period:
     """A span of time an issue covers: [start, end) in the publication's time zone."""
 
-    kind: Literal["weekly", "yearly"]
+    kind: IssueKind
     key: str  # "2025-W42" or "2022": also the issue's folder name
     start: datetime
     end: datetime
@@ -116,7 +118,7 @@ class Issue:
     @property
     def path(self) -> str:
         """Folder of the issue below out/, and the tail of its web URL."""
-        return f"{self.period.kind}/{self.period.key}"
+        return issue_folder(self.period.kind, self.period.key)
 
     @property
     def entries(self) -> tuple[Entry, ...]:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest import __version__, assets, select
+from digest import __version__, assets, paths, select
 from digest.archive import Archive
 from digest.assets import Asset
 from digest.catalog import (
@@ -132,7 +132,7 @@ def build(
     now = now or datetime.now(UTC)
     started = clock.perf_counter()
     result = BuildResult()
-    archive_path = config.resolve(config.archive.path)
+    archive_path = paths.archive_path(config)
     with locked(archive_path.parent), Archive(archive_path) as archive:
         with reporter.stage("ingest+archive"):
             update = update_archive(config, archive, reporter, offline=offline, now=now)
@@ -162,7 +162,8 @@ def build(
             result.written = write_tree(out, files)
             for summary in rendered.values():
                 for name in remove_stale(out / summary.path, summary.files):
-                    reporter.detail(f"removed {summary.path}/{name}: no longer part of the issue")
+                    removed = paths.issue_file(summary.path, name)
+                    reporter.detail(f"removed {removed}: no longer part of the issue")
     with reporter.stage("check"):
         for index, path in enumerate(result.built):
             result.findings += check_issue(out, path, config, css=index == 0)
@@ -209,8 +210,8 @@ def _render_issues(
                 budget = config.email.size_budget_kb * 1024
                 issue, issue_files = _render_within_budget(issue, inputs, renderer, budget)
             for name, data in issue_files.items():
-                files[f"{issue.path}/{name}"] = data
-            rendered[issue.path] = IssueSummary.from_json(files[f"{issue.path}/issue.json"])
+                files[paths.issue_file(issue.path, name)] = data
+            rendered[issue.path] = IssueSummary.from_json(issue_files[paths.SUMMARY])
             result.built.append(issue.path)
             reporter.detail(f"rendered {issue.path} ({len(issue.entries)} entries)")
     return files, rendered
@@ -220,7 +221,7 @@ def _site_is_stale(out: Path, listed: list[IssueSummary], config: Config) -> boo
     """Must out/index.html and out/feed.xml be written again though no issue was rendered?
     Yes when one is missing, or the feed does not list exactly the issues to publish (an
     issue whose period has since ended, an issue folder removed by hand)."""
-    if not (out / "index.html").is_file():
+    if not all((out / name).is_file() for name in paths.SITE_FILES):
         return True
     return listed_in_feed(out, config.publication.url) != {summary.path for summary in listed}
 
@@ -230,13 +231,13 @@ def _render_within_budget(
 ) -> tuple[Issue, dict[str, bytes]]:
     """Render; while email.html is over budget, show the lowest-ranked entries as headline links."""
     files = renderer.issue(issue, inputs)
-    while len(files["email.html"]) > budget:
+    while len(files[paths.EMAIL]) > budget:
         movable = sum(
             len(section.entries) for section in issue.sections if section.kind != "events"
         )
         if movable <= 1:
             break  # nothing left to move: digest check reports the size
-        size = len(files["email.html"])
+        size = len(files[paths.EMAIL])
         per_entry = size / max(1, len(issue.entries))
         count = min(movable - 1, max(1, math.ceil((size - budget) / (per_entry * 0.6))))
         issue = select.move_to_headlines(issue, count)

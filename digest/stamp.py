@@ -22,17 +22,10 @@ from datetime import datetime
 from pathlib import Path
 
 from digest import __version__
+from digest.paths import STAMP_FILE
 
-CONFIG_NAME = "digest.toml"
-STAMP_NAME = ".digest-stamp.json"
 KEPT = 8  # stamps of the last builds with different arguments (a week, --all, …)
 _PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def config_file(path: Path | None) -> Path:
-    """The digest.toml a command reads: --config as a file or its folder, else the current folder's."""
-    file = Path(path) if path else Path.cwd() / CONFIG_NAME
-    return file / CONFIG_NAME if file.is_dir() else file
 
 
 def build_key(config: Path, out: Path, arguments: Iterable[object]) -> str:
@@ -56,7 +49,7 @@ def snapshot(paths: Iterable[Path]) -> dict[str, list[int]]:
         if os.path.isdir(path):
             with os.scandir(path) as children:
                 for child in sorted(children, key=lambda child: child.name):
-                    if child.name != "__pycache__" and child.name != STAMP_NAME:
+                    if child.name != "__pycache__" and child.name != STAMP_FILE:
                         visit(child.path)
 
     for path in sorted({str(path) for path in paths}):

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from digest.errors import BusyError, OutputError
+from digest.paths import lock_path
 
-LOCK_NAME = ".digest.lock"
 TEMPORARY_SUFFIX = ".digest-tmp"
 
 
@@ -96,7 +96,7 @@ def locked(folder: Path) -> Iterator[None]:
     """Hold the publication's lock so that two builds never write the same archive and out/ at once."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / LOCK_NAME, "a+")  # noqa: SIM115 - held for the whole block
+        handle = open(lock_path(folder), "a+")  # noqa: SIM115 - held for the whole block
     except OSError as error:
         raise OutputError(
             f"{folder}: cannot create the lock file: {error.strerror or error}"

@@ -1,5 +1,6 @@
 """The shape the README's "How digest is built" promises: one pipeline that every command
-calls, a preview that is handed its build, and one exit-code enum that the README documents."""
+calls, a preview that is handed its build, one exit-code enum that the README documents, and
+one module that names every path in out/ and in the publication folder."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import ast
 import re
 from pathlib import Path
 
-from digest import errors
+from digest import errors, paths
 from digest.commands import send
 from digest.errors import DigestError, ExitCode
 from tests.conftest import REPO
@@ -93,3 +94,60 @@ def test_every_error_class_returns_a_code_of_the_enum() -> None:
     assert len(classes) > 5
     for error_class in classes:
         assert type(error_class.exit_code) is ExitCode, error_class.__name__
+
+
+def string_literals(path: Path) -> list[tuple[int, str]]:
+    """Every string literal of `path` with its line, f-strings' text parts included and
+    docstrings left out (they may say where a file lives)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if id(node) not in docstrings
+    ]
+
+
+def test_only_digest_paths_spells_the_files_of_out_and_of_the_publication_folder() -> None:
+    """The layout of out/ is named once, so that no module can forget a file (a deleted
+    feed.xml went unnoticed while its name was spelled in a dozen places)."""
+    names = {
+        paths.CONFIG_FILE,
+        paths.DEFAULT_ENTRIES,
+        paths.DEFAULT_ARCHIVE,
+        paths.STAMP_FILE,
+        paths.LOCK_FILE,
+        paths.CALENDAR,
+        *paths.SITE_FILES,
+        *paths.ISSUE_FILES,
+    }
+    folders = tuple(
+        f"{name}/" for name in (paths.OUT, paths.MEDIA, paths.EVENTS, *paths.ISSUE_KINDS)
+    )
+    assert {"feed.xml", "index.html", "issue.json", "message.eml", "events.ics"} <= names
+    spelled = [
+        f"{path.relative_to(PACKAGE)}:{line}: {text!r}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path != PACKAGE / "paths.py"
+        for line, text in string_literals(path)
+        if text in names or text.startswith(folders)
+    ]
+    assert not spelled, "name these in digest/paths.py and ask it:\n" + "\n".join(spelled)
+
+
+def test_the_packaged_templates_link_to_out_only_by_the_names_they_are_handed() -> None:
+    spelled = [
+        f"{path.relative_to(REPO)}: {link}"
+        for path in sorted((REPO / "templates").glob("*.j2"))
+        for link in re.findall(r'(?:href|src)="([^"]*)"', path.read_text(encoding="utf-8"))
+        if re.search(r"feed\.xml|index\.html|media/|\.ics|\.eml", re.sub(r"{{.*?}}", "", link))
+    ]
+    assert not spelled

@@ -6,17 +6,20 @@ import email
 import email.policy
 import hashlib
 import io
+import json
 import os
 import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
+from fnmatch import fnmatch
 from html.parser import HTMLParser
 from pathlib import Path
 
 import feedparser
 import pytest
 
+from digest import paths
 from digest.cli import main
 from digest.config import load
 from digest.pipeline import Target
@@ -272,18 +275,35 @@ def test_feed_descriptions_are_text_not_markup(publication: Publication) -> None
     assert item.description == "Why 1 &lt; 2 &amp; bold claims matter"  # HTML that shows the text
 
 
+# Every file of the site (paths.SITE_FILES), the media the issues show, and every file an issue
+# lists in its issue.json: those every issue has, and an issue's calendar files.
+RESTORED = [
+    *paths.SITE_FILES,
+    "media/*-logo.png",  # every issue shows the logo
+    "media/*-2022-01-community.jpg",  # a staff entry's own image, in the highlights of 2022
+    *(f"weekly/2025-W40/{name}" for name in paths.ISSUE_FILES),
+    "weekly/2025-W40/events.ics",
+    "weekly/2025-W40/events/*.ics",
+]
+
+
 @pytest.mark.parametrize("stamp", ["with the stamp", "without the stamp"])
-@pytest.mark.parametrize("name", ["feed.xml", "index.html", "media/logo"])
+@pytest.mark.parametrize("name", RESTORED)
 def test_a_deleted_site_file_comes_back_on_the_next_build(sample: Path, name: str, stamp: str) -> None:
-    assert build(sample, "--week", "2025-W40") == 0
+    target = ["--year", "2022"] if "2022" in name else ["--week", "2025-W40"]
+    assert build(sample, *target) == 0
     assert (sample / ".digest-stamp.json").is_file()  # a clean build: the next may answer from it
     out = sample / "out"
     before = tree(out)
-    [deleted] = out.glob("media/*-logo.png") if name == "media/logo" else [out / name]
+    if name.startswith("weekly/"):  # this test covers every file the issue lists
+        listed = json.loads((out / "weekly/2025-W40/issue.json").read_bytes())["files"]
+        assert all(any(fnmatch(f"weekly/2025-W40/{file}", pattern) for pattern in RESTORED) for file in listed)
+    deleted = sorted(out.glob(name))[0]
     deleted.unlink()
     if stamp == "without the stamp":
         (sample / ".digest-stamp.json").unlink()
-    assert build(sample, "--week", "2025-W40") == 0
+    assert build(sample, *target) == 0
+    assert deleted.is_file()
     assert tree(out) == before  # back, byte for byte, and nothing else changed
 
 

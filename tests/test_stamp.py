@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from digest import stamp
+from digest import paths, stamp
 from digest.cli import main
 from tests.conftest import Publication
 
@@ -123,14 +123,14 @@ def test_web_sources_are_asked_again_unless_offline(publication: Publication, ca
 
 
 def test_the_stamp_expires_when_the_week_turns(built: Publication) -> None:
-    path = built.root / stamp.STAMP_NAME
+    path = built.root / paths.STAMP_FILE
     [key] = json.loads(path.read_bytes())
     assert stamp.is_fresh(path, key, datetime.now(UTC)) == 1
     assert stamp.is_fresh(path, key, datetime.now(UTC) + timedelta(days=8)) is None
 
 
 def test_a_damaged_stamp_means_a_full_build(built: Publication, capsys: pytest.CaptureFixture[str]) -> None:
-    (built.root / stamp.STAMP_NAME).write_bytes(b"\x00not json")
+    (built.root / paths.STAMP_FILE).write_bytes(b"\x00not json")
     (built.root / f"out/weekly/{WEEK}/email.txt").unlink()
     capsys.readouterr()
     assert build(built.root) == 0

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest import stamp
+from digest import paths, stamp
 
 if TYPE_CHECKING:
     from digest.config import Config
@@ -33,7 +33,7 @@ class Request:
 
     @property
     def stamp_path(self) -> Path:
-        return self.config_file.parent / stamp.STAMP_NAME
+        return paths.stamp_path(self.config_file)
 
     @property
     def stamp_key(self) -> str:
@@ -73,7 +73,7 @@ def _remember(request: Request, config: Config, result: BuildResult, now: dateti
         request.config_file,
         *config.input_paths,
         *result.assets,
-        *(Path(f"{config.resolve(config.archive.path)}{tail}") for tail in ("", "-wal")),
+        *paths.archive_files(config),
         request.out,
     ]
     issues = len(result.built) + len(result.unchanged)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from digest import paths
 from digest.check import Finding, built_issues, check_issue
 from digest.config import Config
 from digest.errors import DigestError
@@ -12,7 +13,7 @@ from digest.errors import DigestError
 def check(config: Config, out: Path, issue: str | None) -> tuple[list[str], list[Finding]]:
     """(the issues checked, every finding): one issue like `weekly/2025-W42`, or every built one."""
     issues = [issue.strip("/")] if issue else built_issues(out)
-    if not issues or not (out / issues[0] / "email.html").exists():
+    if not issues or not (out / issues[0] / paths.EMAIL).exists():
         raise DigestError(  # exit 1, as a check that fails
             f"{out / (issues[0] if issues else '')}: no built issue there; run digest build first"
         )

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from digest import select
+from digest import paths, select
 from digest.archive import Archive
 from digest.config import Config
 from digest.errors import EntryError
@@ -71,7 +71,7 @@ def explain(
     or source names. With a period, matching entries are looked for in the whole archive
     and explained against that period; without one, each in the issues it belongs to.
     """
-    archive_path = config.resolve(config.archive.path)
+    archive_path = paths.archive_path(config)
     problems: tuple[str, ...] = ()
     everywhere = bool(query) and not (target.week or target.year)
     period: Period | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from digest import paths
 from digest.archive import Archive
 from digest.config import Config
 from digest.pipeline import update_archive
@@ -25,7 +26,7 @@ class Fetch:
 
 def fetch(config: Config, reporter: Reporter, now: datetime) -> Fetch:
     """`digest fetch`: update the archive from the entry files and every source, under the lock."""
-    archive_path = config.resolve(config.archive.path)
+    archive_path = paths.archive_path(config)
     with locked(archive_path.parent), Archive(archive_path) as archive:
         update = update_archive(config, archive, reporter, offline=False, now=now)
         return Fetch(update.new, update.updated, archive.count())

@@ -14,13 +14,15 @@ from pathlib import Path
 from string import Template
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from digest import paths
 from digest.errors import OutputError, UsageError
 
-CONFIG_NAME = "digest.toml"
-ENTRIES_PATH = Path("feeds") / "entries"  # as the template's [entries] path says
 DEFAULT_TITLE = "Our News Digest"
 DEFAULT_TIMEZONE = "Europe/Oslo"
-_IGNORED = "# What digest builds and keeps; not part of the publication's sources.\nout/\narchive.sqlite*\n.digest-stamp.json\n"
+_IGNORED = (
+    "# What digest builds and keeps; not part of the publication's sources.\n"
+    f"{paths.OUT}/\n{paths.DEFAULT_ARCHIVE}*\n{paths.STAMP_FILE}\n"
+)
 
 
 @dataclass(frozen=True)
@@ -51,18 +53,19 @@ def init(
         ) from None
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; digest init makes a publication in a folder")
-    config_path = folder / CONFIG_NAME
+    config_path = folder / paths.CONFIG_FILE
     # dated a week ago: in the last complete week, which a plain `digest build` builds
     day = now.astimezone(zone).date() - timedelta(days=7)
     iso = day.isocalendar()
-    entry_path = folder / ENTRIES_PATH / f"{day:%Y}" / f"{day:%Y-%m-%d}-welcome.md"
+    # in the folder the template's [entries] path names: digest's default
+    entry_path = folder / paths.DEFAULT_ENTRIES / f"{day:%Y}" / f"{day:%Y-%m-%d}-welcome.md"
     settings = {"title": _quoted(title), "timezone": _quoted(timezone)}
     week = f"{iso.year}-W{iso.week:02d}"
     welcome = {"title": _quoted(f"Welcome to {title}"), "date": f"{day:%Y-%m-%d}", "week": week}
     written: list[Path] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if not _create(config_path, _template(CONFIG_NAME, settings), written):
+        if not _create(config_path, _template(paths.CONFIG_FILE, settings), written):
             raise UsageError(
                 f"{config_path}: already exists; digest init never overwrites it "
                 "(choose an empty folder, or edit this publication)"

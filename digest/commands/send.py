@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from digest import paths
 from digest.catalog import read_catalog
 from digest.config import Config
 from digest.errors import DigestError, ExitCode, SendError
@@ -87,7 +88,7 @@ def send(config: Config, out: Path, issue: str | None, recipients: list[str], no
     for recipient in recipients:
         check_recipient(recipient)
     issue = chosen_issue(out, issue)
-    message = proof_message(out / issue / "message.eml", recipients, config, now)
+    message = proof_message(out / paths.issue_file(issue, paths.MESSAGE), recipients, config, now)
     smtp = config.smtp
     password = os.environ.get(smtp.password_env) if smtp.user else None
     if smtp.user and password is None:

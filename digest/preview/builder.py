@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from digest import config as configuration
-from digest import select
+from digest import paths, select
 from digest.check import Finding, check_issue
 from digest.config import Config
 from digest.errors import DigestError
@@ -92,8 +92,8 @@ class PreviewBuilder:
     ) -> None:
         self.config_path = config_path
         self.build = build
-        self.out = folder / "out"
-        self.archive = folder / "archive.sqlite"
+        self.out = folder / paths.OUT
+        self.archive = folder / paths.DEFAULT_ARCHIVE
         self.clock = clock
         self.err = err or sys.stderr
         self._build_lock = threading.Lock()
@@ -122,7 +122,7 @@ class PreviewBuilder:
             try:
                 config = configuration.load(self.config_path)
                 if not self._archive_copied:
-                    _copy_archive(config.resolve(config.archive.path), self.archive)
+                    _copy_archive(paths.archive_path(config), self.archive)
                     self._archive_copied = True
                 private = _private(config, self.archive)
                 now = self.clock()
@@ -199,10 +199,10 @@ class PreviewBuilder:
         """Remove issue folders no longer built (their last entry was deleted or moved away)."""
         current = {path for result in results for path in [*result.built, *result.unchanged]}
         removed = False
-        for folder in sorted(self.out.glob("*/*/issue.json")):
-            path = f"{folder.parent.parent.name}/{folder.parent.name}"
-            if folder.parent.parent.name in ("weekly", "yearly") and path not in current:
-                shutil.rmtree(folder.parent, ignore_errors=True)
+        for summary in sorted(self.out.glob(paths.in_every_issue(paths.SUMMARY))):
+            folder, kind = summary.parent, summary.parent.parent.name
+            if kind in paths.ISSUE_KINDS and paths.issue_folder(kind, folder.name) not in current:
+                shutil.rmtree(folder, ignore_errors=True)
                 removed = True
         return removed
 

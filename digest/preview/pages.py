@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from digest import select
+from digest import paths, select
 from digest.catalog import IssueSummary, read_catalog
 from digest.check import Finding
 from digest.preview.builder import Snapshot
@@ -66,13 +66,14 @@ def rows(out: Path, snapshot: Snapshot) -> list[Row]:
     """The built issues: the week in progress first, then the last complete week, then newest first."""
     catalog = read_catalog(out) if out.is_dir() else {}
     zone = snapshot.config.publication.zone
-    next_path, last_path = f"weekly/{snapshot.next_week}", f"weekly/{snapshot.last_week}"
+    next_path = paths.issue_folder("weekly", snapshot.next_week)
+    last_path = paths.issue_folder("weekly", snapshot.last_week)
     found = []
-    for path, label in (
-        (next_path, "next issue: week in progress"),
-        (last_path, "last complete week"),
+    for path, week, label in (
+        (next_path, snapshot.next_week, "next issue: week in progress"),
+        (last_path, snapshot.last_week, "last complete week"),
     ):
-        period = select.week_period(path.split("/")[1], zone)
+        period = select.week_period(week, zone)
         days = f"{period.first_day:%-d %b} – {period.last_day:%-d %b %Y}"
         found.append(Row(path, label, catalog.get(path), days))
     rest = sorted(
@@ -101,7 +102,7 @@ def dark_copy(html: bytes) -> bytes:
 def headers(folder: Path, summary: IssueSummary) -> list[tuple[str, str]]:
     """The headers subscribers' clients show or act on, from message.eml, and the preheader."""
     message = email.message_from_bytes(
-        (folder / "message.eml").read_bytes(), policy=email.policy.default
+        (folder / paths.MESSAGE).read_bytes(), policy=email.policy.default
     )
     found = [(name, str(message[name])) for name in HEADER_NAMES if name in message]
     found.insert(2, ("Preheader", summary.preheader))

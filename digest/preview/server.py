@@ -19,15 +19,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from digest import paths
 from digest.catalog import IssueSummary
 from digest.errors import AddressError
 from digest.preview import pages
 from digest.preview.builder import PreviewBuilder
 
 KEEP_ALIVE_SECONDS = 15  # a comment on the event stream this often tells a dead connection
-ISSUE = r"(weekly/\d{4}-W\d{2}|yearly/\d{4})"
+ISSUE = f"({paths.ISSUE_FOLDER_PATTERN})"
 ISSUE_PAGE = re.compile(rf"/issue/{ISSUE}/({'|'.join(pages.VIEWS)})?")
-DARK_EMAIL = re.compile(rf"/dark/{ISSUE}/email\.html")
+DARK_EMAIL = re.compile(rf"/dark/{ISSUE}/{re.escape(paths.EMAIL)}")
 PAGE_POLICY = (
     "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src 'self' data:; frame-src 'self'; connect-src 'self'; frame-ancestors 'none'"
@@ -128,7 +129,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         builder, snapshot = self.server.builder, self._snapshot()
         folder = builder.out / issue
         try:
-            summary = IssueSummary.from_json((folder / "issue.json").read_bytes())
+            summary = IssueSummary.from_json((folder / paths.SUMMARY).read_bytes())
         except (OSError, ValueError, KeyError, TypeError):
             self._not_found()  # not built (or no longer: its last entry moved away)
             return
@@ -137,18 +138,18 @@ class PreviewHandler(BaseHTTPRequestHandler):
             "view": view,
             "findings": pages.findings_by_severity(builder.findings(issue)),
             "phone_width": pages.PHONE_WIDTH,
-            "frame_src": f"/dark/{issue}/email.html"
+            "frame_src": f"/dark/{paths.issue_file(issue, paths.EMAIL)}"
             if view == "dark"
-            else f"{pages.BUILD_PREFIX}{issue}/email.html",
+            else f"{pages.BUILD_PREFIX}{paths.issue_file(issue, paths.EMAIL)}",
         }
         if view == "text":
-            context["text"] = (folder / "email.txt").read_text(encoding="utf-8", errors="replace")
+            context["text"] = (folder / paths.TEXT).read_text(encoding="utf-8", errors="replace")
         if view == "headers":
             context["headers"] = pages.headers(folder, summary)
         self._page(pages.render("issue.html.j2", snapshot, **context))
 
     def _dark_email(self, issue: str) -> None:
-        path = contained(self.server.builder.out, f"{issue}/email.html")
+        path = contained(self.server.builder.out, paths.issue_file(issue, paths.EMAIL))
         if path is None:
             self._not_found()
             return
@@ -222,9 +223,7 @@ def contained(root: Path, raw: str) -> Path | None:
     parts = relative.split("/")
     if any(part in (".", "..") or part.startswith(".") for part in parts if part):
         return None
-    target = root / relative
-    if not relative or relative.endswith("/"):
-        target = target / "index.html"
+    target = root / paths.served_file(relative)
     try:
         resolved = target.resolve(strict=True)
         inside = resolved.is_relative_to(root.resolve(strict=True))

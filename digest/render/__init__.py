@@ -7,6 +7,7 @@ import jinja2
 from digest.catalog import IssueSummary
 from digest.config import Config
 from digest.model import Issue
+from digest.paths import EMAIL, FEED, MESSAGE, SITE_INDEX, SUMMARY, TEXT, WEB_PAGE
 from digest.render.calendar import calendar_files
 from digest.render.context import issue_context, preheader, subject
 from digest.render.email import render_email
@@ -52,16 +53,16 @@ def render_issue(
     html = render_email(issue, config, env, web=False)
     text = render_text(issue, config, env)
     files = {
-        "email.html": html.encode(),
-        "email.txt": text.encode(),
-        "message.eml": build_message(issue, config, html, text),
-        "index.html": for_disk(
+        EMAIL: html.encode(),
+        TEXT: text.encode(),
+        MESSAGE: build_message(issue, config, html, text),
+        WEB_PAGE: for_disk(
             render_email(issue, config, env, web=True), issue.path, config.publication.url
         ).encode(),
         **calendar_files(issue, config),
     }
-    names = tuple(sorted([*files, "issue.json"]))
-    files["issue.json"] = _summary(issue, config, env, inputs, names).to_json()
+    names = tuple(sorted([*files, SUMMARY]))
+    files[SUMMARY] = _summary(issue, config, env, inputs, names).to_json()
     return files
 
 
@@ -70,6 +71,6 @@ def render_site(
 ) -> dict[str, bytes]:
     """The files of out/ itself: the archive page and the feed."""
     return {
-        "index.html": render_site_index(summaries, config, env),
-        "feed.xml": render_feed(summaries, config),
+        SITE_INDEX: render_site_index(summaries, config, env),
+        FEED: render_feed(summaries, config),
     }

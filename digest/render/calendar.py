@@ -21,11 +21,10 @@ from icalendar import Event as CalendarEvent
 
 from digest.config import Config
 from digest.model import Entry, Event, Issue
+from digest.paths import CALENDAR, event_file, issue_file, web_url
 from digest.render.vtimezone import vtimezone
 
 PRODID = "-//digest//Event calendar//EN"
-CALENDAR_FILE = "events.ics"
-EVENTS_FOLDER = "events"
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
 # Google Calendar needs an end; for an event without one, it gets Google's own default length.
 GOOGLE_DEFAULT_LENGTH = timedelta(hours=1)
@@ -64,7 +63,7 @@ def event_file_name(entry: Entry) -> str:
     ascii_tail = unicodedata.normalize("NFKD", tail).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_tail.lower()).strip("-")[:40].strip("-")
     digest = hashlib.sha256(entry.id.encode()).hexdigest()[:8]
-    return f"{EVENTS_FOLDER}/{slug}-{digest}.ics" if slug else f"{EVENTS_FOLDER}/{digest}.ics"
+    return event_file(f"{slug}-{digest}" if slug else digest)
 
 
 def event_uid(entry: Entry, config: Config) -> str:
@@ -78,9 +77,7 @@ def calendar_files(issue: Issue, config: Config) -> dict[str, bytes]:
     if not entries:
         return {}
     files = {
-        CALENDAR_FILE: render_calendar(
-            entries, config, f"{config.publication.title}: {issue.title}"
-        )
+        CALENDAR: render_calendar(entries, config, f"{config.publication.title}: {issue.title}")
     }
     for entry in entries:
         files[event_file_name(entry)] = render_calendar((entry,), config, entry.title)
@@ -92,12 +89,13 @@ def issue_calendar(issue: Issue, config: Config) -> IssueCalendar | None:
     entries = calendar_entries(issue)
     if not entries:
         return None
-    folder = f"{config.publication.url}{issue.path}/"
+    site_url = config.publication.url
     return IssueCalendar(
-        url=folder + CALENDAR_FILE,
+        url=web_url(site_url, issue_file(issue.path, CALENDAR)),
         events={
             entry.id: CalendarLinks(
-                folder + event_file_name(entry), google_calendar_url(entry, config)
+                web_url(site_url, issue_file(issue.path, event_file_name(entry))),
+                google_calendar_url(entry, config),
             )
             for entry in entries
         },

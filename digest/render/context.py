@@ -9,6 +9,7 @@ from digest import assets
 from digest.config import Config
 from digest.errors import ConfigError
 from digest.model import Issue
+from digest.paths import FEED, issue_web_url, web_url
 from digest.render.calendar import issue_calendar
 from digest.render.translation import translations_for
 
@@ -28,7 +29,7 @@ class Logo:
 
 def issue_url(issue: Issue, config: Config) -> str:
     """The web version of an issue: out/{path}/index.html under the publication URL."""
-    return f"{config.publication.url}{issue.path}/"
+    return issue_web_url(config.publication.url, issue.path)
 
 
 def subject(issue: Issue, config: Config) -> str:
@@ -96,7 +97,7 @@ def issue_context(issue: Issue, config: Config, *, web: bool) -> dict[str, Any]:
         "web": web,
         "web_url": issue_url(issue, config),
         "site_url": site_url,
-        "feed_url": f"{site_url}feed.xml",
+        "feed_url": web_url(site_url, FEED),
         "subject": subject(issue, config),
         "preheader": preheader(issue),
         "logo": logo(config),

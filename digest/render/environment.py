@@ -24,6 +24,7 @@ from digest.config import Config, default_templates_dir
 from digest.design import DESIGN
 from digest.errors import TemplateError
 from digest.model import Event, Period
+from digest.paths import TEMPLATES
 from digest.render.body import fit_body
 from digest.render.calendar import all_day_dates
 from digest.render.plain import html_to_text
@@ -100,14 +101,14 @@ def _template_frame(error: BaseException, env: jinja2.Environment) -> str | None
     """'templates/NAME:LINE' of the innermost template frame (Jinja rewrites tracebacks to them);
     'digest/NAME:LINE' when it is the packaged file that the publication's own NAME extends."""
     found = None
-    own_folder: Path = getattr(env, "publication_templates", Path("templates"))
+    own_folder: Path = getattr(env, "publication_templates", Path(TEMPLATES))
     traceback = error.__traceback__
     while traceback is not None:
         filename = traceback.tb_frame.f_code.co_filename
         if filename.endswith(".j2"):
             path = Path(filename)
             shadowed = (own_folder / path.name).is_file() and not path.is_relative_to(own_folder)
-            prefix = PACKAGED_PREFIX if shadowed else "templates"
+            prefix = PACKAGED_PREFIX if shadowed else TEMPLATES
             found = f"{prefix}/{path.name}:{traceback.tb_lineno}"
         traceback = traceback.tb_next
     return found

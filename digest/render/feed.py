@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from feedgen.feed import FeedGenerator
 
 from digest.config import Config
+from digest.paths import FEED, issue_web_url, web_url
 
 if TYPE_CHECKING:
     from digest.render import IssueSummary
@@ -31,14 +32,14 @@ def render_feed(summaries: list[IssueSummary], config: Config) -> bytes:
     newest_first = sorted(summaries, key=lambda summary: (summary.date, summary.path), reverse=True)
     feed = FeedGenerator()
     feed.title(config.publication.title)
-    feed.link(href=f"{site_url}feed.xml", rel="self", type="application/rss+xml")
+    feed.link(href=web_url(site_url, FEED), rel="self", type="application/rss+xml")
     feed.link(href=site_url, rel="alternate")  # last: feedgen uses the last link as the RSS <link>
     feed.description(html.escape(config.publication.description or config.publication.title))
     feed.language(config.publication.language)
     feed.generator("digest")
     feed.lastBuildDate(newest_first[0].date if newest_first else EMPTY_FEED_DATE)
     for summary in newest_first:
-        url = f"{site_url}{summary.path}/"
+        url = issue_web_url(site_url, summary.path)
         item = feed.add_entry(order="append")
         item.title(_xml_text(summary.title))
         item.link(href=url)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from digest import assets
+from digest import assets, paths
 from digest.config import Config
 from digest.render.context import logo
 from digest.render.environment import render_template
@@ -42,7 +42,8 @@ def render_site_index(
         config=config,
         publication=config.publication,
         site_url=site_url,
-        feed_url="feed.xml",
+        feed_url=paths.FEED,
+        web_page=paths.WEB_PAGE,
         logo=shown_logo,
         years=sorted(years.items(), reverse=True),
     )
@@ -53,8 +54,9 @@ def for_disk(html: str, issue_path: str, site_url: str) -> str:
     """An issue's web version with its images in media/ and its links to the site index and
     feed made relative, so that it also works opened from disk; everything else (links to
     other pages, calendar files) stays absolute, as in the email."""
-    up = "../" * (issue_path.count("/") + 1)
+    up = paths.to_site_root(issue_path)
     site = re.escape(site_url)
-    html = re.sub(rf'(\s(?:src|href)=")(?:{site})(media/[^"]*")', rf"\g<1>{up}\g<2>", html)
-    html = re.sub(rf'(\shref="){site}(feed\.xml")', rf"\g<1>{up}\g<2>", html)
-    return re.sub(rf'(\shref="){site}"', rf'\g<1>{up}index.html"', html)
+    media = re.escape(paths.media_file(""))
+    html = re.sub(rf'(\s(?:src|href)=")(?:{site})({media}[^"]*")', rf"\g<1>{up}\g<2>", html)
+    html = re.sub(rf'(\shref="){site}({re.escape(paths.FEED)}")', rf"\g<1>{up}\g<2>", html)
+    return re.sub(rf'(\shref="){site}"', rf'\g<1>{up}{paths.SITE_INDEX}"', html)
