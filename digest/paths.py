@@ -3,7 +3,7 @@
 Paths below out/ are plain POSIX strings ("weekly/2025-W40/email.html"), because each one
 doubles as the tail of its web URL: what is written to out/<tail> is published at
 publication.url + <tail> (`web_url`). Paths in the publication folder are `Path`s.
-Nothing here reads or writes a file, and it imports nothing heavy: the build stamp's
+Nothing here writes a file, and it imports nothing heavy: the build stamp's
 fast answer and `digest init` use it too.
 """
 
@@ -20,9 +20,7 @@ CONFIG_FILE = "digest.toml"
 DEFAULT_ENTRIES = "feeds/entries"  # [entries] path: the staff's Markdown entries
 DEFAULT_ARCHIVE = "archive.sqlite"  # [archive] path: every entry ever seen
 TEMPLATES = "templates"  # the publication's own templates (used first), as digest's are named
-STAMP_FILE = (
-    ".digest-stamp.json"  # the last clean builds, so a build with nothing new stops at once
-)
+STAMP_FILE = ".digest-stamp.json"  # the last clean builds: with nothing new, a build stops
 LOCK_FILE = ".digest.lock"  # held while a build or fetch writes the archive and out/
 OUT = "out"  # where a build writes, unless --out says otherwise
 
@@ -118,7 +116,7 @@ def stamp_path(config_path: Path) -> Path:
 
 
 def lock_path(folder: Path) -> Path:
-    """The lock file in the archive's folder (two publications never share an archive)."""
+    """The lock file in `folder`, the archive's: builds and fetches of one archive take turns."""
     return folder / LOCK_FILE
 
 
