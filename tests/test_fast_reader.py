@@ -11,7 +11,8 @@ import pytest
 from benchmarks import inputs
 from digest.config import Config
 from digest.ingest import fastfeed
-from digest.ingest.feeds import FeedUnreadable, _prepare, parse_feed
+from digest.ingest.feeds import FeedUnreadable, parse_feed, read_with_feedparser
+from digest.ingest.prepare import prepare
 from tests.conftest import NOW, REPO, Publication
 
 FEEDS = sorted(path for path in (REPO / "tests" / "feeds").rglob("*") if path.is_file()) + sorted(
@@ -46,7 +47,7 @@ def test_fast_reader_agrees_with_feedparser(path: Path, config: Config) -> None:
 @pytest.mark.parametrize("make", [inputs.rss_feed, inputs.atom_feed], ids=["rss", "atom"])
 def test_generated_wordpress_feeds_take_the_fast_path_and_agree(make, config: Config) -> None:
     data = make(random.Random(7), 40, datetime(2025, 10, 7, tzinfo=UTC))
-    document, _ = _prepare(data)
+    document, _ = prepare(data)
     assert fastfeed.read(document) is not None
     fast, slow = both(data, config)
     assert len(fast.entries) == 40 and fast.entries == slow.entries
@@ -54,13 +55,13 @@ def test_generated_wordpress_feeds_take_the_fast_path_and_agree(make, config: Co
 
 def test_the_sample_feeds_take_the_fast_path() -> None:
     for path in sorted((REPO / "feeds" / "saved").iterdir()):
-        document, _ = _prepare(path.read_bytes())
+        document, _ = prepare(path.read_bytes())
         assert fastfeed.read(document) is not None, path.name
 
 
 def test_what_the_fast_reader_does_not_know_goes_to_feedparser() -> None:
     for name in ("rss-1.0-rdf.xml", "rss-0.91.xml", "atom-xhtml-content.xml", "illformed-unclosed-tags.xml"):
-        document, _ = _prepare((REPO / "tests" / "feeds" / name).read_bytes())
+        document, _ = prepare((REPO / "tests" / "feeds" / name).read_bytes())
         assert fastfeed.read(document) is None, name
 
 
@@ -71,3 +72,26 @@ def test_c1_controls_go_to_feedparser_which_repairs_them(c1: str) -> None:
     document = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{item}</channel></rss>'
     assert fastfeed.read(document.encode()) is None
     assert fastfeed.read(document.replace(c1, "&#8211;").encode()) is not None
+
+
+def test_both_readers_give_the_same_items_with_aware_utc_dates() -> None:
+    """The fast reader dates items itself, as feedparser's dates become: UTC, whole seconds."""
+    compared, dated = 0, 0
+    for path in FEEDS:
+        try:
+            document, _ = prepare(path.read_bytes())
+        except FeedUnreadable:
+            continue
+        fast = fastfeed.read(document)
+        if fast is None:
+            continue
+        slow = read_with_feedparser(document)
+        assert [(i.guid, i.link, i.title) for i in fast.items] == [
+            (i.guid, i.link, i.title) for i in slow.items
+        ], path.name
+        dates = [(i.published, i.updated) for i in fast.items]
+        assert dates == [(i.published, i.updated) for i in slow.items], path.name
+        moments = [moment for pair in dates for moment in pair if moment is not None]
+        assert all(m.tzinfo is UTC and m.microsecond == 0 for m in moments), path.name
+        compared, dated = compared + 1, dated + len(moments)
+    assert compared >= 10 and dated >= 50

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from digest.config import Config
-from digest.ingest.feeds import FeedUnreadable, parse_feed, stable_id
+from digest.ingest.feeds import FeedUnreadable, entry_from, parse_feed, stable_id
+from digest.ingest.prepare import prepare
+from digest.ingest.raw import Enclosure, Media, RawItem
 from tests.conftest import NOW, Publication, rss
 
 SOURCE = """
@@ -132,18 +134,16 @@ def test_html_page_is_not_a_feed(config: Config) -> None:
 
 def test_a_plain_utf8_feed_goes_to_the_reader_as_it_came_and_others_become_utf8() -> None:
     """Megabytes are not copied and re-encoded when nothing needs changing."""
-    from digest.ingest.feeds import _prepare
-
     plain = rss("<item><title>Høivik</title></item>").encode()
-    assert _prepare(plain)[0] is plain
+    assert prepare(plain)[0] is plain
     undeclared = plain.replace(b' encoding="utf-8"', b"")
-    assert _prepare(undeclared)[0] is undeclared
+    assert prepare(undeclared)[0] is undeclared
     latin = plain.replace(b"utf-8", b"iso-8859-1").replace("ø".encode(), "ø".encode("latin-1"))
-    prepared, _ = _prepare(latin)
+    prepared, _ = prepare(latin)
     assert prepared.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
     assert "Høivik".encode() in prepared
     doctype = plain.replace(b"<rss", b'<!DOCTYPE rss [<!ENTITY x "y">]><rss', 1)
-    prepared, warnings = _prepare(doctype)
+    prepared, warnings = prepare(doctype)
     assert b"DOCTYPE" not in prepared and warnings
 
 
@@ -175,3 +175,27 @@ def test_an_unset_clock_is_dated_when_first_seen_and_is_no_event_time(config: Co
     assert [(entry.published, entry.event) for entry in parsed.entries] == [(NOW, None), (NOW, None)]
     assert sum("dated before 1990" in warning for warning in parsed.warnings) == 2
     assert sum("cannot read the event start" in warning for warning in parsed.warnings) == 2
+
+
+def test_an_item_is_normalised_by_the_same_rules_whichever_reader_found_it(config: Config) -> None:
+    """Normalisation reads a RawItem, never a reader's own shape: one made by hand is an entry too."""
+    item = RawItem(
+        title="&lt;em&gt;Nature&lt;/em&gt; paper",
+        link="/news/nature",
+        guid="42",
+        updated=datetime(2025, 10, 1, 8, tzinfo=UTC),
+        summary="<p>Short.</p>",
+        content="<p>The whole story.</p>",
+        categories=("publication",),
+        enclosures=(Enclosure("https://icr.test/poster.jpg", "image/jpeg", "The poster"),),
+        media=(Media("https://icr.test/clip.mp4", type="video/mp4"),),
+    )
+    warnings: list[str] = []
+    feed = ("https://icr.test/", "ICR")
+    entry = entry_from(item, config.sources[0], config, NOW, feed, warnings, 0)
+    assert entry is not None and warnings == []
+    assert (entry.id, entry.title, entry.link) == ("ICR news:42", "Nature paper", "https://icr.test/news/nature")
+    assert entry.published == entry.updated == datetime(2025, 10, 1, 8, tzinfo=UTC)
+    assert entry.section == "Publications" and entry.summary == "Short."
+    assert entry.image is not None and (entry.image.url, entry.image.alt) == ("https://icr.test/poster.jpg", "The poster")
+    assert "The whole story." in entry.html

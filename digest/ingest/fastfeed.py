@@ -4,17 +4,18 @@ feedparser copes with every broken feed ever published, at about 1,000 entries a
 second; lxml reads well-formed XML some 50 times faster. A feed that lxml reads
 and that holds nothing this reader does not know takes this path; anything else
 (ill-formed XML, RSS 0.9x or 1.0, XHTML content, a date it cannot read) returns
-None and goes to feedparser. Both give the same item dictionaries, in feedparser's
-shape, to `feeds._entry`; a test holds them equal on every feed of the test corpus.
+None and goes to feedparser. Both give the same RawItem records to normalisation
+(`feeds.entry_from`); a test holds them equal on every feed of the test corpus.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+from digest.ingest.raw import Enclosure, Media, RawFeed, RawItem
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
@@ -51,16 +52,12 @@ MEDIA_ELEMENTS = {
 }
 
 
-# What the lead image's choice reads of a media:content (see feeds._is_image).
-MEDIA_CONTENT_ATTRIBUTES = ("url", "medium", "type", "width", "height")
-
-
 class _Unsupported(Exception):
     """Something this reader does not handle exactly as feedparser does: use feedparser."""
 
 
-def read(document: bytes) -> tuple[dict[str, str], list[dict[str, Any]]] | None:
-    """(feed title and link, items) of a plain RSS 2.0 or Atom 1.0 document, else None."""
+def read(document: bytes) -> RawFeed | None:
+    """The feed and its items of a plain RSS 2.0 or Atom 1.0 document, else None."""
     from lxml import etree
 
     if _C1_RAW.search(document) or _C1_REFERENCE.search(document):
@@ -75,14 +72,14 @@ def read(document: bytes) -> tuple[dict[str, str], list[dict[str, Any]]] | None:
         return None
     try:
         if root.tag == "rss" and root.get("version", "").strip() in ("2.0", "2.0.1"):
-            feed, items = _rss(root)
+            feed = _rss(root)
         elif root.tag == f"{ATOM}feed":
-            feed, items = _atom(root)
+            feed = _atom(root)
         else:
             return None
     except _Unsupported:
         return None
-    return (feed, items) if items else None  # no item found here: feedparser may know better
+    return feed if feed.items else None  # no item found here: feedparser may know better
 
 
 def _only(element: Any, allowed: set[str]) -> bool:
@@ -120,96 +117,96 @@ def _text(element: Any) -> str:
     return (element.text or "").strip()
 
 
-def _struct(moment: datetime) -> time.struct_time:
+def _utc(moment: datetime) -> datetime:
+    """In UTC, to the whole second, as feedparser's dates are; a time without offset is UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).timetuple()
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def _rfc822(text: str) -> time.struct_time:
+def _rfc822(text: str) -> datetime:
     try:
-        return _struct(parsedate_to_datetime(text))
+        return _utc(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError, OverflowError):
         raise _Unsupported from None
 
 
-def _iso(text: str) -> time.struct_time:
+def _iso(text: str) -> datetime:
     try:
-        return _struct(datetime.fromisoformat(text))
+        return _utc(datetime.fromisoformat(text))
     except (ValueError, OverflowError):
         raise _Unsupported from None
 
 
-def _media(item: Any, entry: dict[str, Any]) -> None:
-    # In document order and at any depth, as feedparser lists them: a media:group's, and a
-    # video's own media:thumbnail (its poster) inside its media:content.
-    contents = list(item.iter(f"{MEDIA}content"))
-    if contents:
-        entry["media_content"] = [
-            {key: value for key, value in media.attrib.items() if key in MEDIA_CONTENT_ATTRIBUTES}
-            for media in contents
-        ]
-    thumbnails = list(item.iter(f"{MEDIA}thumbnail"))
-    if thumbnails:
-        entry["media_thumbnail"] = [{"url": thumb.get("url", "")} for thumb in thumbnails]
-    credits = list(item.iter(f"{MEDIA}credit"))
-    if credits:
-        entry["media_credit"] = [{"content": _text(credit)} for credit in credits]
+def _media(item: Any, has_media: bool) -> tuple[tuple[Media, ...], tuple[str, ...], str]:
+    """(media:content, media:thumbnail URLs, the first media:credit) of an item with Media RSS.
+
+    In document order and at any depth, as feedparser lists them: a media:group's, and a
+    video's own media:thumbnail (its poster) inside its media:content.
+    """
+    if not has_media:
+        return (), (), ""
+    contents = tuple(
+        Media(
+            url=media.get("url", ""),
+            medium=media.get("medium", ""),
+            type=media.get("type", ""),
+            width=media.get("width", ""),
+            height=media.get("height", ""),
+        )
+        for media in item.iter(f"{MEDIA}content")
+    )
+    thumbnails = tuple(thumb.get("url", "") for thumb in item.iter(f"{MEDIA}thumbnail"))
+    credits = [_text(credit) for credit in item.iter(f"{MEDIA}credit")]
+    return contents, thumbnails, credits[0] if credits else ""
 
 
-def _rss(root: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
+def _rss(root: Any) -> RawFeed:
     channel = root.find("channel")
     if channel is None:
         raise _Unsupported
     items = []
     for item in channel.iterfind("item"):
-        media = _only(item, RSS_ITEM_ELEMENTS)
-        entry: dict[str, Any] = {}
-        title = item.find("title")
-        if title is not None:
-            entry["title"] = _text(title)
-        link = item.find("link")
-        if link is not None:
-            entry["link"] = _text(link)
-        guid = item.find("guid")
-        if guid is not None:
-            entry["id"] = _text(guid)
-            permalink = guid.get("isPermaLink", "true").strip().lower() != "false"
-            if (
-                "link" not in entry
-                and permalink
-                and _text(guid).startswith(("http://", "https://"))
-            ):
-                entry["link"] = _text(guid)  # as feedparser does: a permalink guid is the link
+        media, thumbnails, credit = _media(item, _only(item, RSS_ITEM_ELEMENTS))
+        title, link_element = item.find("title"), item.find("link")
+        link = _text(link_element) if link_element is not None else None
+        guid_element = item.find("guid")
+        guid = ""
+        if guid_element is not None:
+            guid = _text(guid_element)
+            permalink = guid_element.get("isPermaLink", "true").strip().lower() != "false"
+            if link is None and permalink and guid.startswith(("http://", "https://")):
+                link = guid  # as feedparser does: a permalink guid is the link
         published = item.find("pubDate")
-        if published is not None and _text(published):
-            entry["published_parsed"] = _rfc822(_text(published))
         description = item.find("description")
-        if description is not None:
-            entry["summary"] = _text(description)
-            entry["summary_detail"] = {"base": description.base or ""}
         encoded = item.find(f"{CONTENT}encoded")
-        if encoded is not None:
-            entry["content"] = [{"value": _text(encoded), "base": encoded.base or ""}]
-            if "summary" not in entry:
-                raise _Unsupported  # feedparser then makes a summary of its own
-        categories = [_text(category) for category in item.iterfind("category") if _text(category)]
-        if categories:
-            entry["tags"] = [{"term": name} for name in categories]
-        enclosures = [
-            {
-                "rel": "enclosure",
-                "href": enclosure.get("url", ""),
-                "type": enclosure.get("type", ""),
-            }
-            for enclosure in item.iterfind("enclosure")
-        ]
-        if enclosures:
-            entry["links"] = enclosures
-        if media:
-            _media(item, entry)
-        items.append(entry)
-    return {"title": _text(channel.find("title")), "link": _text(channel.find("link"))}, items
+        if encoded is not None and description is None:
+            raise _Unsupported  # feedparser then makes a summary of its own
+        items.append(
+            RawItem(
+                title=_text(title) if title is not None else "",
+                link=link or "",
+                guid=guid,
+                published=_rfc822(_text(published))
+                if published is not None and _text(published)
+                else None,
+                summary=_text(description) if description is not None else "",
+                summary_base=_base(description),
+                content=_text(encoded) if encoded is not None else "",
+                content_base=_base(encoded),
+                categories=tuple(
+                    _text(category) for category in item.iterfind("category") if _text(category)
+                ),
+                enclosures=tuple(
+                    Enclosure(url=enclosure.get("url", ""), type=enclosure.get("type", ""))
+                    for enclosure in item.iterfind("enclosure")
+                ),
+                media=media,
+                thumbnails=thumbnails,
+                credit=credit,
+            )
+        )
+    return RawFeed(_text(channel.find("title")), _text(channel.find("link")), tuple(items))
 
 
 def _atom_text(element: Any) -> str:
@@ -224,8 +221,8 @@ def _atom_text(element: Any) -> str:
     return _text(element)
 
 
-def _atom_links(element: Any) -> tuple[str, list[dict[str, str]]]:
-    alternate, links = "", []
+def _atom_links(element: Any) -> tuple[str, tuple[Enclosure, ...]]:
+    alternate, enclosures = "", []
     for link in element.iterfind(f"{ATOM}link"):
         rel = link.get("rel", "alternate")
         if not link.get("href") or rel not in (
@@ -240,45 +237,28 @@ def _atom_links(element: Any) -> tuple[str, list[dict[str, str]]]:
         if rel == "alternate" and not alternate:
             alternate = href
         if rel == "enclosure":
-            links.append(
-                {
-                    "rel": rel,
-                    "href": href,
-                    "type": link.get("type", ""),
-                    "title": link.get("title", ""),
-                }
-            )
-    return alternate, links
+            enclosures.append(Enclosure(href, link.get("type", ""), link.get("title", "")))
+    return alternate, tuple(enclosures)
 
 
-def _atom(root: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
+def _atom(root: Any) -> RawFeed:
     items = []
     for item in root.iterfind(f"{ATOM}entry"):
-        media = _only(item, ATOM_ENTRY_ELEMENTS)
-        entry: dict[str, Any] = {}
+        media, thumbnails, credit = _media(item, _only(item, ATOM_ENTRY_ELEMENTS))
         title = item.find(f"{ATOM}title")
-        if title is not None:
-            entry["title"] = _atom_text(title)
         link, enclosures = _atom_links(item)
         if not link:
             raise _Unsupported  # feedparser finds a link elsewhere (the id, an enclosure)
-        entry["link"] = link
-        if enclosures:
-            entry["links"] = enclosures
         identifier = item.find(f"{ATOM}id")
-        if identifier is not None:
-            entry["id"] = _text(identifier)
-        for name in ("published", "updated"):
-            moment = item.find(f"{ATOM}{name}")
-            if moment is not None and _text(moment):
-                entry[f"{name}_parsed"] = _iso(_text(moment))
-        if "published_parsed" not in entry and "updated_parsed" in entry:
+        published, updated = (
+            _iso(_text(moment)) if moment is not None and _text(moment) else None
+            for moment in (item.find(f"{ATOM}published"), item.find(f"{ATOM}updated"))
+        )
+        if published is None and updated is not None:
             raise _Unsupported  # feedparser's fallback from updated to published: leave it to it
         summary = item.find(f"{ATOM}summary")
-        if summary is not None:
-            entry["summary"] = _atom_text(summary)
-            entry["summary_detail"] = {"base": summary.base or ""}
-        content = item.find(f"{ATOM}content")
+        summary_text = _atom_text(summary) if summary is not None else ""
+        content, content_text = item.find(f"{ATOM}content"), ""
         if content is not None:
             if content.get("src") or content.get("type", "html") not in (
                 "html",
@@ -286,17 +266,34 @@ def _atom(root: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
                 "text/html",
             ):
                 raise _Unsupported
-            entry["content"] = [{"value": _atom_text(content), "base": content.base or ""}]
-            if "summary" not in entry:
+            content_text = _atom_text(content)
+            if summary is None:
                 raise _Unsupported
-        categories = [
-            {"term": category.get("term", ""), "label": category.get("label", "")}
-            for category in item.iterfind(f"{ATOM}category")
-        ]
-        if categories:
-            entry["tags"] = categories
-        if media:
-            _media(item, entry)
-        items.append(entry)
+        items.append(
+            RawItem(
+                title=_atom_text(title) if title is not None else "",
+                link=link,
+                guid=_text(identifier) if identifier is not None else "",
+                published=published,
+                updated=updated,
+                summary=summary_text,
+                summary_base=_base(summary),
+                content=content_text,
+                content_base=_base(content),
+                categories=tuple(
+                    category.get("term", "") or category.get("label", "")
+                    for category in item.iterfind(f"{ATOM}category")
+                ),
+                enclosures=enclosures,
+                media=media,
+                thumbnails=thumbnails,
+                credit=credit,
+            )
+        )
     feed_link, _ = _atom_links(root)
-    return {"title": _atom_text(root.find(f"{ATOM}title")), "link": feed_link}, items
+    return RawFeed(_atom_text(root.find(f"{ATOM}title")), feed_link, tuple(items))
+
+
+def _base(element: Any) -> str:
+    """The xml:base in force at `element`, or ""."""
+    return (element.base or "") if element is not None else ""

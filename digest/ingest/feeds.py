@@ -1,19 +1,17 @@
-"""Feed bytes -> Entry values: feedparser for the formats, our own rules for ids, dates and HTML.
+"""Feed bytes -> Entry values: a reader finds RawItems, normalisation makes them Entries.
+
+prepare.py makes the bytes safe to parse. Plain, well-formed RSS 2.0 and Atom take the
+fast lxml reader (fastfeed.py); everything else feedparser, whose dictionaries become
+RawItems in one place here (`_from_feedparser`) and go no further. `entry_from` then
+applies our own rules for ids, dates and HTML, knowing neither reader.
 
 feedparser's sanitiser and relative-URI resolver are switched off: nh3 does both
 faster and with an allowlist made for email (see clean.py).
-
-The bytes come from servers nobody here controls, so they are prepared before
-feedparser sees them (see `_prepare`): decoded to UTF-8 by fixed rules, their
-DOCTYPE removed (feedparser would expand the entities it declares, a billion
-laughs or a gigabyte-sized title), and refused when an element carries so many
-attributes that the XML parser would take hours.
 """
 
 from __future__ import annotations
 
 import calendar
-import codecs
 import hashlib
 import io
 import re
@@ -36,51 +34,26 @@ from digest.ingest.clean import (
     web_url,
     without_footer,
 )
+from digest.ingest.prepare import FeedUnreadable, prepare, refuse_attribute_runs, what_it_is
+from digest.ingest.raw import Enclosure, Media, RawFeed, RawItem
 from digest.model import Entry, Event, Image
+
+__all__ = [
+    "FeedUnreadable",
+    "ParsedFeed",
+    "entry_from",
+    "parse_feed",
+    "read_with_feedparser",
+    "stable_id",
+]
 
 # A date this far ahead of the fetch is a broken clock, not a scheduled post.
 FUTURE_TOLERANCE = timedelta(days=2)
 # A date before this is an unset clock, not a story: Go's zero time (the year 1), Unix's 0 (1970),
 # a two-digit year read as the year 99. Feeds are younger.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-# Python's SAX reader looks each attribute up by a linear scan: time grows with the square of
-# an element's attributes (20,000 of them: half a minute). Real feeds have a few dozen at most.
-MAX_ATTRIBUTES = 100
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_DECLARATION = re.compile(
-    rb"""\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']"""
-)
-_XML_DECLARATION = re.compile(r"<\?xml[^>]{0,300}?\?>")
-_UTF8_DECLARED = re.compile(r"""\bencoding\s*=\s*["']utf-?8["']""", re.IGNORECASE)
-# WHATWG's rule: what is labelled Latin-1 or ASCII is read as windows-1252, its superset.
-_ENCODING_ALIASES = {
-    "latin-1": "cp1252",
-    "iso8859-1": "cp1252",
-    "ascii": "cp1252",
-    "gb2312": "gb18030",
-}
-_NOT_DECLARABLE = ("utf-16", "utf-32", "utf-7", "unicode-escape", "raw-unicode-escape")
-# Anchored at a tag's start, so the search tries once per tag, not once per space (10x faster).
-_ATTRIBUTE_RUN = re.compile(
-    rb"""<[A-Za-z_:][^\s<>/]*(?:\s+[^\s=<>/"']+\s*=\s*(?:"[^"]*"|'[^']*')){%d}"""
-    % (MAX_ATTRIBUTES + 1)
-)
-_PROLOG_ELEMENT = re.compile(r"<[A-Za-z0-9_]")  # feedparser's own idea of where the prolog ends
-_DECLARATION_IN_PROLOG = re.compile(r"<(!(?:DOCTYPE|ENTITY))", re.IGNORECASE)
-# What may come before the first element; an unclosed comment or PI runs to the end.
-_PROLOG_TOKEN = re.compile(
-    r"<\?.*?(?:\?>|\Z)|<!--.*?(?:-->|\Z)|<!DOCTYPE|<[A-Za-z0-9_]", re.DOTALL | re.IGNORECASE
-)
-_DOCTYPE_TOKEN = re.compile(
-    r"\"[^\"]*(?:\"|\Z)|'[^']*(?:'|\Z)|<!--.*?(?:-->|\Z)|[\[\]>]", re.DOTALL
-)
+_prepare = prepare  # the name tests of other stages still import from here
 
 
 @dataclass(frozen=True)
@@ -90,10 +63,6 @@ class ParsedFeed:
     entries: tuple[Entry, ...]
     warnings: tuple[str, ...]
     title: str = ""
-
-
-class FeedUnreadable(Exception):
-    """The bytes are not a feed at all (HTML page, garbage, empty)."""
 
 
 def parse_feed(
@@ -109,18 +78,19 @@ def parse_feed(
 
     Plain, well-formed RSS 2.0 and Atom take the fast lxml reader; everything else feedparser.
     """
-    document, warnings = _prepare(data)
+    document, warnings = prepare(data)
     # A source's own event elements are named as feedparser names them: such a source takes it.
     # Items with the RSS Event module's elements step aside from the fast reader by themselves.
     fast = reader == "auto" and source.events is None
-    read = fastfeed.read(document) if fast else None
-    feed, items = read if read is not None else _read_with_feedparser(data, document)
-    feed_link = web_url(feed.get("link", ""), base_url) or base_url
-    feed_title = title_text(feed.get("title", ""))
+    feed = fastfeed.read(document) if fast else None
+    if feed is None:
+        feed = read_with_feedparser(document, source)
+    feed_link = web_url(feed.link, base_url) or base_url
+    feed_title = title_text(feed.title)
     entries: list[Entry] = []
     seen_ids: set[str] = set()
-    for position, item in enumerate(items):
-        entry = _entry(
+    for position, item in enumerate(feed.items):
+        entry = entry_from(
             item, source, config, fetched_at, (feed_link, feed_title), warnings, position
         )
         if entry is None:
@@ -133,14 +103,28 @@ def parse_feed(
     return ParsedFeed(tuple(entries), tuple(warnings), feed_title)
 
 
-def _read_with_feedparser(data: bytes, document: bytes) -> tuple[Any, list[Any]]:
-    """(feed, items) from feedparser, which copes with anything; FeedUnreadable if it finds no feed."""
+# The RSS Event module (http://purl.org/rss/1.0/modules/event/), as feedparser names its elements.
+_EVENT_MODULE = ("ev_startdate", "ev_enddate", "ev_location")
+
+
+def _event_keys(source: Source | None) -> tuple[str, str | None, str | None]:
+    """feedparser's keys for the elements holding start, end and location: 'ev:startdate' -> 'ev_startdate'."""
+    fields = source.events if source else None
+    if fields is None:
+        return _EVENT_MODULE
+
+    def key(name: str | None) -> str | None:
+        return name.replace(":", "_").lower() if name else None
+
+    return fields.start.replace(":", "_").lower(), key(fields.end), key(fields.location)
+
+
+def read_with_feedparser(document: bytes, source: Source | None = None) -> RawFeed:
+    """A prepared document as feedparser reads it, which copes with anything; FeedUnreadable
+    if it finds no feed. The event fields are the source's own elements, else the RSS Event module's."""
     import feedparser  # imported here: an unchanged or plain feed never pays for it
 
-    # Its SAX reader looks attributes up in quadratic time (20,000 took half a minute);
-    # lxml, which reads plain feeds, does not, so only this path needs the check.
-    if _ATTRIBUTE_RUN.search(document):
-        raise FeedUnreadable(f"an element has more than {MAX_ATTRIBUTES} attributes; not parsed")
+    refuse_attribute_runs(document)
     try:
         # Bytes go in as a stream: given bytes, feedparser first tries them as a file name,
         # so a body of "/etc/hostname" would be read from this machine's disk.
@@ -152,122 +136,54 @@ def _read_with_feedparser(data: bytes, document: bytes) -> tuple[Any, list[Any]]
     ) as error:  # the library's failure on hostile bytes is this source's, not the build's
         raise FeedUnreadable(f"the feed parser failed ({type(error).__name__})") from error
     if not parsed.get("version") and not parsed.entries:
-        raise FeedUnreadable(_what_it_is(data, document, parsed.get("bozo_exception")))
-    return parsed.feed, parsed.entries
+        raise FeedUnreadable(what_it_is(document, parsed.get("bozo_exception")))
+    return _from_feedparser(parsed, _event_keys(source))
 
 
-def _prepare(data: bytes) -> tuple[bytes, list[str]]:
-    """(the document as UTF-8 without DOCTYPE, warnings); FeedUnreadable for what must not be parsed."""
-    if not data.strip():
-        raise FeedUnreadable("the document is empty")
-    decoded, encoding = _decode(data)
-    text = decoded.lstrip()
-    # A UTF-8 document that needs no change is passed on as the bytes it came in: copying
-    # and re-encoding megabytes cost a tenth of a large feed's ingest.
-    unchanged = encoding == "utf-8" and text is decoded
-    declaration = _XML_DECLARATION.match(text)
-    says_utf8 = declaration and (
-        _UTF8_DECLARED.search(declaration.group(0)) or "encoding" not in declaration.group(0)
+def _from_feedparser(parsed: Any, event_keys: tuple[str, str | None, str | None]) -> RawFeed:
+    """feedparser's result as a RawFeed: the one place that knows feedparser's shape."""
+    feed = parsed.feed
+    items = tuple(_raw_item(item, event_keys) for item in parsed.entries)
+    return RawFeed(_string(feed, "title"), _string(feed, "link"), items)
+
+
+def _raw_item(item: Any, event_keys: tuple[str, str | None, str | None]) -> RawItem:
+    contents = item.get("content") or []
+    best = max(contents, key=lambda c: len(c.get("value", "")), default=None)
+    credits = dict.get(item, "media_credit") or []
+    start_key, end_key, location_key = event_keys
+    return RawItem(
+        title=_string(item, "title"),
+        link=item.get("link") or "",
+        guid=_string(item, "id"),
+        # feedparser's published, else its created; normalisation falls back on updated
+        published=_date(item, "published_parsed", "created_parsed"),
+        updated=_date(item, "updated_parsed"),
+        summary=_string(item, "summary"),
+        summary_base=_string(item.get("summary_detail") or {}, "base"),
+        content=_string(best, "value") if best else "",
+        content_base=_string(best, "base") if best else "",
+        categories=tuple(tag.get("term") or tag.get("label") or "" for tag in item.get("tags", [])),
+        enclosures=tuple(
+            Enclosure(_string(link, "href"), _string(link, "type"), _string(link, "title"))
+            for link in item.get("links", [])
+            if link.get("rel") == "enclosure"
+        ),
+        media=tuple(
+            Media(*(_string(media, key) for key in ("url", "medium", "type", "width", "height")))
+            for media in item.get("media_content", [])
+        ),
+        thumbnails=tuple(_string(thumb, "url") for thumb in item.get("media_thumbnail", [])),
+        credit=_string(credits[0], "content") if credits else "",
+        event_start=_item_text(item, start_key),
+        event_end=_item_text(item, end_key),
+        event_location=_item_text(item, location_key),
     )
-    if declaration and not (unchanged and says_utf8):
-        # expat must not decode again what is now UTF-8
-        text = '<?xml version="1.0" encoding="utf-8"?>' + text[declaration.end() :]
-    prepared, declared = _without_doctype(text)
-    warnings = ["removed the DOCTYPE and the entities it declares (never expanded)"][:declared]
-    # UTF-16 and -32 bytes stay wide: without a BOM or declaration, a parser reads them as UTF-8.
-    if prepared is decoded and not encoding.startswith(("utf-16", "utf-32")):
-        return data, warnings
-    return prepared.encode("utf-8", "replace"), warnings
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """(text of the document, the encoding it was read in): by its BOM, else its declared
-    encoding, else UTF-8, else windows-1252."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, "replace"), f"{encoding} with BOM"
-    head = data[:4]
-    if len(head) == 4 and head.count(0) in (
-        2,
-        3,
-    ):  # UTF-16 or -32 without a BOM: "\0<\0r", "<\0r\0"
-        nulls = [byte == 0 for byte in head]
-        width = 4 if head.count(0) == 3 else 2
-        big_endian = nulls[0]
-        encoding = f"utf-{width * 8}-{'be' if big_endian else 'le'}"
-        return data.decode(encoding, "replace"), encoding
-    candidates = ["utf-8", "cp1252"]
-    declared = _DECLARATION.match(data)
-    if declared:
-        try:
-            name = codecs.lookup(declared.group(1).decode("ascii")).name
-        except LookupError:
-            name = ""
-        name = _ENCODING_ALIASES.get(name, name)
-        if name and not name.startswith(_NOT_DECLARABLE):
-            candidates.insert(0, name)
-    for encoding in candidates:
-        try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return data.decode("latin-1"), "latin-1"  # every byte is a character: the last resort never fails
-
-
-def _without_doctype(text: str) -> tuple[str, int]:
-    """`text` without DOCTYPE or ENTITY declarations before its first element; and how many it had.
-
-    Declarations are removed where expat would read them, and defused where feedparser's own
-    regular expressions would find them (they also look inside comments of the prolog).
-    """
-    kept: list[str] = []
-    position, found = 0, 0
-    while (token := _PROLOG_TOKEN.search(text, position)) and token.group(0)[1] in "?!":
-        if token.group(0).upper() == "<!DOCTYPE":
-            end = _declaration_end(text, token.end())
-            found += bool(_DECLARATION_IN_PROLOG.search(text, token.end(), end))
-            kept.append(text[position : token.start()])
-            position = end
-        else:  # a comment or processing instruction, kept as it is
-            kept.append(text[position : token.end()])
-            position = token.end()
-    prolog_end = token.start() if token else len(text)
-    kept.append(text[position:prolog_end])
-    prolog, leftovers = _DECLARATION_IN_PROLOG.subn(r"&lt;\1", "".join(kept))
-    if not found and not leftovers and len(prolog) == prolog_end:
-        return text, 0  # nothing declared: the text as it is, not a copy
-    return prolog + text[prolog_end:], found + leftovers
-
-
-def _declaration_end(text: str, position: int) -> int:
-    """Index just past the DOCTYPE whose body starts at `position`: quotes, comments, [...] skipped."""
-    depth = 0
-    for token in _DOCTYPE_TOKEN.finditer(text, position):
-        mark = token.group(0)
-        if mark == "[":
-            depth += 1
-        elif mark == "]":
-            depth = max(0, depth - 1)
-        elif mark == ">" and depth == 0:
-            return token.end()
-    return len(text)  # never closed: all of it goes, and what is left is not a feed
-
-
-def _what_it_is(data: bytes, document: bytes, error: object) -> str:
-    """Why bytes that yielded no feed are not one, for the line that reports the source."""
-    head = document[:2048].lower()
-    if sum(byte < 9 for byte in document[:1024]) > 8:
-        return "binary data, not RSS or Atom"
-    if head.lstrip().startswith((b"{", b"[")):
-        return "JSON, not RSS or Atom"
-    if b"<html" in head or b"<!doctype html" in head or b"<body" in head:
-        return "an HTML page, not RSS or Atom (is the url the site's page rather than its feed?)"
-    reason = " ".join(str(error or "").split())
-    return (
-        f"no RSS or Atom element found (XML error: {reason})"
-        if reason
-        else "no RSS or Atom element found"
-    )
+def _string(mapping: Any, key: str) -> str:
+    value = mapping.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def _date(item: Any, *keys: str) -> datetime | None:
@@ -279,6 +195,11 @@ def _date(item: Any, *keys: str) -> datetime | None:
             except (OverflowError, ValueError, TypeError):
                 continue
     return None
+
+
+def _item_text(item: Any, key: str | None) -> str:
+    value = dict.get(item, key) if key else None  # plain dict access, as in _date
+    return value.strip() if isinstance(value, str) else ""
 
 
 def stable_id(
@@ -294,7 +215,7 @@ def stable_id(
     return "sha1:" + hashlib.sha1(f"{source}\x1f{title}\x1f{stamp}".encode()).hexdigest()
 
 
-def _section(item: Any, source: Source, config: Config) -> str:
+def _section(item: RawItem, source: Source, config: Config) -> str:
     mapping = {key.casefold(): value for key, value in source.categories.items()}
     for category in _categories(item):
         if category.casefold() in mapping:
@@ -302,62 +223,57 @@ def _section(item: Any, source: Source, config: Config) -> str:
     return source.section or config.default_section
 
 
-def _categories(item: Any) -> tuple[str, ...]:
-    names = [plain_text(tag.get("term") or tag.get("label") or "") for tag in item.get("tags", [])]
+def _categories(item: RawItem) -> tuple[str, ...]:
+    names = [plain_text(category) for category in item.categories]
     return tuple(dict.fromkeys(name for name in names if name))
 
 
-def _body(item: Any) -> tuple[str, str, bool]:
-    """(HTML of the fullest content, its xml:base, whether it is the content rather than the
-    summary): content:encoded or Atom content, else summary."""
-    contents = item.get("content") or []
-    best = max(contents, key=lambda c: len(c.get("value", "")), default=None)
-    if best and best.get("value"):
-        return best["value"], best.get("base", ""), True
-    detail = item.get("summary_detail") or {}
-    return item.get("summary", ""), detail.get("base", ""), False
+def _body(item: RawItem) -> tuple[str, str, bool]:
+    """(HTML of the body, its xml:base, whether it is the content rather than the summary):
+    content:encoded or Atom content, else summary."""
+    if item.content:
+        return item.content, item.content_base, True
+    return item.summary, item.summary_base, False
 
 
 # What a Media RSS or enclosure URL ends with when it is a picture (before any query).
 _IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.IGNORECASE)
 
 
-def _is_image(media: Any) -> bool:
+def _is_image(media: Media) -> bool:
     """Is a media:content a picture? By medium or type when it says; else by the URL's extension
     or by dimensions (a video or a podcast says so, a bare CDN image URL often does not)."""
-    medium, kind = str(media.get("medium", "")).strip(), str(media.get("type", "")).strip()
+    medium, kind = media.medium.strip(), media.type.strip()
     if medium or kind:
         return medium == "image" or kind.startswith("image/")
-    path = urlsplit(str(media.get("url", "")).strip()).path
-    return bool(_IMAGE_EXTENSION.search(path)) or bool(media.get("width") or media.get("height"))
+    path = urlsplit(media.url.strip()).path
+    return bool(_IMAGE_EXTENSION.search(path)) or bool(media.width or media.height)
 
 
-def _lead_image(item: Any, html: str, base: str, from_content: bool) -> tuple[Image | None, str]:
+def _lead_image(
+    item: RawItem, html: str, base: str, from_content: bool
+) -> tuple[Image | None, str]:
     """The entry's lead image from media:content, media:thumbnail or enclosures, else the body's
     first <img>, else the description's when the body is the item's content.
 
     An image found in the body is taken out of it (with its <figure>, whose caption it keeps),
     so the email does not show it twice.
     """
-    credit = plain_text(
-        dict.get(item, "media_credit", [{}])[0].get("content", "")
-        if item.get("media_credit")
-        else ""
-    )
-    candidates: list[tuple[str, str]] = [
-        (media.get("url", ""), "") for media in item.get("media_content", []) if _is_image(media)
+    credit = plain_text(item.credit)
+    candidates = [(media.url, "") for media in item.media if _is_image(media)]
+    candidates += [(url, "") for url in item.thumbnails]
+    candidates += [
+        (enclosure.url, plain_text(enclosure.title))
+        for enclosure in item.enclosures
+        if enclosure.type.startswith("image/")
     ]
-    candidates += [(thumb.get("url", ""), "") for thumb in item.get("media_thumbnail", [])]
-    for link in item.get("links", []):
-        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
-            candidates.append((link.get("href", ""), plain_text(link.get("title", ""))))
     for url, alt in candidates:
-        absolute = web_url(url or "", base)
+        absolute = web_url(url, base)
         if absolute:
             return Image(url=absolute, alt=alt, credit=credit), html
     found = first_image(html)
     if found is None:
-        summary = item.get("summary", "") if from_content else ""
+        summary = item.summary if from_content else ""
         # WordPress's "featured image in feeds" plugins put it in the excerpt, before its text.
         beside = first_image(sanitize_html(summary, base)) if "<img" in summary.lower() else None
         if beside is None:
@@ -367,8 +283,8 @@ def _lead_image(item: Any, html: str, base: str, from_content: bool) -> tuple[Im
     return Image(found.src, found.alt, caption, credit, found.width, found.height), html
 
 
-def _entry(
-    item: Any,
+def entry_from(
+    item: RawItem,
     source: Source,
     config: Config,
     fetched_at: datetime,
@@ -376,25 +292,26 @@ def _entry(
     warnings: list[str],
     position: int,
 ) -> Entry | None:
-    """One item as an Entry; `feed` is the feed's (link, title). None for an item with nothing."""
+    """One item as an Entry, by our rules whichever reader found it; `feed` is the feed's
+    (link, title), `warnings` gets what was odd. None for an item with nothing."""
     base, site = feed
     where = f"item {position + 1}"
-    title = title_text(item.get("title", ""))
-    link = web_url(item.get("link") or "", base)
-    published = _date(item, "published_parsed", "created_parsed", "updated_parsed")
-    updated = _date(item, "updated_parsed")
+    title = title_text(item.title)
+    link = web_url(item.link, base)
+    published = item.published or item.updated
+    updated = item.updated
     raw_html, html_base, from_content = _body(item)
     body_base = absolute_url(html_base, base) if html_base else (link or base)
     html = sanitize_html(raw_html, body_base)
     # The summary's footer goes while it is still HTML, where its links tell it from a story.
-    text = plain_text(without_footer(item.get("summary", ""))) or plain_text(html)
+    text = plain_text(without_footer(item.summary)) or plain_text(html)
     if not title:
         if not text and not link:
             warnings.append(f"{where}: no title, text or link; skipped")
             return None
         title = summarize(text, 80) or text[:80].strip() or link or ""
         warnings.append(f"{where}: no title; used {title[:40]!r}")
-    entry_id = stable_id(source.name, item.get("id"), link, title, published)
+    entry_id = stable_id(source.name, item.guid, link, title, published)
     if published is None:
         warnings.append(f"{where} ({title[:40]}): no date; dated when first seen")
         published = fetched_at
@@ -409,7 +326,7 @@ def _entry(
         )
         published = fetched_at
     image, html = _lead_image(item, html, link or base, from_content)
-    event = _event(item, source, config.publication.zone, f"{where} ({title[:40]})", warnings)
+    event = _event(item, config.publication.zone, f"{where} ({title[:40]})", warnings)
     return Entry(
         id=entry_id,
         source=source.name,
@@ -426,28 +343,9 @@ def _entry(
     )
 
 
-# The RSS Event module (http://purl.org/rss/1.0/modules/event/), as feedparser names its elements.
-_EVENT_MODULE = ("ev_startdate", "ev_enddate", "ev_location")
-
-
-def _event_keys(source: Source) -> tuple[str, str | None, str | None]:
-    """feedparser's keys for the elements holding start, end and location: 'ev:startdate' -> 'ev_startdate'."""
-    fields = source.events
-    if fields is None:
-        return _EVENT_MODULE
-
-    def key(name: str | None) -> str | None:
-        return name.replace(":", "_").lower() if name else None
-
-    return fields.start.replace(":", "_").lower(), key(fields.end), key(fields.location)
-
-
-def _event(
-    item: Any, source: Source, zone: tzinfo, where: str, warnings: list[str]
-) -> Event | None:
+def _event(item: RawItem, zone: tzinfo, where: str, warnings: list[str]) -> Event | None:
     """The item's event, when it names a start; a date without a time makes an all-day event."""
-    start_key, end_key, location_key = _event_keys(source)
-    start_text = _item_text(item, start_key)
+    start_text = item.event_start
     if not start_text:
         return None
     start = _event_moment(start_text, zone)
@@ -455,7 +353,7 @@ def _event(
         warnings.append(f"{where}: cannot read the event start {start_text[:40]!r}; not an event")
         return None
     moment, all_day = start
-    end_text = _item_text(item, end_key)
+    end_text = item.event_end
     end = _event_moment(end_text, zone) if end_text else None
     end_moment: datetime | None = None
     if end_text and end is None:
@@ -470,13 +368,7 @@ def _event(
         if end_moment is not None and end_moment < moment:
             warnings.append(f"{where}: the event ends before it starts; its end is left out")
             end_moment = None
-    location = plain_text(_item_text(item, location_key)) if location_key else ""
-    return Event(moment, end_moment, location, all_day)
-
-
-def _item_text(item: Any, key: str | None) -> str:
-    value = dict.get(item, key) if key else None  # plain dict access, as in _date
-    return value.strip() if isinstance(value, str) else ""
+    return Event(moment, end_moment, plain_text(item.event_location), all_day)
 
 
 def _event_moment(text: str, zone: tzinfo) -> tuple[datetime, bool] | None:
