@@ -421,8 +421,11 @@ def _build(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
     request = _build_request(arguments)
     result = build(request, config, reporter, datetime.now(UTC))
     errors = [finding for finding in result.findings if finding.severity == "error"]
+    for finding in errors:
+        reporter.error(f"{finding.issue}: {finding.message}")
     for finding in result.findings:
-        (reporter.warn if finding.severity == "error" else reporter.detail)(str(finding))
+        if finding.severity != "error":
+            reporter.detail(str(finding))
     if result.built:
         reporter.note(
             f"check: {len(errors)} error(s), {len(result.findings) - len(errors)} warning(s) (details: digest check)"

@@ -34,6 +34,12 @@ class Reporter:
         self.warnings.append(line)
         print(f"warning: {line}", file=self.err, flush=True)
 
+    def error(self, line: str) -> None:
+        """A problem found in what was built (a check error): printed as one, and, like a
+        warning, it keeps the next build from answering from the stamp."""
+        self.warnings.append(line)
+        print(f"error: {line}", file=self.err, flush=True)
+
     def source_failed(self, name: str, reason: str) -> None:
         self.failed_sources.append(name)
         self.warn(f"source {name!r}: {reason}")

@@ -129,3 +129,21 @@ def test_long_urls_are_shown_with_their_host_and_their_end(
     short = "https://digest.example.org/weekly/2031-W01/"
     tamper(built, "</body>", f'<a href="{short}">missing</a></body>')
     assert f"does not resolve: {short}" in "\n".join(messages(built))  # short: whole
+
+
+def test_a_build_prints_each_check_error_once_as_an_error(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A publication's own footer with a relative link: the build says so as an error line
+    (never "warning: error: …"), exits 1, and still writes the issue."""
+    (sample / "templates").mkdir()
+    (sample / "templates" / "email.mjml.j2").write_text(
+        '{% extends "digest/email.mjml.j2" %}{% block footer %}{{ super() }}'
+        '<mj-section><mj-column><mj-text><a href="about/">About us</a></mj-text></mj-column>'
+        "</mj-section>{% endblock %}",
+        encoding="utf-8",
+    )
+    assert main(["build", "--config", str(sample), "--quiet", "--week", "2025-W40"]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert errors == [f"error: {ISSUE}: relative or non-http(s) link: about/"]
+    assert (sample / "out" / ISSUE / "email.html").exists()
