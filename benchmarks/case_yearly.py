@@ -42,7 +42,7 @@ def _in_process(folder: Path, runs: int, table: Table) -> None:
             runs,
         )
     select, render = timing["select"].wall, timing["render"].wall
-    table.add(Row(f"select {YEAR}'s highlights: ranked_between + yearly_issue", seconds(select)))
+    table.add(Row(f"select {YEAR}'s highlights: archive queries + yearly_issue", seconds(select)))
     table.add(Row("render_issue of the highlights issue", seconds(render)))
     table.add(
         Row(

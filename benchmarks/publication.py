@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from digest.archive import Archive
 from digest.ingest.clean import sanitize_html
-from digest.model import Entry
+from digest.model import Editorial, Entry
 from digest.model import Image as EntryImage
 
 SECTIONS = ("News", "Publications", "People")
@@ -185,8 +185,7 @@ def _archive_entries(
             html=rng.choice(bodies),
             image=image,
             categories=tuple(words(rng, 2).split()),
-            highlight=rng.random() < 0.015,
-            weight=rng.randint(0, 100),
+            editorial=Editorial(highlight=rng.random() < 0.015, weight=rng.randint(0, 100)),
         )
 
 
@@ -199,7 +198,10 @@ def archive_publication(folder: Path, count: int, years: range, batch: int = 500
     write_config(folder, sources)
     now = datetime(years.stop, 1, 2, tzinfo=UTC)
     entries = _archive_entries(rng, count, years, [name for name, _ in sources])
+    decided: dict[str, Editorial] = {}
     with Archive(folder / "archive.sqlite") as archive:
         while chunk := [entry for _, entry in zip(range(batch), entries, strict=False)]:
             archive.store(chunk, now)
+            decided.update({e.id: e.editorial for e in chunk if e.editorial.decides_anything})
+        archive.store_editorial("editor", decided)  # an editor's decisions, apart from the feeds
     return folder

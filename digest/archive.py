@@ -12,6 +12,12 @@ a guid-less item whose link moved from http to https): an item whose canonical l
 is archived from the same source, under an id the feed no longer carries, is that
 entry. Each row keeps its canonical link (`link_key`) for this, and for the select
 stage to find copies of a story that were sent in earlier weeks.
+
+What an editor decided about an entry (`Editorial`: highlight, weight, kicker, call to
+action) is a table of its own, keyed by entry id and by who decided it (`origin`: "entries"
+for the front matter of entry files): storing a feed's entries never touches it, and a
+decision outlives its entry's feed item. The archive only answers queries; which entries a
+decision makes candidates, and in what order, is the select stage's to say.
 """
 
 from __future__ import annotations
@@ -30,16 +36,14 @@ from typing import Any
 from digest import links
 from digest.errors import OutputError
 from digest.ingest.fetch import Validators
-from digest.model import CallToAction, Entry, Event, Image
+from digest.model import CallToAction, Editorial, Entry, Event, Image
 
-SCHEMA_VERSION = 2  # 2: entries.link_key
+SCHEMA_VERSION = 3  # 2: entries.link_key; 3: editorial decisions in a table of their own
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id          TEXT PRIMARY KEY,
     source      TEXT NOT NULL,
     published   TEXT NOT NULL,          -- ISO 8601, UTC: sorts as time
-    highlight   INTEGER NOT NULL,
-    weight      INTEGER NOT NULL,
     event_start TEXT,
     event_end   TEXT,
     fingerprint TEXT NOT NULL,          -- hash of the entry: tells an edit from a repeat
@@ -47,9 +51,16 @@ CREATE TABLE IF NOT EXISTS entries (
     data        TEXT NOT NULL,          -- the Entry as JSON
     link_key    TEXT                    -- links.story_link of the entry's link
 );
-CREATE INDEX IF NOT EXISTS entries_by_published ON entries (published);
+CREATE INDEX IF NOT EXISTS entries_by_published_id ON entries (published, id);  -- covers queries by period
 CREATE INDEX IF NOT EXISTS entries_by_event ON entries (event_start) WHERE event_start IS NOT NULL;
-CREATE INDEX IF NOT EXISTS entries_by_rank ON entries (highlight DESC, weight DESC, published DESC);
+CREATE TABLE IF NOT EXISTS editorial (
+    entry_id  TEXT PRIMARY KEY,         -- the entry decided about; it may not be archived (yet)
+    origin    TEXT NOT NULL,            -- who decided: "entries" for entry files' front matter
+    highlight INTEGER NOT NULL,
+    weight    INTEGER NOT NULL,
+    data      TEXT NOT NULL             -- the Editorial as JSON
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS editorial_by_origin ON editorial (origin);
 CREATE TABLE IF NOT EXISTS sources (
     name          TEXT PRIMARY KEY,
     etag          TEXT,
@@ -86,23 +97,51 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(field.name for field in fields(kind))
 
 
+@cache
+def _stored_names(kind: type) -> tuple[str, ...]:
+    """The fields stored as JSON: an Entry's editorial is a table of its own, never its JSON."""
+    return tuple(name for name in _field_names(kind) if not (kind is Entry and name == "editorial"))
+
+
+def _plain(value: Any) -> Any:
+    # dataclasses.asdict deep-copies every field: a fifth of a 10,000-item ingest
+    if value is None or type(value) in _SCALARS:
+        return value  # most fields: asked first, since is_dataclass() is slow
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if is_dataclass(value):
+        names = _stored_names(type(value))  # type: ignore[arg-type]  # a dataclass type is hashable
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _json(value: Any) -> str:
+    return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def entry_to_json(entry: Entry) -> str:
-    """The entry as canonical JSON (sorted keys), the same text for the same entry."""
+    """The entry as canonical JSON (sorted keys), the same text for the same entry; without
+    its editorial decisions, which are stored apart."""
+    return _json(entry)
 
-    def plain(value: Any) -> Any:
-        # dataclasses.asdict deep-copies every field: a fifth of a 10,000-item ingest
-        if value is None or type(value) in _SCALARS:
-            return value  # most fields: asked first, since is_dataclass() is slow
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if is_dataclass(value):
-            names = _field_names(type(value))  # type: ignore[arg-type]  # a dataclass type is hashable
-            return {name: plain(getattr(value, name)) for name in names}
-        if isinstance(value, tuple):
-            return [plain(item) for item in value]
-        return value
 
-    return json.dumps(plain(entry), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def editorial_from_json(text: str) -> Editorial:
+    return _editorial(json.loads(text))
+
+
+def _editorial(data: dict[str, Any]) -> Editorial:
+    action = data.get("call_to_action")
+    return Editorial(
+        highlight=bool(data.get("highlight", False)),
+        weight=int(data.get("weight", 0)),
+        kicker=data.get("kicker", ""),
+        call_to_action=CallToAction(**action) if action else None,
+    )
+
+
+EDITORIAL_KEYS = ("highlight", "weight", "kicker", "call_to_action")  # in entries' JSON before 3
 
 
 def entry_from_json(text: str) -> Entry:
@@ -126,10 +165,10 @@ def entry_from_json(text: str) -> Entry:
 
 
 UPSERT = """
-INSERT INTO entries (id, source, published, highlight, weight, event_start, event_end, fingerprint, first_seen, data, link_key)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO entries (id, source, published, event_start, event_end, fingerprint, first_seen, data, link_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
-    published = excluded.published, highlight = excluded.highlight, weight = excluded.weight,
+    published = excluded.published,
     event_start = excluded.event_start, event_end = excluded.event_end,
     fingerprint = excluded.fingerprint, data = excluded.data, link_key = excluded.link_key
 """
@@ -143,8 +182,6 @@ def _row(
         entry.id,
         entry.source,
         _iso(entry.published),
-        int(entry.highlight),
-        entry.weight,
         _iso(event.start) if event else None,
         _iso(event.end or event.start) if event else None,
         fingerprint,
@@ -152,6 +189,16 @@ def _row(
         text,
         link_key,
     )
+
+
+ENTRY_FILES = "entries"  # the origin of the decisions that entry files' front matter makes
+
+
+EDITORIAL_UPSERT = "INSERT OR REPLACE INTO editorial (entry_id, origin, highlight, weight, data) VALUES (?, ?, ?, ?, ?)"
+
+
+def _editorial_row(entry_id: str, origin: str, editorial: Editorial, text: str) -> tuple[Any, ...]:
+    return (entry_id, origin, int(editorial.highlight), editorial.weight, text)
 
 
 def _fingerprint(entry_json: str) -> str:
@@ -179,25 +226,48 @@ class Archive:
             ) from None
 
     def _migrate(self) -> None:
-        """Bring an older archive up to this schema; compute link keys again when their rule changed."""
+        """Bring an older archive up to this schema in one transaction: editorial decisions out
+        of the entries into their table; link keys computed again when their rule changed."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(entries)")}
         meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-        if "link_key" in columns and meta.get("link_rule") == links.RULE:
+        relink = "link_key" not in columns or meta.get("link_rule") != links.RULE
+        if not relink and "highlight" not in columns:
             return
         with self._transaction():
             if "link_key" not in columns:
                 self.db.execute("ALTER TABLE entries ADD COLUMN link_key TEXT")
-            rows = self.db.execute(
-                "SELECT id, json_extract(data, '$.link') FROM entries"
-            ).fetchall()
-            self.db.executemany(
-                "UPDATE entries SET link_key = ? WHERE id = ?",
-                [(links.story_link(link), entry_id) for entry_id, link in rows],
-            )
+            if relink:
+                rows = self.db.execute(
+                    "SELECT id, json_extract(data, '$.link') FROM entries"
+                ).fetchall()
+                self.db.executemany(
+                    "UPDATE entries SET link_key = ? WHERE id = ?",
+                    [(links.story_link(link), entry_id) for entry_id, link in rows],
+                )
+            if "highlight" in columns:
+                self._move_editorial()
             self.db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [("schema_version", str(SCHEMA_VERSION)), ("link_rule", links.RULE)],
             )
+
+    def _move_editorial(self) -> None:
+        """Schema 2 -> 3: the editorial fields of each entry's JSON (only entry files set them)
+        become rows of the editorial table; the JSON and its fingerprint are written again."""
+        decided, rewritten = [], []
+        for entry_id, text in self.db.execute("SELECT id, data FROM entries").fetchall():
+            data = json.loads(text)
+            editorial = _editorial({key: data.pop(key) for key in EDITORIAL_KEYS if key in data})
+            if editorial.decides_anything:
+                decided.append(_editorial_row(entry_id, ENTRY_FILES, editorial, _json(editorial)))
+            entry_json = entry_to_json(entry_from_json(json.dumps(data)))
+            rewritten.append((entry_json, _fingerprint(entry_json), entry_id))
+        self.db.executemany("UPDATE entries SET data = ?, fingerprint = ? WHERE id = ?", rewritten)
+        self.db.executemany(EDITORIAL_UPSERT, decided)
+        self.db.execute("DROP INDEX IF EXISTS entries_by_rank")
+        self.db.execute("DROP INDEX IF EXISTS entries_by_published")  # entries_by_published_id
+        self.db.execute("ALTER TABLE entries DROP COLUMN highlight")
+        self.db.execute("ALTER TABLE entries DROP COLUMN weight")
 
     def close(self) -> None:
         self.db.close()
@@ -358,12 +428,76 @@ class Archive:
             )
         )
 
-    def ranked_between(self, start: datetime, end: datetime, limit: int) -> list[Entry]:
-        """Up to `limit` entries of [start, end): highlights first, then by weight, then newest."""
-        order = "highlight DESC, weight DESC, published DESC, id LIMIT ?"
-        return list(
-            self._select("published >= ? AND published < ?", (_iso(start), _iso(end), limit), order)
+    def with_ids(self, ids: Iterable[str]) -> list[Entry]:
+        """The archived entries of `ids`, in the order of `ids` (ids not archived left out)."""
+        wanted, found = list(dict.fromkeys(ids)), {}
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            for entry in self._select(f"id IN ({','.join('?' * len(batch))})", tuple(batch)):
+                found[entry.id] = entry
+        return [found[entry_id] for entry_id in wanted if entry_id in found]
+
+    def newest_undecided(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[tuple[str, datetime]]:
+        """(id, date) of up to `limit` entries of [start, end) that no editorial decision names,
+        newest first."""
+        query = (
+            "SELECT id, published FROM entries WHERE published >= ? AND published < ?"
+            " AND id NOT IN (SELECT entry_id FROM editorial) ORDER BY published DESC, id LIMIT ?"
         )
+        rows = self.db.execute(query, (_iso(start), _iso(end), limit))
+        return [(entry_id, datetime.fromisoformat(text)) for entry_id, text in rows]
+
+    def decided_between(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, datetime, bool, int]]:
+        """(id, date, highlight, weight) of every archived entry of [start, end) an editor
+        decided about, newest first: what ranking them takes, without reading them."""
+        query = (
+            "SELECT id, published, editorial.highlight, editorial.weight FROM editorial"
+            " JOIN entries ON id = entry_id WHERE published >= ? AND published < ?"
+            " ORDER BY published DESC, id"
+        )
+        rows = self.db.execute(query, (_iso(start), _iso(end)))
+        return [
+            (entry_id, datetime.fromisoformat(text), bool(highlight), weight)
+            for entry_id, text, highlight, weight in rows
+        ]
+
+    def decided_dates(self) -> Iterator[tuple[datetime, bool]]:
+        """(date, highlight) of every archived entry an editor decided about."""
+        query = "SELECT published, editorial.highlight FROM editorial JOIN entries ON id = entry_id"
+        for text, highlight in self.db.execute(query):
+            yield datetime.fromisoformat(text), bool(highlight)
+
+    def editorial_of(self, ids: Iterable[str]) -> dict[str, Editorial]:
+        """The editorial decisions about the entries of `ids` that have some."""
+        wanted, found = list(dict.fromkeys(ids)), {}
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            query = f"SELECT entry_id, data FROM editorial WHERE entry_id IN ({','.join('?' * len(batch))})"
+            for entry_id, data in self.db.execute(query, batch):
+                found[entry_id] = editorial_from_json(data)
+        return found
+
+    def store_editorial(self, origin: str, decisions: dict[str, Editorial]) -> int:
+        """Make `decisions` the editorial of `origin`, in one transaction: rows of `origin` not in
+        it go, changed ones are written; returns how many rows changed. Entries stay as they are."""
+        wanted = {entry_id: _json(editorial) for entry_id, editorial in decisions.items()}
+        rows = self.db.execute("SELECT entry_id, data FROM editorial WHERE origin = ?", (origin,))
+        stored = dict(rows.fetchall())
+        gone = [(entry_id,) for entry_id in stored if entry_id not in wanted]
+        changed = [
+            _editorial_row(entry_id, origin, decisions[entry_id], data)
+            for entry_id, data in wanted.items()
+            if stored.get(entry_id) != data
+        ]
+        if gone or changed:
+            with self._transaction():
+                self.db.executemany("DELETE FROM editorial WHERE entry_id = ?", gone)
+                self.db.executemany(EDITORIAL_UPSERT, changed)
+        return len(gone) + len(changed)
 
     def matching(self, query: str) -> list[Entry]:
         """Entries whose id is `query` or whose title contains it, ignoring case; newest first."""
@@ -381,11 +515,6 @@ class Archive:
     def published_dates(self) -> Iterator[datetime]:
         """Every entry's date, for listing the weeks the archive covers."""
         for (text,) in self.db.execute("SELECT published FROM entries"):
-            yield datetime.fromisoformat(text)
-
-    def highlight_dates(self) -> Iterator[datetime]:
-        """The dates of entries marked as highlights, for listing the years that have some."""
-        for (text,) in self.db.execute("SELECT published FROM entries WHERE highlight = 1"):
             yield datetime.fromisoformat(text)
 
     def count(self) -> int:

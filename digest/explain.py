@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from digest import select
 from digest.config import Config
-from digest.model import Entry, Issue, Period
+from digest.model import Editorial, Entry, Issue, Period
 
 # The reason codes, stable for tools; the words after each are what people read.
 IN_REASONS = {"section": "in its section", "event": "upcoming event", "highlight": "a highlight"}
@@ -77,7 +77,7 @@ def explain_issue(
             details: dict[str, Any] = {"section": section.title, "position": position}
             reason = {"events": "event", "highlights": "highlight"}.get(section.kind, "section")
             if reason == "highlight":
-                details |= {"highlight": entry.highlight, "weight": entry.weight}
+                details |= _decided(entry.editorial)
             placed.append(Explanation("in", reason, entry, details))
     capped = {_key(record.entry): record for record in decisions.capped}
     duplicates: dict[tuple[str, str], select.Duplicate] = {}
@@ -103,13 +103,13 @@ def explain_issue(
         elif _key(entry) in duplicates:
             rest.append(_duplicate(duplicates[_key(entry)], config))
         elif _key(entry) in ranks:
-            rest.append(_not_picked(entry, ranks[_key(entry)], config))
+            rest.append(_not_picked(entry, ranks[_key(entry)], config, decisions))
         elif _key(entry) in considered and period.kind == "weekly" and selected is None:
             rest.append(Explanation("out", "no-issue", entry, {"week": period.key}))
         elif _key(entry) in considered and period.kind == "weekly":
             rest.append(Explanation("out", "unplaced", entry, {"section": entry.section}))
         elif period.kind == "yearly" and period.contains(entry.published):
-            rest.append(_not_picked(entry, None, config))
+            rest.append(_not_picked(entry, None, config, decisions))
         else:
             rest.append(_outside(entry, period, config))
     rest.sort(key=_rest_order)
@@ -162,12 +162,18 @@ def _already_sent(record: select.AlreadySent) -> Explanation:
     return Explanation("out", "already-sent", record.entry, details)
 
 
-def _not_picked(entry: Entry, rank: int | None, config: Config) -> Explanation:
-    count = config.highlights.count
-    details: dict[str, Any] = {"rank": rank, "last_rank_in": count}
+def _decided(editorial: Editorial) -> dict[str, Any]:
+    return {"highlight": editorial.highlight, "weight": editorial.weight}
+
+
+def _not_picked(
+    entry: Entry, rank: int | None, config: Config, decisions: select.Decisions
+) -> Explanation:
+    details: dict[str, Any] = {"rank": rank, "last_rank_in": config.highlights.count}
     if rank is None:
-        details["candidates"] = count * 3  # what the build asks the archive for
-    details |= {"highlight": entry.highlight, "weight": entry.weight}
+        details["candidates"] = select.highlight_candidate_count(config)  # what the build ranks
+    # an entry select never saw (found by a query) has no decisions attached: select was given them
+    details |= _decided(decisions.editorial.get(entry.id, entry.editorial))
     return Explanation("out", "not-picked", entry, details)
 
 

@@ -45,8 +45,34 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Editorial:
+    """What an editor decided about one entry, kept apart from what its source said.
+
+    Stored in the archive beside the entries, never in them: a re-fetch of the source never
+    touches it, and an entry that left its feed keeps it. The select stage attaches it to its
+    entry (`select.with_editorial`) for ranking and rendering.
+    """
+
+    highlight: bool = False  # a candidate for the year's highlights, ranked before the rest
+    weight: int = 0  # higher ranks first among highlights
+    kicker: str = ""  # the small label above a headline
+    call_to_action: CallToAction | None = None
+
+    @property
+    def decides_anything(self) -> bool:
+        """Whether this differs from no decision at all (only such decisions are stored)."""
+        return self != NO_EDITORIAL
+
+
+NO_EDITORIAL = Editorial()
+
+
+@dataclass(frozen=True)
 class Entry:
-    """One news item, from a feed or a local Markdown file, normalised for email."""
+    """One news item, from a feed or a local Markdown file, normalised for email: what the source said.
+
+    `editorial` is empty until the select stage attaches the editor's decisions to it.
+    """
 
     id: str  # stable across rebuilds: guid, else link, else a hash
     source: str  # the configured source name
@@ -56,14 +82,20 @@ class Entry:
     link: str | None = None  # absolute http(s) URL
     summary: str = ""  # plain text, short
     html: str = ""  # body, sanitised for email, URLs absolute
-    kicker: str = ""  # the small label above a headline
     image: Image | None = None
     categories: tuple[str, ...] = ()
-    highlight: bool = False
-    weight: int = 0
-    call_to_action: CallToAction | None = None
     event: Event | None = None
     updated: datetime | None = None  # when the source last changed it, UTC
+    editorial: Editorial = NO_EDITORIAL  # attached at selection time; never archived with it
+
+    # The editorial fields templates read as `entry.kicker` and `entry.call_to_action`
+    @property
+    def kicker(self) -> str:
+        return self.editorial.kicker
+
+    @property
+    def call_to_action(self) -> CallToAction | None:
+        return self.editorial.call_to_action
 
 
 @dataclass(frozen=True)

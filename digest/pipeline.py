@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest import __version__, assets, paths, select
-from digest.archive import Archive
+from digest.archive import ENTRY_FILES, Archive
 from digest.assets import Asset
 from digest.catalog import (
     IssueSummary,
@@ -88,9 +88,7 @@ def periods(target: Target, config: Config, archive: Archive, now: datetime) -> 
     if not target.everything:
         return [select.last_complete_week(now, zone)]
     this_year = now.astimezone(zone).year
-    years = sorted(
-        {moment.astimezone(zone).year for moment in archive.highlight_dates()} - {this_year}
-    )
+    years = sorted(select.highlight_years(archive.decided_dates(), zone) - {this_year})
     weeks = [week for week in select.weeks_of(archive.published_dates(), zone) if week.end <= now]
     return weeks + [select.year_period(year, zone) for year in years if year < this_year]
 
@@ -103,12 +101,20 @@ def select_issue(
     `digest explain` passes `decisions` to learn why, on the very path a build takes.
     """
     if period.kind == "yearly":
-        candidates = archive.ranked_between(period.start, period.end, config.highlights.count * 3)
-        return select.yearly_issue(candidates, period, config, decisions)
+        decided = archive.decided_between(period.start, period.end)
+        undecided = archive.newest_undecided(
+            period.start, period.end, select.highlight_candidate_count(config)
+        )
+        wanted = select.highlight_candidates(decided, undecided, config)
+        # digest explain also asks about entries that are no candidates: it gets every decision
+        explained = [entry_id for entry_id, *_ in decided] if decisions is not None else wanted
+        editorial = archive.editorial_of(explained)
+        return select.yearly_issue(archive.with_ids(wanted), period, config, decisions, editorial)
     dated = archive.published_between(period.start, period.end)
     events = archive.events_overlapping(*select.upcoming_window(period, config))
     earlier = archive.earlier_copies(dated, period.start)  # stories sent in an earlier week
-    return select.weekly_issue(dated, events, period, config, decisions, earlier)
+    editorial = archive.editorial_of(entry.id for entry in [*dated, *events])
+    return select.weekly_issue(dated, events, period, config, decisions, earlier, editorial)
 
 
 def _describe(period: Period) -> str:
@@ -306,6 +312,7 @@ def update_archive(
     local = read_entries(config)  # raises EntryError before anything is written
     new, updated = archive.store(local.entries, now, keep_first_date=False)
     archive.remove_missing(config.entries.source, {entry.id for entry in local.entries})
+    archive.store_editorial(ENTRY_FILES, local.editorial)  # the front matter's decisions
 
     sources = [source for source in config.sources if not (offline and source.url)]
     skipped = len(config.sources) - len(sources)

@@ -1,7 +1,10 @@
-"""Turn archived entries into issues: periods, deduplication, sections, caps and highlight ranking.
+"""Turn archived entries into issues: periods, deduplication, sections, caps, editorial
+decisions merged, and highlight ranking: every rule of what goes in, and in what order.
 
 Pure functions of their arguments: the caller queries the archive and passes the
-entries in, so every rule here is tested without a database. Given a `Decisions`,
+entries in, so every rule here is tested without a database. What an editor decided
+(`Editorial`) is passed in apart from the entries and attached to them by `with_editorial`,
+the one place the two meet; the archive's queries apply no editorial rule. Given a `Decisions`,
 the same functions also note why they left each entry out, for `digest explain`:
 one code path both builds the issue and explains it.
 """
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -18,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config
 from digest.links import canonical_link, story_link
-from digest.model import Entry, Issue, Period, Section
+from digest.model import Editorial, Entry, Issue, Period, Section
 
 EVENTS_SECTION = "Upcoming events"
 HIGHLIGHTS_SECTION = "Highlights"
@@ -60,6 +63,7 @@ class Decisions:
     already_sent: list[AlreadySent] = field(default_factory=list)
     capped: list[Capped] = field(default_factory=list)
     ranked: list[Entry] = field(default_factory=list)  # yearly: every candidate, best first
+    editorial: dict[str, Editorial] = field(default_factory=dict)  # the decisions it was given
 
 
 def week_period(key: str, zone: ZoneInfo) -> Period:
@@ -103,6 +107,59 @@ def weeks_of(moments: Iterable[datetime], zone: ZoneInfo) -> list[Period]:
             continue
         keys.add(f"{year:04d}-W{week:02d}")  # the year 99 too: "0099-W53", as week_period reads it
     return [week_period(key, zone) for key in sorted(keys)]
+
+
+def with_editorial(entries: Iterable[Entry], editorial: Mapping[str, Editorial]) -> list[Entry]:
+    """The entries, each with what an editor decided about it attached (by entry id)."""
+    return [
+        replace(entry, editorial=editorial[entry.id]) if entry.id in editorial else entry
+        for entry in entries
+    ]
+
+
+def highlight_years(decided: Iterable[tuple[datetime, bool]], zone: ZoneInfo) -> set[int]:
+    """The years that have a highlights issue: those with an entry an editor marked a highlight.
+
+    `decided` are (date, highlight) of the entries an editor decided about."""
+    return {moment.astimezone(zone).year for moment, highlight in decided if highlight}
+
+
+def _rank(
+    highlight: bool, weight: int, published: datetime, entry_id: str
+) -> tuple[bool, int, float, str]:
+    """The highlights order: marked highlights first, then by weight, then newest."""
+    return (not highlight, -weight, -published.timestamp(), entry_id)
+
+
+def _highlight_rank(entry: Entry) -> tuple[bool, int, float, str]:
+    return _rank(entry.editorial.highlight, entry.editorial.weight, entry.published, entry.id)
+
+
+def highlight_candidate_count(config: Config) -> int:
+    """How many of the year's best-ranked entries the highlights are chosen from: more than
+    the count, so that duplicates can be dropped."""
+    return config.highlights.count * 3
+
+
+def highlight_candidates(
+    decided: Iterable[tuple[str, datetime, bool, int]],
+    undecided: Iterable[tuple[str, datetime]],
+    config: Config,
+) -> list[str]:
+    """The ids of the year's candidates for its highlights, best first.
+
+    `decided` are (id, date, highlight, weight) of every entry of the year an editor decided about,
+    `undecided` (id, date) of the newest others, at least `highlight_candidate_count` of them
+    when the year has so many: together they hold the year's best-ranked entries.
+    """
+    ranked = sorted(
+        [
+            _rank(marked, weight, published, entry_id)
+            for entry_id, published, marked, weight in decided
+        ]
+        + [_rank(False, 0, published, entry_id) for entry_id, published in undecided]
+    )
+    return [key[-1] for key in ranked[: highlight_candidate_count(config)]]
 
 
 def deduplicate(entries: Iterable[Entry], decisions: Decisions | None = None) -> list[Entry]:
@@ -226,16 +283,20 @@ def weekly_issue(
     config: Config,
     decisions: Decisions | None = None,
     earlier: Iterable[Entry] = (),
+    editorial: Mapping[str, Editorial] | None = None,
 ) -> Issue | None:
     """The issue for one week: entries dated in it, by section, plus upcoming events; None if empty.
 
     `dated` are the entries published in the week; `events` those that have not
     ended by the end of the week and start within the configured look-ahead; `earlier`
-    the copies of `dated` stories dated before the week (see `already_sent`).
+    the copies of `dated` stories dated before the week (see `already_sent`); `editorial`
+    what an editor decided about them, by entry id.
     """
-    dated, events = list(dated), list(events)
+    editorial = editorial or {}
+    dated, events = with_editorial(dated, editorial), with_editorial(events, editorial)
     if decisions is not None:
         decisions.considered += [*dated, *events]
+        decisions.editorial |= editorial
     in_week = [e for e in dated if period.contains(e.published)]
     unique = deduplicate(
         _by_preference(already_sent(in_week, earlier, period, config, decisions), config),
@@ -270,21 +331,25 @@ def weekly_issue(
 
 
 def yearly_issue(
-    candidates: Iterable[Entry], period: Period, config: Config, decisions: Decisions | None = None
+    candidates: Iterable[Entry],
+    period: Period,
+    config: Config,
+    decisions: Decisions | None = None,
+    editorial: Mapping[str, Editorial] | None = None,
 ) -> Issue | None:
     """The highlights of a year: marked highlights first, then by weight, then newest; None if empty.
 
-    `candidates` should hold more than the count (e.g. three times), so duplicates can be dropped.
+    `candidates` should hold more than the count (`highlight_candidates`), so duplicates can
+    be dropped; `editorial` is what an editor decided about the year's entries, by entry id.
     """
-    candidates = list(candidates)
+    editorial = editorial or {}
+    candidates = with_editorial(candidates, editorial)
     in_year = [e for e in candidates if period.contains(e.published)]
-    ranked = sorted(
-        deduplicate(_by_preference(in_year, config), decisions),
-        key=lambda e: (not e.highlight, -e.weight, -e.published.timestamp(), e.id),
-    )
+    ranked = sorted(deduplicate(_by_preference(in_year, config), decisions), key=_highlight_rank)
     if decisions is not None:
         decisions.considered += candidates
         decisions.ranked += ranked
+        decisions.editorial |= editorial
     chosen = tuple(ranked[: config.highlights.count])
     if not chosen:
         return None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.archive import Archive, entry_from_json, entry_to_json
-from digest.model import CallToAction, Entry, Event, Image
+from digest.archive import ENTRY_FILES, Archive, entry_from_json, entry_to_json
+from digest.model import CallToAction, Editorial, Entry, Event, Image
 
 T0 = datetime(2025, 10, 1, 8, 0, tzinfo=UTC)
 
@@ -30,14 +30,37 @@ def test_entry_survives_a_round_trip_through_json() -> None:
     rich = entry(
         1,
         image=Image("https://icr.test/a.jpg", "alt", "caption", "credit", 600, 400),
-        call_to_action=CallToAction("Register", "https://icr.test/r", "Kari"),
         event=Event(T0, T0 + timedelta(hours=2), "Oslo", False),
         categories=("Award",),
         updated=T0,
-        highlight=True,
-        weight=3,
     )
     assert entry_from_json(entry_to_json(rich)) == rich
+
+
+def test_editorial_decisions_are_not_stored_in_the_entry() -> None:
+    decided = Editorial(True, 3, "Award", CallToAction("Register", "https://icr.test/r", "Kari"))
+    assert entry_to_json(entry(1, editorial=decided)) == entry_to_json(entry(1))
+
+
+def test_a_refetch_never_touches_a_decision_and_an_item_that_left_its_feed_keeps_it(tmp_path: Path) -> None:
+    decided = Editorial(highlight=True, weight=7, kicker="Award")
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store([entry(1), entry(2)], T0)
+        assert archive.store_editorial(ENTRY_FILES, {"https://icr.test/1": decided}) == 1
+        assert archive.store_editorial(ENTRY_FILES, {"https://icr.test/1": decided}) == 0  # unchanged
+        assert archive.store([entry(1, title="Story 1 (edited)")], T0) == (0, 1)  # the feed edits it
+        assert archive.store([entry(3)], T0) == (1, 0)  # and drops it
+        assert archive.editorial_of(["https://icr.test/1", "https://icr.test/2"]) == {"https://icr.test/1": decided}
+        [(entry_id, _, highlight, weight)] = archive.decided_between(T0, T0 + timedelta(days=10))
+    assert (entry_id, highlight, weight) == ("https://icr.test/1", True, 7)
+
+
+def test_decisions_of_entry_files_that_are_gone_go_with_them(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store([entry(1), entry(2)], T0, keep_first_date=False)
+        archive.store_editorial(ENTRY_FILES, {"https://icr.test/1": Editorial(kicker="A"), "https://icr.test/2": Editorial(kicker="B")})
+        archive.store_editorial(ENTRY_FILES, {"https://icr.test/2": Editorial(kicker="B2")})
+        assert archive.editorial_of(["https://icr.test/1", "https://icr.test/2"]) == {"https://icr.test/2": Editorial(kicker="B2")}
 
 
 def test_entry_that_left_the_feed_stays_in_the_archive(tmp_path: Path) -> None:
@@ -99,21 +122,27 @@ def test_a_failed_store_changes_nothing(tmp_path: Path) -> None:
         assert archive.count() == 1
 
 
-def test_ranked_and_event_queries(tmp_path: Path) -> None:
+def test_decision_and_event_queries(tmp_path: Path) -> None:
     with Archive(tmp_path / "a.sqlite") as archive:
         archive.store(
             [
-                entry(1, weight=5),
-                entry(2, highlight=True, weight=1),
+                entry(1),
+                entry(2),
                 entry(3),
                 entry(4, event=Event(T0 + timedelta(days=20), T0 + timedelta(days=21))),
             ],
             T0,
         )
-        ranked = [e.title for e in archive.ranked_between(T0, T0 + timedelta(days=10), 3)]
+        archive.store_editorial(ENTRY_FILES, {"https://icr.test/1": Editorial(weight=5), "https://icr.test/2": Editorial(highlight=True, weight=1)})
+        start, end = T0, T0 + timedelta(days=10)
+        decided = [(entry_id, weight) for entry_id, _, _, weight in archive.decided_between(start, end)]
+        undecided = [entry_id for entry_id, _ in archive.newest_undecided(start, end, 1)]
+        by_id = [e.title for e in archive.with_ids(["https://icr.test/3", "https://icr.test/9", "https://icr.test/1"])]
         events = archive.events_overlapping(T0 + timedelta(days=10), T0 + timedelta(days=25))
         over = archive.events_overlapping(T0 + timedelta(days=22), T0 + timedelta(days=25))
-    assert ranked == ["Story 2", "Story 1", "Story 4"]
+    assert decided == [("https://icr.test/2", 1), ("https://icr.test/1", 5)]  # newest first
+    assert undecided == ["https://icr.test/4"]  # the newest entry no decision names
+    assert by_id == ["Story 3", "Story 1"]  # in the order asked, without the id not archived
     assert [e.title for e in events] == ["Story 4"]
     assert over == []  # the event ended before the window
 
@@ -194,3 +223,32 @@ def test_an_archive_from_before_canonical_links_learns_them_when_opened(tmp_path
         switched = wordpress_item("https://icr.test/2025/10/grant/", "https://icr.test/2025/10/grant/", "Edited")
         assert archive.store([switched], T0) == (0, 1)
         assert [e.title for e in archive.published_between(T0, T0 + timedelta(days=60))] == ["Edited"]
+
+
+def test_an_archive_from_before_editorial_decisions_moves_them_out_of_its_entries(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with Archive(path) as archive:
+        archive.store([entry(1, link=None), entry(2)], T0, keep_first_date=False)
+    db = sqlite3.connect(path)  # as digest left it before schema 3: the decisions inside the entry
+    db.executescript(
+        "DROP TABLE editorial;"
+        "ALTER TABLE entries ADD COLUMN highlight INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE entries ADD COLUMN weight INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX entries_by_rank ON entries (highlight DESC, weight DESC, published DESC);"
+        "UPDATE entries SET highlight = 0, weight = 0, fingerprint = 'old', data = json_set(data,"
+        " '$.highlight', json('false'), '$.weight', 0, '$.kicker', '', '$.call_to_action', json('null'));"
+        "UPDATE entries SET highlight = 1, weight = 5, data = json_set(data, '$.highlight', json('true'),"
+        " '$.weight', 5, '$.kicker', 'Award', '$.call_to_action', json('{\"text\": \"Register\"}'))"
+        " WHERE id = 'https://icr.test/1';"
+        "DELETE FROM meta WHERE key = 'schema_version'; INSERT INTO meta VALUES ('schema_version', '2');"
+    )
+    db.close()
+    with Archive(path) as archive:
+        decided = archive.editorial_of(["https://icr.test/1", "https://icr.test/2"])
+        stored = archive.published_between(T0, T0 + timedelta(days=10))
+        again = archive.store([entry(1, link=None), entry(2)], T0, keep_first_date=False)
+    assert decided == {"https://icr.test/1": Editorial(True, 5, "Award", CallToAction("Register"))}
+    assert stored == [entry(2), entry(1, link=None)]  # the entries as the source said them
+    assert again == (0, 0)  # their fingerprints were computed again: nothing to update

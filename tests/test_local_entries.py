@@ -52,10 +52,12 @@ def test_full_entry_becomes_one_entry(publication: Publication) -> None:
     assert entry.source == "Local"
     assert entry.published == datetime(2025, 2, 10, 8, 30, tzinfo=UTC)  # 09:30 in Oslo (CET)
     assert entry.section == "Publications"
-    assert entry.kicker == "Publication in Nature Communications"
     assert entry.html == "<p>Drug resistance remains a <strong>major challenge</strong> in CLL.</p>"
-    assert entry.highlight and entry.weight == 5
-    assert entry.call_to_action and entry.call_to_action.contact == "Sigrid S. Skånland"
+    assert entry.kicker == "" and entry.call_to_action is None  # decisions are kept apart
+    decided = local.editorial[entry.id]
+    assert decided.kicker == "Publication in Nature Communications"
+    assert decided.highlight and decided.weight == 5
+    assert decided.call_to_action and decided.call_to_action.contact == "Sigrid S. Skånland"
     assert entry.categories == ("CLL", "Publication")
     assert entry.image is not None
     assert entry.image.url.startswith("https://digest.test/media/") and entry.image.url.endswith("-lab.png")
@@ -111,8 +113,9 @@ def test_image_needs_alt_text_and_an_existing_file(publication: Publication) -> 
 
 def test_a_title_keeps_words_in_angle_brackets_but_no_html(publication: Publication) -> None:
     publication.entry("a.md", "---\ntitle: 'R&D <news>: <em>Nature</em> paper<script>x</script>'\nkicker: '<Award>'\ndate: 2025-01-01\n---\n")
-    [entry] = read_entries(publication.load()).entries
-    assert (entry.title, entry.kicker) == ("R&D <news>: Nature paper", "<Award>")
+    local = read_entries(publication.load())
+    [entry] = local.entries
+    assert (entry.title, local.editorial[entry.id].kicker) == ("R&D <news>: Nature paper", "<Award>")
 
 
 def test_two_files_with_one_id_are_refused(publication: Publication) -> None:

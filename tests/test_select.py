@@ -10,7 +10,7 @@ import pytest
 
 from digest import select
 from digest.config import Config
-from digest.model import Entry, Event
+from digest.model import CallToAction, Editorial, Entry, Event
 from tests.conftest import Publication
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -212,17 +212,58 @@ def test_highlights_rank_marked_then_weight_then_date(config: Config) -> None:
     year = select.year_period(2022, OSLO)
     candidates = [
         news("plain new", "2022-12-20T10:00"),
-        news("weighted", "2022-03-01T10:00", highlight=True, weight=50),
-        news("top", "2022-01-10T10:00", highlight=True, weight=100),
-        news("marked light", "2022-06-01T10:00", highlight=True),
+        news("weighted", "2022-03-01T10:00"),
+        news("top", "2022-01-10T10:00"),
+        news("marked light", "2022-06-01T10:00"),
         news("plain old", "2022-02-01T10:00"),
-        news("other year", "2023-01-01T10:00", highlight=True, weight=999),
+        news("other year", "2023-01-01T10:00"),
     ]
-    issue = select.yearly_issue(candidates, year, replace_count(config, 4))
+    editorial = {
+        "id:weighted": Editorial(highlight=True, weight=50),
+        "id:top": Editorial(highlight=True, weight=100),
+        "id:marked light": Editorial(highlight=True),
+        "id:other year": Editorial(highlight=True, weight=999),
+    }
+    issue = select.yearly_issue(candidates, year, replace_count(config, 4), editorial=editorial)
     assert issue is not None
     assert [e.title for e in issue.entries] == ["top", "weighted", "marked light", "plain new"]
     assert issue.title == "4 highlights from 2022"
     assert issue.sections[0].kind == "highlights"
+
+
+def test_the_candidates_are_the_years_best_ranked_decided_or_not(config: Config) -> None:
+    decided = [
+        ("id:light", at("2022-05-01T10:00"), False, 5),
+        ("id:marked", at("2022-02-01T10:00"), True, 1),
+        ("id:sunk", at("2022-12-30T10:00"), False, -1),  # below every undecided entry
+        ("id:kicker only", at("2022-11-01T10:00"), False, 0),  # a kicker only: ranks by its date
+    ]
+    undecided = [("id:newest", at("2022-12-01T10:00")), ("id:older", at("2022-10-01T10:00"))]
+    ids = select.highlight_candidates(decided, undecided, replace_count(config, 1))
+    assert ids == ["id:marked", "id:light", "id:newest"]  # three times the count
+    ids = select.highlight_candidates(decided, undecided, replace_count(config, 2))
+    assert ids == ["id:marked", "id:light", "id:newest", "id:kicker only", "id:older", "id:sunk"]
+
+
+def test_only_years_with_a_marked_highlight_have_a_highlights_issue() -> None:
+    decided = [
+        (at("2021-12-31T23:30"), True),  # 2021 in Oslo, 2021 in UTC too
+        (at("2023-01-01T00:30"), True),  # 2023 in Oslo, 2022 in UTC
+        (at("2024-06-01T10:00"), False),  # weighted or with a kicker, not marked
+    ]
+    assert select.highlight_years(decided, OSLO) == {2021, 2023}
+
+
+def test_editorial_decisions_reach_the_issue_that_renders_them(config: Config) -> None:
+    week = select.week_period("2025-W40", OSLO)
+    action = CallToAction("Register", "https://icr.test/register")
+    dated = [news("prize", "2025-10-01T10:00"), news("other", "2025-10-02T10:00")]
+    editorial = {"id:prize": Editorial(kicker="Award", call_to_action=action)}
+    issue = select.weekly_issue(dated, [], week, config, editorial=editorial)
+    assert issue is not None
+    by_title = {entry.title: entry for entry in issue.entries}
+    assert (by_title["prize"].kicker, by_title["prize"].call_to_action) == ("Award", action)
+    assert (by_title["other"].kicker, by_title["other"].call_to_action) == ("", None)
 
 
 def replace_count(config: Config, count: int) -> Config:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from digest.ingest.clean import (
     title_text,
     web_url,
 )
-from digest.model import CallToAction, Entry, Event, Image
+from digest.model import NO_EDITORIAL, CallToAction, Editorial, Entry, Event, Image
 
 FIELDS = {
     "id", "title", "date", "kicker", "section", "summary", "link", "image", "image_alt", "caption",
@@ -60,10 +60,13 @@ _FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_
 
 @dataclass(frozen=True)
 class LocalEntries:
-    """The entries read from feeds/entries/ and the local files they publish under out/media/."""
+    """The entries read from feeds/entries/, the editorial decisions their front matter makes
+    (highlight, weight, kicker, call to action; by entry id, apart from the entries), and the
+    local files they publish under out/media/."""
 
     entries: tuple[Entry, ...]
     assets: tuple[assets.Asset, ...]
+    editorial: dict[str, Editorial] = field(default_factory=dict)
 
 
 class _Problems:
@@ -128,7 +131,11 @@ def read_entries(config: Config) -> LocalEntries:
         entries.append(entry)
     if problems:
         raise EntryError(*problems)
-    return LocalEntries(tuple(entries), tuple(published[key] for key in sorted(published)))
+    return LocalEntries(
+        tuple(replace(entry, editorial=NO_EDITORIAL) for entry in entries),
+        tuple(published[key] for key in sorted(published)),
+        {entry.id: entry.editorial for entry in entries if entry.editorial.decides_anything},
+    )
 
 
 def _display(path: Path, config: Config) -> str:
@@ -250,7 +257,9 @@ YEARS = range(1900, 3000)
 def _out_of_range(key: str, value: Any, moment: datetime, problems: _Problems) -> bool:
     if moment.year in YEARS:
         return False
-    problems.add(key, f"{key} {str(value).strip()!r} is out of range (use a year from 1900 to 2999)")
+    problems.add(
+        key, f"{key} {str(value).strip()!r} is out of range (use a year from 1900 to 2999)"
+    )
     return True
 
 
@@ -318,13 +327,15 @@ def _build(
             link=link,
             summary=summary,
             html=html,
-            kicker=title_text(_text(fields, "kicker", problems)),
             image=image,
             categories=tuple(str(tag) for tag in tags),
-            highlight=bool(highlight),
-            weight=weight,
-            call_to_action=call_to_action,
             event=event,
+            editorial=Editorial(
+                highlight=bool(highlight),
+                weight=weight,
+                kicker=title_text(_text(fields, "kicker", problems)),
+                call_to_action=call_to_action,
+            ),
         ),
         asset,
     )
