@@ -227,6 +227,23 @@ def test_yearly_entries_below_the_count_show_their_rank(
     assert third.endswith("ranked 3 (marked highlight, weight 10); the last rank in is 2")
 
 
+def test_a_highlight_below_the_candidates_keeps_its_decision_in_the_explanation(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for rank, weight in enumerate((40, 30, 20, 10), start=1):
+        publication.entry(
+            f"h{rank}.md",
+            f"---\ntitle: Highlight {rank}\ndate: 2022-0{rank}-01\nhighlight: true\nweight: {weight}\n---\n",
+        )
+    publication.configure("[highlights]\ncount = 1\n")  # three candidates: the fourth is none
+    assert main(["fetch", "--config", str(publication.root), "--quiet"]) == 0
+    capsys.readouterr()
+    code, out, _ = explain(publication, capsys, "--year", "2022", "--json", "Highlight 4")
+    [fourth] = json.loads(out)
+    assert code == 0 and fourth["reason"] == "not-picked"
+    assert fourth["details"] | {"candidates": 3, "rank": None, "highlight": True, "weight": 10} == fourth["details"]
+
+
 def test_entries_moved_for_the_size_budget_are_named(
     publication: Publication, capsys: pytest.CaptureFixture[str]
 ) -> None:
