@@ -55,6 +55,25 @@ def test_the_week_init_names_builds_and_the_sources_are_commented_examples(tmp_p
     assert "sources" not in tomllib.loads(written)
 
 
+def test_what_a_build_leaves_in_the_folder_is_ignored_by_the_gitignore_init_wrote(tmp_path: Path) -> None:
+    """Only the publication's own sources (digest.toml, feeds/) are left for git to see."""
+    import fnmatch
+
+    folder = tmp_path / "news"
+    assert init(folder) == 0
+    sources = {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+    assert main(["build", "--all", "--config", str(folder), "--quiet"]) == 0
+    patterns = [line for line in (folder / ".gitignore").read_text().splitlines() if line and not line.startswith("#")]
+    left = {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()} - sources
+    assert left, "the build wrote nothing"
+    unignored = [
+        name
+        for name in left
+        if not any(fnmatch.fnmatch(name, pattern) or name.startswith(pattern) for pattern in patterns)
+    ]
+    assert unignored == []
+
+
 def test_init_refuses_to_overwrite_a_digest_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "digest.toml").write_text("# mine\n", encoding="utf-8")
     assert init(tmp_path) == 2

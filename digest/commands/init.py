@@ -21,7 +21,7 @@ DEFAULT_TITLE = "Our News Digest"
 DEFAULT_TIMEZONE = "Europe/Oslo"
 _IGNORED = (
     "# What digest builds and keeps; not part of the publication's sources.\n"
-    f"{paths.OUT}/\n{paths.DEFAULT_ARCHIVE}*\n{paths.STAMP_FILE}\n"
+    f"{paths.OUT}/\n{paths.DEFAULT_ARCHIVE}*\n{paths.STAMP_FILE}\n{paths.LOCK_FILE}\n"
 )
 
 
