@@ -207,3 +207,41 @@ def test_a_date_outside_the_years_an_issue_can_have_is_refused_on_its_line(publi
         "feeds/entries/b.md:4: start '9999-12-31' is out of range (use a year from 1900 to 2999)",
         "feeds/entries/c.md:5: end '0001-01-01' is out of range (use a year from 1900 to 2999)",
     )
+
+
+def test_front_matter_of_the_wrong_type_is_refused_not_converted_every_problem_on_its_line(publication: Publication) -> None:
+    publication.entry(
+        "x.md",
+        "---\ntitle: A prize\ndate: 2025-01-01\nkicker: [Award]\nweight: '5'\nhighlight: 'yes'\ntags: {a: 1}\n"
+        "start: 2025-03-01\nall_day: 1\ncall_to_action:\n  url: https://icr.test/\n---\n",
+    )
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    assert caught.value.problems == (  # in the order of the file
+        "feeds/entries/x.md:4: 'kicker' must be text",
+        "feeds/entries/x.md:5: 'weight' must be a whole number",
+        "feeds/entries/x.md:6: 'highlight' must be true or false",
+        "feeds/entries/x.md:7: 'tags' must be a list",
+        "feeds/entries/x.md:9: 'all_day' must be true or false",
+        "feeds/entries/x.md:10: 'call_to_action' needs at least 'text' (and optionally 'url', 'contact')",
+    )
+
+
+def test_yaml_scalars_are_read_as_they_always_were(publication: Publication) -> None:
+    publication.entry("x.md", "---\nid: 2025\ntitle: A prize\ndate: 2025-01-01\nhighlight: yes\ntags: CLL\ncall_to_action: Get in touch\n---\n")
+    local = read_entries(publication.load())
+    [entry] = local.entries
+    decided = local.editorial[entry.id]
+    assert (entry.id, entry.categories, decided.highlight) == ("2025", ("CLL",), True)  # YAML's yes
+    assert decided.call_to_action is not None and decided.call_to_action.text == "Get in touch"
+
+
+def test_a_field_of_the_wrong_type_hides_none_of_the_publications_checks(publication: Publication) -> None:
+    publication.entry("x.md", "---\ntitle: A prize\ndate: 20250101\nsection: Sport\nweight: 1.5\n---\n")
+    with pytest.raises(EntryError) as caught:
+        read_entries(publication.load())
+    assert caught.value.problems == (
+        "feeds/entries/x.md:3: cannot read date 20250101 (use 2025-10-14 or 2025-10-14T09:00)",
+        "feeds/entries/x.md:4: unknown section 'Sport' (configured: News, Publications, Awards)",
+        "feeds/entries/x.md:5: 'weight' must be a whole number",
+    )

@@ -6,7 +6,6 @@ so a staff member fixes all of them in one go; with any problem, nothing is buil
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -22,9 +21,8 @@ from slugify import slugify
 from digest import assets
 from digest.config import Config
 from digest.errors import EntryError
+from digest.ingest import front_matter
 from digest.ingest.clean import (
-    absolute_url,
-    one_line,
     plain_text,
     sanitize_html,
     summarize,
@@ -33,10 +31,6 @@ from digest.ingest.clean import (
 )
 from digest.model import NO_EDITORIAL, CallToAction, Editorial, Entry, Event, Image
 
-FIELDS = {
-    "id", "title", "date", "kicker", "section", "summary", "link", "image", "image_alt", "caption",
-    "credit", "tags", "highlight", "weight", "call_to_action", "start", "end", "location", "all_day",
-}  # fmt: skip
 PLACEHOLDER_BODY = "Write the story here, in Markdown."  # the body `digest new` writes
 _markdown = MarkdownIt("commonmark", {"typographer": True}).enable(
     ["table", "replacements", "smartquotes"]
@@ -76,6 +70,7 @@ class _Problems:
         self.display, self.first_line = display, first_line
         self.lines = front_matter.splitlines()
         self.found: list[str] = []
+        self.lines_found: list[int] = []
 
     def add(self, key: str | None, problem: str, line: int | None = None) -> None:
         if line is None:
@@ -85,6 +80,12 @@ class _Problems:
                     line = self.first_line + 1 + number
                     break
         self.found.append(f"{self.display}:{line}: {problem}")
+        self.lines_found.append(line)
+
+    def in_file_order(self) -> list[str]:
+        """The problems by line, those of one line in the order they were found."""
+        order = sorted(range(len(self.found)), key=self.lines_found.__getitem__)
+        return [self.found[index] for index in order]
 
     def nested_line(self, table: str, key: str) -> int | None:
         """The line of `key` in the indented block under `table:`, when it is written so."""
@@ -175,7 +176,7 @@ def _read_file(
     if not isinstance(fields, dict):
         return None, None, [f"{display}:2: front matter must be 'key: value' lines"]
     entry, asset = _build(fields, body, path, folder, config, problems)
-    return (entry if not problems.found else None), asset, problems.found
+    return (entry if not problems.found else None), asset, problems.in_file_order()
 
 
 def _yaml_problem(error: yaml.YAMLError, front: str, display: str) -> str:
@@ -221,18 +222,6 @@ def _yaml_hint(reason: str, line: str) -> str | None:
     return None
 
 
-def _text(fields: dict[str, Any], key: str, problems: _Problems, required: bool = False) -> str:
-    value = fields.get(key)
-    if value is None:
-        if required:
-            problems.add(None, f"missing required field '{key}'")
-        return ""
-    if isinstance(value, (dict, list)):
-        problems.add(key, f"'{key}' must be text")
-        return ""
-    return one_line(str(value))
-
-
 def _moment(value: Any, zone: ZoneInfo) -> datetime | None:
     """A YAML date, datetime or ISO string as an aware datetime (naive means the publication's zone)."""
     if isinstance(value, datetime):
@@ -268,73 +257,55 @@ def _build(
 ) -> tuple[Entry | None, assets.Asset | None]:
     zone = config.publication.zone
     site = config.publication.url
-    for key in fields:
-        if key not in FIELDS:
-            problems.add(str(key), f"unknown field '{key}'{_closest(str(key), FIELDS)}")
-    title = title_text(_text(fields, "title", problems, required=True))
+    front, found = front_matter.read(fields)  # the shape of every field, checked by pydantic
+    for key, problem, nested in found:
+        problems.add(key, problem, problems.nested_line(key, nested) if key and nested else None)
+    title = title_text(front.title)
     if not title and fields.get("title") is not None:
         problems.add(
             "title", "'title' has no text once its markup is removed (titles are plain text)"
         )
     published = None
-    if "date" not in fields:
-        problems.add(None, "missing required field 'date'")
-    else:
-        published = _moment(fields["date"], zone)
+    if front.date is not front_matter.ABSENT:
+        published = _moment(front.date, zone)
         if published is None:
             problems.add(
-                "date", f"cannot read date {fields['date']!r} (use 2025-10-14 or 2025-10-14T09:00)"
+                "date", f"cannot read date {front.date!r} (use 2025-10-14 or 2025-10-14T09:00)"
             )
-        elif _out_of_range("date", fields["date"], published, problems):
+        elif _out_of_range("date", front.date, published, problems):
             published = None
-    section = _text(fields, "section", problems) or config.default_section
+    section = front.section or config.default_section
     if section not in config.publication.sections:
         known = ", ".join(config.publication.sections)
         problems.add("section", f"unknown section {section!r} (configured: {known})")
-    link = None
-    if fields.get("link"):
-        link = web_url(_text(fields, "link", problems), None)
-        if link is None:
-            problems.add("link", "'link' must be an absolute http(s) URL")
-    image, asset = _image(fields, config, problems)
-    event = _event(fields, zone, problems)
-    call_to_action = _call_to_action(fields, problems)
-    highlight = fields.get("highlight", False)
-    if not isinstance(highlight, bool):
-        problems.add("highlight", "'highlight' must be true or false")
-    weight = fields.get("weight", 0)
-    if not isinstance(weight, int) or isinstance(weight, bool):
-        problems.add("weight", "'weight' must be a whole number")
-        weight = 0
-    tags = fields.get("tags", [])
-    if isinstance(tags, str):
-        tags = [tags]
-    if not isinstance(tags, list):
-        problems.add("tags", "'tags' must be a list")
-        tags = []
+    image, asset = _image(front, config, problems)
+    event = _event(front, fields, zone, problems)
     if problems.found or published is None:
         return None, asset
-    html = sanitize_html(_markdown.render(body), link or site)
-    summary = _text(fields, "summary", problems) or summarize(plain_text(html))
+    html = sanitize_html(_markdown.render(body), front.link or site)
+    summary = front.summary or summarize(plain_text(html))
     relative = path.relative_to(folder).with_suffix("").as_posix()
+    action = front.call_to_action
     return (
         Entry(
-            id=_text(fields, "id", problems) or f"entry:{relative}",
+            id=front.id or f"entry:{relative}",
             source=config.entries.source,
             title=title,
             published=published.astimezone(UTC),
             section=section,
-            link=link,
+            link=front.link,
             summary=summary,
             html=html,
             image=image,
-            categories=tuple(str(tag) for tag in tags),
+            categories=tuple(str(tag) for tag in front.tags),
             event=event,
             editorial=Editorial(
-                highlight=bool(highlight),
-                weight=weight,
-                kicker=title_text(_text(fields, "kicker", problems)),
-                call_to_action=call_to_action,
+                highlight=front.highlight,
+                weight=front.weight,
+                kicker=title_text(front.kicker),
+                call_to_action=CallToAction(action.text, action.url, action.contact)
+                if action
+                else None,
             ),
         ),
         asset,
@@ -342,15 +313,15 @@ def _build(
 
 
 def _image(
-    fields: dict[str, Any], config: Config, problems: _Problems
+    front: front_matter.FrontMatter, config: Config, problems: _Problems
 ) -> tuple[Image | None, assets.Asset | None]:
-    reference = _text(fields, "image", problems)
-    details = {
-        key: plain_text(_text(fields, key, problems)) for key in ("image_alt", "caption", "credit")
-    }
+    reference = front.image
+    alt, caption, credit = (
+        plain_text(text) for text in (front.image_alt, front.caption, front.credit)
+    )
     if not reference:
         return None, None
-    if not details["image_alt"]:
+    if not alt:
         problems.add(
             "image",
             "an image needs 'image_alt' (what the image shows, for readers who cannot see it)",
@@ -360,7 +331,7 @@ def _image(
         if url is None:
             problems.add("image", f"cannot use image URL {reference!r}")
             return None, None
-        return Image(url, details["image_alt"], details["caption"], details["credit"]), None
+        return Image(url, alt, caption, credit), None
     file = config.resolve(reference)
     if not file.is_file():
         problems.add(
@@ -374,43 +345,38 @@ def _image(
         problems.add("image", f"cannot read image {reference}: {error}")
         return None, None
     image = Image(
-        asset.url(config.publication.url),
-        details["image_alt"],
-        details["caption"],
-        details["credit"],
-        asset.width,
-        asset.height,
+        asset.url(config.publication.url), alt, caption, credit, asset.width, asset.height
     )
     return image, asset
 
 
-def _event(fields: dict[str, Any], zone: ZoneInfo, problems: _Problems) -> Event | None:
+def _event(
+    front: front_matter.FrontMatter, fields: dict[str, Any], zone: ZoneInfo, problems: _Problems
+) -> Event | None:
     if "start" not in fields:
         for key in ("end", "location", "all_day"):
             if key in fields:
                 problems.add(key, f"'{key}' belongs to an event, which needs a 'start'")
         return None
-    start = _moment(fields["start"], zone)
+    start = _moment(front.start, zone)
     if start is None:
-        problems.add("start", f"cannot read start {fields['start']!r} (use 2025-10-14T17:00)")
+        problems.add("start", f"cannot read start {front.start!r} (use 2025-10-14T17:00)")
         return None
-    if _out_of_range("start", fields["start"], start, problems):
+    if _out_of_range("start", front.start, start, problems):
         return None
-    all_day = fields.get("all_day", _is_date(fields["start"]))
-    if not isinstance(all_day, bool):
-        problems.add("all_day", "'all_day' must be true or false")
+    all_day = front.all_day if "all_day" in fields else _is_date(front.start)
     end = None
-    if fields.get("end") is not None:
-        end = _moment(fields["end"], zone)
+    if front.end is not None:
+        end = _moment(front.end, zone)
         if end is None:
-            problems.add("end", f"cannot read end {fields['end']!r} (use 2025-10-14T19:30)")
-        elif _out_of_range("end", fields["end"], end, problems):
+            problems.add("end", f"cannot read end {front.end!r} (use 2025-10-14T19:30)")
+        elif _out_of_range("end", front.end, end, problems):
             end = None
         elif end < start:
             problems.add("end", "the event ends before it starts")
-        elif all_day and _is_date(fields["end"]):
+        elif all_day and _is_date(front.end):
             end += timedelta(days=1)  # `end` names the last day; an Event's end is exclusive
-    return Event(start, end, _text(fields, "location", problems), bool(all_day))
+    return Event(start, end, front.location, all_day)
 
 
 def _is_date(value: Any) -> bool:
@@ -418,40 +384,6 @@ def _is_date(value: Any) -> bool:
     if isinstance(value, date) and not isinstance(value, datetime):
         return True
     return isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value) is not None
-
-
-def _call_to_action(fields: dict[str, Any], problems: _Problems) -> CallToAction | None:
-    value = fields.get("call_to_action")
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return CallToAction(one_line(value))
-    known = {"text", "url", "contact"}
-    for key in sorted(map(str, set(value) - known) if isinstance(value, dict) else ()):
-        problems.add(
-            "call_to_action",
-            f"call_to_action: unknown field '{key}'{_closest(key, known)}",
-            problems.nested_line("call_to_action", key),
-        )
-    if not isinstance(value, dict) or not value.get("text"):
-        problems.add(
-            "call_to_action",
-            "'call_to_action' needs at least 'text' (and optionally 'url', 'contact')",
-        )
-        return None
-    url = None
-    if value.get("url"):
-        url = absolute_url(str(value["url"]), None)
-        if url is None:
-            problems.add("call_to_action", "call_to_action.url must be an absolute http(s) URL")
-    contact = one_line(str(value["contact"])) if value.get("contact") else None
-    return CallToAction(one_line(str(value["text"])), url, contact)
-
-
-def _closest(key: str, known: set[str]) -> str:
-    """What follows `unknown field 'sumary'`: the closest known one, else the known ones."""
-    closest = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-    return f"; did you mean {closest[0]!r}?" if closest else f" (known: {', '.join(sorted(known))})"
 
 
 def scaffold(title: str, today: date, folder: Path, section: str) -> Path:
