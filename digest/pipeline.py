@@ -238,14 +238,12 @@ def _render_within_budget(
     """Render; while email.html is over budget, show the lowest-ranked entries as headline links."""
     files = renderer.issue(issue, inputs)
     while len(files[paths.EMAIL]) > budget:
-        movable = sum(
-            len(section.entries) for section in issue.sections if section.kind != "events"
-        )
-        if movable <= 1:
+        movable = len(issue.entries) - 1  # one story (or event) stays in full
+        if movable < 1:
             break  # nothing left to move: digest check reports the size
         size = len(files[paths.EMAIL])
-        per_entry = size / max(1, len(issue.entries))
-        count = min(movable - 1, max(1, math.ceil((size - budget) / (per_entry * 0.6))))
+        per_entry = size / len(issue.entries)
+        count = min(movable, max(1, math.ceil((size - budget) / (per_entry * 0.6))))
         issue = select.move_to_headlines(issue, count)
         files = renderer.issue(issue, inputs)
     return issue, files

@@ -371,21 +371,19 @@ def upcoming_window(period: Period, config: Config) -> tuple[datetime, datetime]
 def move_to_headlines(issue: Issue, count: int) -> Issue:
     """The issue with its `count` lowest-ranked entries shown only as headline links.
 
-    Lowest-ranked: the oldest entries of the last sections (highlights: the last ranks);
-    upcoming events stay. Used to keep an email under its size budget, not clipped by Gmail.
+    Lowest-ranked: the oldest entries of the last sections (highlights: the last ranks), and
+    only once every story but one is a headline, the upcoming events furthest ahead (a
+    later issue lists them again). Keeps an email under its size budget, not clipped by Gmail.
     """
-    ranked = [
-        (index, entry)
-        for index, section in enumerate(issue.sections)
-        if section.kind != "events"
-        for entry in section.entries
-    ]
-    moving = {entry.id for _, entry in ranked[len(ranked) - count :]} if count > 0 else set()
+    stories = [e for section in issue.sections if section.kind != "events" for e in section.entries]
+    events = [e for section in issue.sections if section.kind == "events" for e in section.entries]
+    ranked = [*stories[:1], *events, *stories[1:]]  # kept the longest first, moved from the end
+    moving = {entry.id for entry in ranked[len(ranked) - count :]} if count > 0 else set()
     sections = tuple(
         replace(section, entries=tuple(e for e in section.entries if e.id not in moving))
         for section in issue.sections
     )
-    moved = tuple(entry for _, entry in ranked if entry.id in moving)
+    moved = tuple(entry for entry in ranked if entry.id in moving)
     return replace(
         issue,
         sections=tuple(section for section in sections if section.entries),

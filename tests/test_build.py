@@ -266,6 +266,30 @@ def test_over_budget_issue_shows_the_lowest_ranked_entries_as_headline_links(pub
     assert html.index("Story 5-11") < html.index("Also in this issue") < html.index("Story 1-0")  # newest kept in full
 
 
+def test_a_week_of_many_upcoming_events_stays_under_gmails_clipping_limit(publication: Publication) -> None:
+    """Stories become headline links first; then the events furthest ahead (the next issues
+    list them again), so the email is never clipped; the soonest event stays in full."""
+    publication.configure("[weekly]\nupcoming_weeks = 6\n")
+    publication.entry("story.md", "---\ntitle: The one story of the week\ndate: 2025-10-01T09:00\n---\nText.\n")
+    publication.entry("second.md", "---\ntitle: An older story\ndate: 2025-09-30T09:00\n---\nText.\n")
+    for number in range(80):
+        day = date(2025, 10, 6) + timedelta(days=number // 2)
+        publication.entry(
+            f"event-{number:03d}.md",
+            f"---\ntitle: Seminar {number:03d} on membrane biology\ndate: 2025-10-01T10:00\n"
+            f"start: {day}T{9 + number % 2:02d}:00\nlocation: Auditorium {number}, Oslo\n"
+            f"summary: {'A talk about lysosomes and the cells that keep them. ' * 4}\n---\n",
+        )
+    assert build(publication.root, "--week", "2025-W40") == 0  # no check error: not clipped
+    html = (publication.root / "out/weekly/2025-W40/email.html").read_text(encoding="utf-8")
+    assert len(html.encode()) <= 95 * 1024
+    also = html.index("Also in this issue")
+    assert html.index("The one story of the week") < also < html.index("An older story")
+    assert html.index("Seminar 000 on membrane biology") < also < html.index("Seminar 079 on membrane biology")
+    text = (publication.root / "out/weekly/2025-W40/email.txt").read_text(encoding="utf-8")
+    assert all(f"Seminar {number:03d}" in text for number in range(80))  # each still named
+
+
 def test_feed_descriptions_are_text_not_markup(publication: Publication) -> None:
     publication.configure()
     publication.entry("a.md", '---\ntitle: "Why 1 < 2 & <b>bold</b> claims matter"\ndate: 2025-10-01\n---\n')
