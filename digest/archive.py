@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS editorial (
     data      TEXT NOT NULL             -- the Editorial as JSON
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS editorial_by_origin ON editorial (origin);
+CREATE INDEX IF NOT EXISTS editorial_by_rank ON editorial (highlight DESC, weight DESC);
 CREATE TABLE IF NOT EXISTS sources (
     name          TEXT PRIMARY KEY,
     etag          TEXT,
@@ -450,16 +451,17 @@ class Archive:
         return [(entry_id, datetime.fromisoformat(text)) for entry_id, text in rows]
 
     def decided_between(
-        self, start: datetime, end: datetime
+        self, start: datetime, end: datetime, order: str = "published DESC, id", limit: int = -1
     ) -> list[tuple[str, datetime, bool, int]]:
-        """(id, date, highlight, weight) of every archived entry of [start, end) an editor
-        decided about, newest first: what ranking them takes, without reading them."""
+        """(id, date, highlight, weight) of the archived entries of [start, end) an editor
+        decided about: what ranking them takes, without reading them. In the caller's `order`
+        (an SQL ORDER BY of those columns: the select stage's ranking), up to `limit` of them."""
         query = (
             "SELECT id, published, editorial.highlight, editorial.weight FROM editorial"
             " JOIN entries ON id = entry_id WHERE published >= ? AND published < ?"
-            " ORDER BY published DESC, id"
+            f" ORDER BY {order} LIMIT ?"
         )
-        rows = self.db.execute(query, (_iso(start), _iso(end)))
+        rows = self.db.execute(query, (_iso(start), _iso(end), limit))
         return [
             (entry_id, datetime.fromisoformat(text), bool(highlight), weight)
             for entry_id, text, highlight, weight in rows

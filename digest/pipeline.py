@@ -101,12 +101,12 @@ def select_issue(
     `digest explain` passes `decisions` to learn why, on the very path a build takes.
     """
     if period.kind == "yearly":
-        decided = archive.decided_between(period.start, period.end)
-        undecided = archive.newest_undecided(
-            period.start, period.end, select.highlight_candidate_count(config)
-        )
-        wanted = select.highlight_candidates(decided, undecided, config)
+        count = select.highlight_candidate_count(config)
         # digest explain also asks about entries that are no candidates: it gets every decision
+        limit = -1 if decisions is not None else count
+        decided = archive.decided_between(period.start, period.end, select.HIGHLIGHT_ORDER, limit)
+        undecided = archive.newest_undecided(period.start, period.end, count)
+        wanted = select.highlight_candidates(decided, undecided, config)
         explained = [entry_id for entry_id, *_ in decided] if decisions is not None else wanted
         editorial = archive.editorial_of(explained)
         return select.yearly_issue(archive.with_ids(wanted), period, config, decisions, editorial)

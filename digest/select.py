@@ -131,6 +131,11 @@ def _rank(
     return (not highlight, -weight, -published.timestamp(), entry_id)
 
 
+# The same order for the archive to answer in (SQL over the editorial and entries columns), so
+# that the year's best decided entries come without reading all of the year's decisions.
+HIGHLIGHT_ORDER = "editorial.highlight DESC, editorial.weight DESC, published DESC, id"
+
+
 def _highlight_rank(entry: Entry) -> tuple[bool, int, float, str]:
     return _rank(entry.editorial.highlight, entry.editorial.weight, entry.published, entry.id)
 

@@ -252,3 +252,31 @@ def test_an_archive_from_before_editorial_decisions_moves_them_out_of_its_entrie
     assert decided == {"https://icr.test/1": Editorial(True, 5, "Award", CallToAction("Register"))}
     assert stored == [entry(2), entry(1, link=None)]  # the entries as the source said them
     assert again == (0, 0)  # their fingerprints were computed again: nothing to update
+
+
+def test_the_archive_answers_in_the_select_stages_highlight_order(tmp_path: Path) -> None:
+    """The year's best decided entries come from SQL in select.HIGHLIGHT_ORDER: the same order
+    as select's own ranking, ties, negative weights and equal dates included, cut at the limit."""
+    import random
+
+    from digest import select
+
+    rng = random.Random(7)
+    entries = [
+        replace(entry(number), published=T0 + timedelta(hours=rng.choice([0, 1, 2, number])))
+        for number in range(60)
+    ]
+    decisions = {
+        e.id: Editorial(highlight=rng.random() < 0.2, weight=rng.choice([-3, 0, 0, 1, 5]))
+        for e in entries
+        if rng.random() < 0.8
+    }
+    with Archive(tmp_path / "a.sqlite") as archive:
+        archive.store(entries, T0)
+        archive.store_editorial(ENTRY_FILES, decisions)
+        start, end = T0, T0 + timedelta(days=90)
+        everything = archive.decided_between(start, end)
+        best = archive.decided_between(start, end, select.HIGHLIGHT_ORDER, 12)
+    ranked = sorted(everything, key=lambda row: select._rank(row[2], row[3], row[1], row[0]))
+    assert len(everything) == len(decisions) > 12
+    assert best == ranked[:12]
