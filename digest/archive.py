@@ -100,8 +100,14 @@ def _field_names(kind: type) -> tuple[str, ...]:
 
 @cache
 def _stored_names(kind: type) -> tuple[str, ...]:
-    """The fields stored as JSON: an Entry's editorial is a table of its own, never its JSON."""
-    return tuple(name for name in _field_names(kind) if not (kind is Entry and name == "editorial"))
+    """The fields stored as JSON: an Entry's editorial is a table of its own, never its JSON,
+    and an editor's comment lives in the issue's decision file only (digest/editorial.py)."""
+    return tuple(
+        name
+        for name in _field_names(kind)
+        if not (kind is Entry and name == "editorial")
+        and not (kind is Editorial and name == "comment")
+    )
 
 
 def _plain(value: Any) -> Any:

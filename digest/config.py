@@ -31,6 +31,7 @@ from digest.language import language_problem, messages
 from digest.paths import (
     DEFAULT_ARCHIVE,
     DEFAULT_ENTRIES,
+    DEFAULT_ISSUES,
     TEMPLATES,
     config_file,
     templates_folder,
@@ -238,6 +239,10 @@ class Archive(_Table):
     path: Annotated[PathText, Field(min_length=1)] = DEFAULT_ARCHIVE
 
 
+class EditorialFiles(_Table):
+    path: PathText = DEFAULT_ISSUES  # an editor's decisions, one file per issue
+
+
 class Fetch(_Table):
     timeout: Annotated[float, Field(gt=0, le=600)] = 20.0  # seconds for one whole download
     connect_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
@@ -305,6 +310,7 @@ class Config(_Table):
     highlights: Highlights = Highlights()
     entries: Entries = Entries()
     archive: Archive = Archive()
+    editorial: EditorialFiles = EditorialFiles()
     fetch: Fetch = Fetch()
     sources: list[Source] = Field(default_factory=list)
     strings: dict[str, Line] = Field(default_factory=dict)  # English fixed string -> own text
@@ -324,6 +330,7 @@ class Config(_Table):
         return [
             *self.template_dirs,
             self.resolve(self.entries.path),
+            self.resolve(self.editorial.path),
             *(self.resolve(source.path) for source in self.sources if source.path),
             *([self.resolve(logo)] if logo and not is_remote(logo) else []),
         ]

@@ -57,6 +57,7 @@ class Editorial:
     weight: int = 0  # higher ranks first among highlights
     kicker: str = ""  # the small label above a headline
     call_to_action: CallToAction | None = None
+    comment: str = ""  # an editor's comment shown with the entry (from an issue's decision file)
 
     @property
     def decides_anything(self) -> bool:
@@ -97,6 +98,54 @@ class Entry:
     def call_to_action(self) -> CallToAction | None:
         return self.editorial.call_to_action
 
+    @property
+    def comment(self) -> str:
+        return self.editorial.comment
+
+
+@dataclass(frozen=True)
+class EntryDecision:
+    """What an issue's decision file says about one entry of that issue (`[[entries]]`)."""
+
+    id: str
+    line: int  # where its id is written in the decision file
+    omit: bool = False
+    section: str | None = None  # moved to this section
+    order: int | None = None  # its place within its section, 1 first
+    kicker: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    image: str | None = None  # an http(s) URL replacing the entry's image
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class HighlightPick:
+    """One of the year's highlights an editor picked (`[[highlights]]`), in the file's order."""
+
+    id: str
+    line: int
+    caption: str | None = None
+    credit: str | None = None
+    call_to_action: CallToAction | None = None
+
+
+@dataclass(frozen=True)
+class IssueEditorial:
+    """An editor's decisions about one issue, read from its file (`feeds/issues/2025-W40.toml`).
+
+    Kept apart from the entries: applied at selection time, never written into the archive."""
+
+    file: str  # the decision file as named in messages, relative to digest.toml
+    intro_html: str = ""  # the editor's note, Markdown made safe HTML
+    in_this_issue: str = ""  # the "In this issue" line; empty: made from the lead stories
+    subject: str = ""
+    preheader: str = ""
+    lead: str | None = None  # the lead story's entry id
+    lead_line: int = 0
+    entries: tuple[EntryDecision, ...] = ()
+    highlights: tuple[HighlightPick, ...] = ()
+
 
 @dataclass(frozen=True)
 class Period:
@@ -125,7 +174,7 @@ class Section:
 
     title: str
     entries: tuple[Entry, ...]
-    kind: Literal["news", "events", "highlights"] = "news"
+    kind: Literal["news", "events", "highlights", "lead"] = "news"  # lead: the editor's lead story
 
 
 @dataclass(frozen=True)
@@ -138,6 +187,11 @@ class Issue:
     date: datetime  # when the issue is dated (end of its period), UTC; used in Date and pubDate
     intro: str = ""
     dropped: tuple[Entry, ...] = field(default=())  # over a cap: shown as headline links only
+    # From the issue's decision file (digest/editorial.py); empty: digest's defaults
+    intro_html: str = ""  # the editor's note, safe HTML
+    in_this_issue: str = ""  # the "In this issue" line at the top
+    subject: str = ""  # replaces email.subject
+    preheader: str = ""  # replaces the preheader made from the first titles
 
     @property
     def kind(self) -> str:

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 # The publication folder: what digest reads beside digest.toml, and what it keeps there.
 CONFIG_FILE = "digest.toml"
 DEFAULT_ENTRIES = "feeds/entries"  # [entries] path: the staff's Markdown entries
+DEFAULT_ISSUES = "feeds/issues"  # [editorial] path: an editor's decisions, one file per issue
 DEFAULT_ARCHIVE = "archive.sqlite"  # [archive] path: every entry ever seen
+DECISION_SUFFIX = ".toml"  # an issue's decision file is its key with this suffix
 TEMPLATES = "templates"  # the publication's own templates (used first), as digest's are named
 STAMP_FILE = ".digest-stamp.json"  # the last clean builds: with nothing new, a build stops
 LOCK_FILE = ".digest.lock"  # held while a build or fetch writes the archive and out/
@@ -129,6 +131,11 @@ def archive_files(config: Config) -> list[Path]:
     """The archive and its write-ahead log: what a build's stamp watches for changes."""
     archive = archive_path(config)
     return [archive, Path(f"{archive}-wal")]  # SQLite's name for it
+
+
+def decision_file(folder: Path, key: str) -> Path:
+    """An issue's decision file in the [editorial] folder ('2025-W40.toml', '2022.toml')."""
+    return folder / f"{key}{DECISION_SUFFIX}"
 
 
 def templates_folder(root: Path) -> Path:

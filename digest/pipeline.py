@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import time as clock
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest import __version__, assets, paths, select
+from digest import __version__, assets, editorial, paths, select
 from digest.archive import ENTRY_FILES, Archive
 from digest.assets import Asset
 from digest.catalog import (
@@ -88,33 +89,65 @@ def periods(target: Target, config: Config, archive: Archive, now: datetime) -> 
     if not target.everything:
         return [select.last_complete_week(now, zone)]
     this_year = now.astimezone(zone).year
-    years = sorted(select.highlight_years(archive.decided_dates(), zone) - {this_year})
+    picked = {int(key) for key in editorial.decision_keys(config) if re.fullmatch(r"\d{4}", key)}
+    years = sorted((select.highlight_years(archive.decided_dates(), zone) | picked) - {this_year})
     weeks = [week for week in select.weeks_of(archive.published_dates(), zone) if week.end <= now]
     return weeks + [select.year_period(year, zone) for year in years if year < this_year]
 
 
 def select_issue(
-    period: Period, config: Config, archive: Archive, decisions: select.Decisions | None = None
+    period: Period,
+    config: Config,
+    archive: Archive,
+    decisions: select.Decisions | None = None,
+    warnings: list[str] | None = None,
 ) -> Issue | None:
-    """Ask the archive for the period's candidates and let the select stage make the issue.
+    """Ask the archive for the period's candidates, read the issue's decision file, and let
+    the select stage make the issue; the decision file's problems go to `warnings`.
 
     `digest explain` passes `decisions` to learn why, on the very path a build takes.
     """
+    decided = editorial.read_decisions(config, period.key)
     if period.kind == "yearly":
-        count = select.highlight_candidate_count(config)
+        decided_rows = archive.decided_between(period.start, period.end)
+        undecided = archive.newest_undecided(
+            period.start, period.end, select.highlight_candidate_count(config)
+        )
+        wanted = select.highlight_candidates(decided_rows, undecided, config)
+        if decided:  # the editor's picks and reworded entries, wherever they rank
+            named = [pick.id for pick in decided.highlights] + [d.id for d in decided.entries]
+            wanted += [entry_id for entry_id in dict.fromkeys(named) if entry_id not in wanted]
         # digest explain also asks about entries that are no candidates: it gets every decision
-        limit = -1 if decisions is not None else count
-        decided = archive.decided_between(period.start, period.end, select.HIGHLIGHT_ORDER, limit)
-        undecided = archive.newest_undecided(period.start, period.end, count)
-        wanted = select.highlight_candidates(decided, undecided, config)
-        explained = [entry_id for entry_id, *_ in decided] if decisions is not None else wanted
-        editorial = archive.editorial_of(explained)
-        return select.yearly_issue(archive.with_ids(wanted), period, config, decisions, editorial)
+        explained = [entry_id for entry_id, *_ in decided_rows] if decisions is not None else []
+        found = archive.editorial_of(dict.fromkeys([*wanted, *explained]))
+        return select.yearly_issue(
+            archive.with_ids(wanted), period, config, decisions, found, decided, warnings
+        )
     dated = archive.published_between(period.start, period.end)
     events = archive.events_overlapping(*select.upcoming_window(period, config))
     earlier = archive.earlier_copies(dated, period.start)  # stories sent in an earlier week
-    editorial = archive.editorial_of(entry.id for entry in [*dated, *events])
-    return select.weekly_issue(dated, events, period, config, decisions, earlier, editorial)
+    found = archive.editorial_of(entry.id for entry in [*dated, *events])
+    return select.weekly_issue(
+        dated, events, period, config, decisions, earlier, found, decided, warnings
+    )
+
+
+def unused_decision_files(config: Config, planned: list[Period]) -> list[str]:
+    """A warning for each decision file that names no issue being built: not an issue key,
+    or a period with no entries (a build with --all builds every period that has some)."""
+    keys = {period.key for period in planned}
+    lines = []
+    for key in editorial.decision_keys(config):
+        if key in keys:
+            continue
+        name = editorial.shown_name(paths.decision_file(editorial.folder(config), key), config)
+        if re.fullmatch(r"\d{4}-W\d{2}|\d{4}", key):
+            lines.append(f"{name}: no entries are dated in {key}, so no issue uses these decisions")
+        else:
+            lines.append(
+                f"{name}: not named after an issue; name it like 2025-W40.toml or 2022.toml"
+            )
+    return lines
 
 
 def _describe(period: Period) -> str:
@@ -147,8 +180,12 @@ def build(
 
         renderer = _Renderer(config)
         existing = read_catalog(out)
+        planned = periods(target, config, archive, now)
+        if target.everything:
+            for line in unused_decision_files(config, planned):
+                reporter.warn(line)
         files, rendered = _render_issues(
-            periods(target, config, archive, now),
+            planned,
             config,
             archive,
             out,
@@ -197,14 +234,23 @@ def _render_issues(
     rendered: dict[str, IssueSummary] = {}
     with reporter.progress("building", len(planned)) as advance:
         for period in planned:
+            warnings: list[str] = []
             with reporter.stage("select"):
-                issue = select_issue(period, config, archive)
+                issue = select_issue(period, config, archive, warnings=warnings)
             advance(period.key)
+            for line in warnings:
+                reporter.warn(line)
             if issue is None:
                 result.empty.append(period.key)
                 reporter.note(
                     f"{period.kind} {period.key}: no entries dated {_describe(period)}; nothing built"
                 )
+                if editorial.read_decisions(config, period.key):
+                    file = paths.decision_file(editorial.folder(config), period.key)
+                    reporter.warn(
+                        f"{editorial.shown_name(file, config)}: {period.key} has no entries, "
+                        "so no issue uses these decisions"
+                    )
                 continue
             for line in unfinished(issue, config, None if preview else now):
                 reporter.warn(line)

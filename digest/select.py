@@ -21,7 +21,16 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config
 from digest.links import canonical_link, story_link
-from digest.model import Editorial, Entry, Issue, Period, Section
+from digest.model import (
+    Editorial,
+    Entry,
+    EntryDecision,
+    Image,
+    Issue,
+    IssueEditorial,
+    Period,
+    Section,
+)
 
 EVENTS_SECTION = "Upcoming events"
 HIGHLIGHTS_SECTION = "Highlights"
@@ -64,6 +73,11 @@ class Decisions:
     capped: list[Capped] = field(default_factory=list)
     ranked: list[Entry] = field(default_factory=list)  # yearly: every candidate, best first
     editorial: dict[str, Editorial] = field(default_factory=dict)  # the decisions it was given
+    # from the issue's decision file: where each decision is written, 'feeds/issues/2025-W40.toml:7'
+    left_out: dict[str, str] = field(default_factory=dict)  # entry id -> where it was left out
+    moved: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (from section, where)
+    lead: dict[str, str] = field(default_factory=dict)  # the lead story's id -> where
+    picked: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> (number, where)
 
 
 def week_period(key: str, zone: ZoneInfo) -> Period:
@@ -165,6 +179,143 @@ def highlight_candidates(
         + [_rank(False, 0, published, entry_id) for entry_id, published in undecided]
     )
     return [key[-1] for key in ranked[: highlight_candidate_count(config)]]
+
+
+def _where(decided: IssueEditorial, line: int) -> str:
+    return f"{decided.file}:{line}" if line else decided.file
+
+
+def _with_decision(entry: Entry, decision: EntryDecision) -> Entry:
+    """The entry as the editor wants it shown in this issue; the archive's entry is untouched."""
+    editorial = entry.editorial
+    if decision.kicker is not None or decision.comment:
+        editorial = replace(
+            editorial,
+            kicker=editorial.kicker if decision.kicker is None else decision.kicker,
+            comment=decision.comment,
+        )
+    image = entry.image
+    if decision.image is not None:
+        image = replace(entry.image, url=decision.image) if entry.image else Image(decision.image)
+    return replace(
+        entry,
+        title=entry.title if decision.title is None else decision.title,
+        summary=entry.summary if decision.summary is None else decision.summary,
+        section=entry.section if decision.section is None else decision.section,
+        image=image,
+        editorial=editorial,
+    )
+
+
+def entry_decisions(
+    decided: IssueEditorial | None,
+    known: set[str],
+    config: Config,
+    warnings: list[str] | None = None,
+) -> dict[str, EntryDecision]:
+    """An issue's `[[entries]]` decisions by id, for the entries of `known` ids.
+
+    An id that names none of them, or a section that is not configured, is a warning
+    naming the file and line; the decision (or its section) is then ignored."""
+    by_id: dict[str, EntryDecision] = {}
+    for decision in decided.entries if decided else ():
+        assert decided is not None
+        where = _where(decided, decision.line)
+        if decision.id not in known:
+            _warn(
+                warnings,
+                f"{where}: entry {decision.id!r} is not among this issue's entries; "
+                "check the id with 'digest explain --json'",
+            )
+            continue
+        if decision.section is not None and decision.section not in config.publication.sections:
+            _warn(
+                warnings,
+                f"{where}: section {decision.section!r} is not one of "
+                "publication.sections; the entry stays in its own",
+            )
+            decision = replace(decision, section=None)
+        by_id[decision.id] = decision
+    return by_id
+
+
+def apply_entry_decisions(
+    entries: Iterable[Entry],
+    by_id: Mapping[str, EntryDecision],
+    decided: IssueEditorial | None,
+    decisions: Decisions | None = None,
+) -> list[Entry]:
+    """The entries with their issue's decisions applied: left out, moved, reworded."""
+    kept = []
+    for entry in entries:
+        decision = by_id.get(entry.id)
+        if decision is None or decided is None:
+            kept.append(entry)
+            continue
+        where = _where(decided, decision.line)
+        if decision.omit:
+            if decisions is not None:
+                decisions.left_out[entry.id] = where
+            continue
+        if decisions is not None and decision.section and decision.section != entry.section:
+            decisions.moved[entry.id] = (entry.section, where)
+        kept.append(_with_decision(entry, decision))
+    return kept
+
+
+def _warn(warnings: list[str] | None, line: str) -> None:
+    if warnings is not None:
+        warnings.append(line)
+
+
+def _editor_order(decided: IssueEditorial | None) -> dict[str, int]:
+    return {d.id: d.order for d in decided.entries if d.order is not None} if decided else {}
+
+
+def _in_this_issue(sections: list[Section]) -> str:
+    """The default "In this issue" line: the lead story and each news section's first story."""
+    titles = [s.entries[0].title for s in sections if s.kind in ("lead", "news") and s.entries]
+    return " · ".join(titles[:4])
+
+
+def _with_issue_decisions(
+    issue: Issue,
+    decided: IssueEditorial | None,
+    decisions: Decisions | None,
+    warnings: list[str] | None,
+) -> Issue:
+    """The issue with its decision file's intro, subject, preheader and lead story applied."""
+    if decided is None:
+        return issue
+    sections = list(issue.sections)
+    if decided.lead:
+        where = _where(decided, decided.lead_line)
+        found = [e for s in sections if s.kind == "news" for e in s.entries if e.id == decided.lead]
+        if found:
+            lead = found[0]
+            sections = [
+                replace(s, entries=tuple(e for e in s.entries if e.id != lead.id)) for s in sections
+            ]
+            sections = [
+                Section(lead.section, (lead,), kind="lead"),
+                *(s for s in sections if s.entries),
+            ]
+            if decisions is not None:
+                decisions.lead[lead.id] = where
+        else:
+            _warn(
+                warnings,
+                f"{where}: lead {decided.lead!r} is not a story of this issue; "
+                "check the id with 'digest explain --json'",
+            )
+    return replace(
+        issue,
+        sections=tuple(sections),
+        intro_html=decided.intro_html,
+        in_this_issue=decided.in_this_issue or _in_this_issue(sections),
+        subject=decided.subject,
+        preheader=decided.preheader,
+    )
 
 
 def deduplicate(entries: Iterable[Entry], decisions: Decisions | None = None) -> list[Entry]:
@@ -289,19 +440,26 @@ def weekly_issue(
     decisions: Decisions | None = None,
     earlier: Iterable[Entry] = (),
     editorial: Mapping[str, Editorial] | None = None,
+    decided: IssueEditorial | None = None,
+    warnings: list[str] | None = None,
 ) -> Issue | None:
     """The issue for one week: entries dated in it, by section, plus upcoming events; None if empty.
 
     `dated` are the entries published in the week; `events` those that have not
     ended by the end of the week and start within the configured look-ahead; `earlier`
     the copies of `dated` stories dated before the week (see `already_sent`); `editorial`
-    what an editor decided about them, by entry id.
+    what an editor decided about them, by entry id; `decided` the issue's decision file,
+    whose problems (an unknown id) go to `warnings`.
     """
     editorial = editorial or {}
     dated, events = with_editorial(dated, editorial), with_editorial(events, editorial)
     if decisions is not None:
         decisions.considered += [*dated, *events]
         decisions.editorial |= editorial
+    by_id = entry_decisions(decided, {e.id for e in [*dated, *events]}, config, warnings)
+    dated = apply_entry_decisions(dated, by_id, decided, decisions)
+    events = apply_entry_decisions(events, by_id, decided, decisions)
+    order = _editor_order(decided)
     in_week = [e for e in dated if period.contains(e.published)]
     unique = deduplicate(
         _by_preference(already_sent(in_week, earlier, period, config, decisions), config),
@@ -316,7 +474,15 @@ def weekly_issue(
     upcoming_ids = {e.id for e in upcoming}
     news, dropped = _apply_caps([e for e in unique if e.id not in upcoming_ids], config, decisions)
     sections = [
-        Section(title, tuple(sorted((e for e in news if e.section == title), key=_newest_first)))
+        Section(
+            title,
+            tuple(
+                sorted(
+                    (e for e in news if e.section == title),
+                    key=lambda e: (order.get(e.id, 1 << 30), *_newest_first(e)),
+                )
+            ),
+        )
         for title in config.publication.sections
     ]
     if upcoming:
@@ -326,13 +492,14 @@ def weekly_issue(
     if not unique:
         return None  # events announced in earlier weeks alone do not make an issue
     year, week, _ = period.start.isocalendar()
-    return Issue(
+    issue = Issue(
         period=period,
         title=f"Week {week}, {year}",
         sections=tuple(sections),
         date=period.end.astimezone(UTC),
         dropped=tuple(sorted(dropped, key=_newest_first)),
     )
+    return _with_issue_decisions(issue, decided, decisions, warnings)
 
 
 def yearly_issue(
@@ -341,31 +508,86 @@ def yearly_issue(
     config: Config,
     decisions: Decisions | None = None,
     editorial: Mapping[str, Editorial] | None = None,
+    decided: IssueEditorial | None = None,
+    warnings: list[str] | None = None,
 ) -> Issue | None:
-    """The highlights of a year: marked highlights first, then by weight, then newest; None if empty.
+    """The highlights of a year: the editor's picks in their order, then marked highlights,
+    then by weight, then newest; None if empty.
 
     `candidates` should hold more than the count (`highlight_candidates`), so duplicates can
-    be dropped; `editorial` is what an editor decided about the year's entries, by entry id.
+    be dropped, and every picked entry; `editorial` is what an editor decided about the year's
+    entries, by entry id; `decided` the year's decision file (`[[highlights]]`, `[[entries]]`).
     """
     editorial = editorial or {}
     candidates = with_editorial(candidates, editorial)
-    in_year = [e for e in candidates if period.contains(e.published)]
-    ranked = sorted(deduplicate(_by_preference(in_year, config), decisions), key=_highlight_rank)
     if decisions is not None:
         decisions.considered += candidates
-        decisions.ranked += ranked
         decisions.editorial |= editorial
-    chosen = tuple(ranked[: config.highlights.count])
+    by_id = entry_decisions(decided, {entry.id for entry in candidates}, config, warnings)
+    candidates = apply_entry_decisions(candidates, by_id, decided, decisions)
+    in_year = [e for e in candidates if period.contains(e.published)]
+    picks = _picked(in_year, decided, decisions, warnings)
+    picked_ids = {entry.id for entry in picks}
+    others = [entry for entry in in_year if entry.id not in picked_ids]
+    unique = deduplicate([*picks, *_by_preference(others, config)], decisions)
+    ranked = sorted((e for e in unique if e.id not in picked_ids), key=_highlight_rank)
+    if decisions is not None:
+        decisions.ranked += [*picks, *ranked]
+    chosen = tuple([*picks, *ranked][: max(config.highlights.count, len(picks))])
     if not chosen:
         return None
     title = config.highlights.title.format(count=len(chosen), year=period.key)
-    return Issue(
+    issue = Issue(
         period=period,
         title=title,
         sections=(Section(HIGHLIGHTS_SECTION, chosen, kind="highlights"),),
         date=period.end.astimezone(UTC),
         intro=config.highlights.intro,
     )
+    return _with_issue_decisions(issue, decided, decisions, warnings)
+
+
+def _picked(
+    in_year: list[Entry],
+    decided: IssueEditorial | None,
+    decisions: Decisions | None,
+    warnings: list[str] | None,
+) -> list[Entry]:
+    """The editor's picked highlights, in the file's order, with their captions, credits and
+    calls to action; an id that names no entry of the year is a warning."""
+    if decided is None:
+        return []
+    by_id = {entry.id: entry for entry in in_year}
+    picks: list[Entry] = []
+    for pick in decided.highlights:
+        where = _where(decided, pick.line)
+        entry = by_id.get(pick.id)
+        if entry is None or any(chosen.id == pick.id for chosen in picks):
+            reason = "picked twice" if entry else "is not an entry archived in this year"
+            _warn(
+                warnings,
+                f"{where}: highlight {pick.id!r} {reason}; "
+                "check the id with 'digest explain --year … --json'",
+            )
+            continue
+        image = entry.image
+        if image and (pick.caption is not None or pick.credit is not None):
+            image = replace(
+                image,
+                caption=image.caption if pick.caption is None else pick.caption,
+                credit=image.credit if pick.credit is None else pick.credit,
+            )
+        chosen = replace(
+            entry,
+            image=image,
+            editorial=replace(entry.editorial, call_to_action=pick.call_to_action)
+            if pick.call_to_action
+            else entry.editorial,
+        )
+        picks.append(chosen)
+        if decisions is not None:
+            decisions.picked[entry.id] = (len(picks), where)
+    return picks
 
 
 def upcoming_window(period: Period, config: Config) -> tuple[datetime, datetime]:

@@ -33,7 +33,10 @@ def issue_url(issue: Issue, config: Config) -> str:
 
 
 def subject(issue: Issue, config: Config) -> str:
-    """email.subject (by default the language's "{title}: {issue}") filled in, on one line."""
+    """The decision file's subject, else email.subject (by default the language's
+    "{title}: {issue}") filled in, on one line."""
+    if issue.subject:
+        return one_line(issue.subject)
     pattern = config.email.subject
     if "subject" not in config.email.model_fields_set:
         pattern = translations_for(config).gettext("{title}: {issue}")
@@ -71,7 +74,10 @@ def logo(config: Config) -> Logo | None:
 
 
 def preheader(issue: Issue) -> str:
-    """The inbox preview line: the first few entry titles joined with ' · ', at most 140 chars."""
+    """The inbox preview line: the decision file's, else the first few entry titles joined
+    with ' · ', at most 140 chars."""
+    if issue.preheader:
+        return one_line(issue.preheader)
     text = ""
     for entry in issue.entries[:PREHEADER_TITLES]:
         candidate = f"{text} · {one_line(entry.title)}" if text else one_line(entry.title)

@@ -1,0 +1,225 @@
+"""An editor's decisions about an issue, read from its file: `feeds/issues/2025-W40.toml`.
+
+One TOML file per issue, named after the issue's key, kept in git beside the entries: the
+intro, the "In this issue" line, the subject and preheader, the lead story, and per entry
+(by its stable id) its place, section, omission and replaced words; for a year, the picked
+highlights in order. Checked with pydantic as digest.toml is: every problem at once, one
+line each, naming the file, line and key. Whether an id names an entry of the issue is the
+select stage's question (it has the entries); this module only reads.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+from markdown_it import MarkdownIt
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from digest import paths
+from digest.config import Config
+from digest.errors import EntryError
+from digest.ingest.clean import sanitize_html
+from digest.model import CallToAction, EntryDecision, HighlightPick, IssueEditorial
+
+_markdown = MarkdownIt("commonmark", {"typographer": True}).enable(["replacements", "smartquotes"])
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^\r\n]*$")]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+WebUrl = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$")]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class _CallToAction(_Table):
+    text: Annotated[Line, Field(min_length=1)]
+    url: WebUrl | None = None
+    contact: Line | None = None
+
+
+class _Entry(_Table):
+    id: Id
+    omit: bool = False
+    section: Line | None = None
+    order: Annotated[int, Field(ge=1)] | None = None
+    kicker: Line | None = None
+    title: Annotated[Line, Field(min_length=1)] | None = None
+    summary: str | None = None
+    image: WebUrl | None = None
+    comment: str = ""
+
+
+class _Highlight(_Table):
+    id: Id
+    caption: str | None = None
+    credit: str | None = None
+    call_to_action: _CallToAction | None = None
+
+
+class _DecisionFile(_Table):
+    intro: str = ""
+    in_this_issue: Line = ""
+    subject: Line = ""
+    preheader: Line = ""
+    lead: Id | None = None
+    entries: list[_Entry] = Field(default_factory=list)
+    highlights: list[_Highlight] = Field(default_factory=list)
+
+
+_TABLES: dict[str, type[BaseModel]] = {"entries": _Entry, "highlights": _Highlight}
+
+
+def folder(config: Config) -> Path:
+    """The folder of decision files that [editorial] path names."""
+    return config.resolve(config.editorial.path)
+
+
+def shown_name(path: Path, config: Config) -> str:
+    """The file as messages name it: relative to the folder of digest.toml."""
+    try:
+        return path.relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def decision_keys(config: Config) -> list[str]:
+    """The issue keys that have a decision file ('2025-W40', '2022'), sorted."""
+    found = folder(config)
+    if not found.is_dir():
+        return []
+    return sorted(path.stem for path in found.glob(f"*{paths.DECISION_SUFFIX}") if path.is_file())
+
+
+def read_decisions(config: Config, key: str) -> IssueEditorial | None:
+    """The decisions of the issue `key`, or None without a file; EntryError listing every
+    problem of the file (TOML syntax, unknown keys, wrong values), each with its line."""
+    path = paths.decision_file(folder(config), key)
+    if not path.is_file():
+        return None
+    name = shown_name(path, config)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise EntryError(f"{name}: cannot read: {error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"line (\d+)", str(error))
+        where = f"{name}:{line.group(1)}" if line else name
+        raise EntryError(f"{where}: not valid TOML: {error}") from None
+    try:
+        read = _DecisionFile.model_validate(data)
+    except ValidationError as error:
+        raise EntryError(*(_problem(name, text, problem) for problem in error.errors())) from None
+    return _decisions(read, name, text)
+
+
+def _decisions(read: _DecisionFile, name: str, text: str) -> IssueEditorial:
+    intro = sanitize_html(_markdown.render(read.intro)) if read.intro.strip() else ""
+    return IssueEditorial(
+        file=name,
+        intro_html=intro,
+        in_this_issue=read.in_this_issue,
+        subject=read.subject,
+        preheader=read.preheader,
+        lead=read.lead,
+        lead_line=_line_of_id(text, read.lead) if read.lead else 0,
+        entries=tuple(
+            EntryDecision(
+                id=entry.id,
+                line=_line_of_id(text, entry.id),
+                omit=entry.omit,
+                section=entry.section,
+                order=entry.order,
+                kicker=entry.kicker,
+                title=entry.title,
+                summary=entry.summary.strip() if entry.summary is not None else None,
+                image=entry.image,
+                comment=entry.comment.strip(),
+            )
+            for entry in read.entries
+        ),
+        highlights=tuple(
+            HighlightPick(
+                id=pick.id,
+                line=_line_of_id(text, pick.id),
+                caption=pick.caption,
+                credit=pick.credit,
+                call_to_action=CallToAction(**pick.call_to_action.model_dump())
+                if pick.call_to_action
+                else None,
+            )
+            for pick in read.highlights
+        ),
+    )
+
+
+def _problem(name: str, text: str, error: Any) -> str:
+    """One pydantic error as 'file:line: key: problem'."""
+    location = tuple(error["loc"])
+    key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
+    key = key.removeprefix(".")
+    line = _line_of_key(text, location)
+    where = f"{name}:{line}" if line else name
+    return f"{where}: {key}: {_message(error)}"
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    location = tuple(error["loc"])
+    if kind == "extra_forbidden":
+        table: type[BaseModel] = _DecisionFile
+        if len(location) > 2 and str(location[0]) in _TABLES:
+            table = _TABLES[str(location[0])]
+        if len(location) > 3 and location[2] == "call_to_action":
+            table = _CallToAction
+        known = list(table.model_fields)
+        closest = difflib.get_close_matches(str(location[-1]), known, n=1, cutoff=0.6)
+        if closest:
+            return f"unknown key; did you mean {closest[0]!r}?"
+        return f"unknown key (known: {', '.join(known)})"
+    if kind == "missing":
+        return "missing (required)"
+    if kind == "string_pattern_mismatch":
+        pattern = str(error.get("ctx", {}).get("pattern", ""))
+        return "expected an http(s) URL" if "http" in pattern else "expected a single line"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _line_of_key(text: str, location: tuple[Any, ...]) -> int:
+    """The line a key is written on: tomllib gives no lines, so the text is searched, the
+    [[table]] of `location`'s index first, then the key within it (0 when not found)."""
+    lines = text.splitlines()
+    start = 0
+    if len(location) > 1 and isinstance(location[1], int):
+        headers = [
+            number
+            for number, line in enumerate(lines)
+            if re.match(rf"\s*\[\[\s*{re.escape(str(location[0]))}\s*\]\]", line)
+        ]
+        if location[1] < len(headers):
+            start = headers[location[1]]
+            if len(location) == 2:
+                return start + 1
+    key = str(location[-1] if len(location) < 3 else location[2])
+    for number in range(start, len(lines)):
+        if number > start and lines[number].lstrip().startswith("[") and start:
+            break
+        if re.match(rf"\s*{re.escape(key)}\s*=", lines[number]):
+            return number + 1
+    return start + 1 if start else 0
+
+
+def _line_of_id(text: str, entry_id: str) -> int:
+    """The first line that writes `entry_id` as a TOML string (1-based; 0 when not found)."""
+    quoted = (json.dumps(entry_id, ensure_ascii=False), f"'{entry_id}'")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if any(form in line for form in quoted):
+            return number
+    return 0
