@@ -15,6 +15,7 @@ import re
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_init(commands)
     _add_build(commands)
     _add_fetch(commands)
+    _add_import(commands)
     _add_check(commands)
     _add_send(commands)
     _add_new(commands)
@@ -194,13 +196,76 @@ def _add_build(commands: _Commands) -> None:
 
 
 def _add_fetch(commands: _Commands) -> None:
-    commands.add(
+    fetch = commands.add(
         "fetch",
         "update the archive from all sources; build nothing",
         "Update the archive from the entry files and every source without building anything, "
-        "for a cron job that collects all week.",
-        ["digest fetch", "digest fetch --config /srv/news/digest.toml --quiet"],
+        "for a cron job that collects all week. With --backfill, then read each web source's "
+        'history: the older pages its feed links (RFC 5005 rel="next" or "prev-archive"), or '
+        "WordPress's ?paged=2, 3, …, until --since, the end, or --max-pages.",
+        [
+            "digest fetch",
+            "digest fetch --config /srv/news/digest.toml --quiet",
+            "digest fetch --backfill --since 2022-01-01",
+            'digest fetch --backfill --source "ICR news" --max-pages 200',
+        ],
         commands.common,
+    )
+    fetch.add_argument(
+        "--backfill",
+        action="store_true",
+        help="also read each web source's older feed pages into the archive",
+    )
+    fetch.add_argument(
+        "--since",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="with --backfill: go back to this day (default: as far as the site goes)",
+    )
+    fetch.add_argument(
+        "--max-pages",
+        type=_pages,
+        metavar="N",
+        # the default is backfill.DEFAULT_MAX_PAGES, not imported here: it would slow every command
+        help="with --backfill: at most N pages per source (default: 50)",
+    )
+    fetch.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --backfill: only this source's history (repeatable; default: every web source)",
+    )
+
+
+def _pages(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 100_000:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of pages, 1 or more, got {value!r}"
+        )
+    return int(value)
+
+
+def _add_import(commands: _Commands) -> None:
+    command = commands.add(
+        "import",
+        "take a WordPress export's posts into the archive",
+        "Take the published posts of a WordPress export file (WXR: Tools → Export in "
+        "WordPress) into the archive as the entries of a configured source, each with its "
+        "own date, categories, featured image and permalink; drafts, private posts and pages "
+        "are left out. A later fetch of the source's feed updates the same entries.",
+        [
+            'digest import icr.WordPress.2026-11-30.xml --source "ICR news"',
+            "digest import export.xml --source Partner --config /srv/news/digest.toml",
+        ],
+        commands.common,
+    )
+    command.add_argument("file", type=Path, metavar="FILE", help="the WordPress export (.xml)")
+    command.add_argument(
+        "--source",
+        required=True,
+        metavar="NAME",
+        help="the configured source (the site's feed) the posts belong to",
     )
 
 
@@ -346,6 +411,7 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> ExitCode:
         "check": _check,
         "send": _send,
         "fetch": _fetch,
+        "import": _import,
         "build": _build,
         "explain": _explain,
     }[arguments.command]
@@ -403,15 +469,40 @@ def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> 
 
 
 def _fetch(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
-    from digest.commands.fetch import fetch
+    from digest.commands.fetch import Backfill, fetch
 
     started = time.perf_counter()
-    fetched = fetch(config, reporter, datetime.now(UTC))
+    if not arguments.backfill and (arguments.since or arguments.source or arguments.max_pages):
+        print(
+            "digest fetch: error: --since, --max-pages and --source go with --backfill",
+            file=sys.stderr,
+        )
+        return ExitCode.USAGE
+    backfill = None
+    if arguments.backfill:
+        backfill = Backfill(arguments.since, sources=tuple(arguments.source))
+        if arguments.max_pages:
+            backfill = replace(backfill, max_pages=arguments.max_pages)
+    fetched = fetch(config, reporter, datetime.now(UTC), backfill)
     reporter.summary(
         f"archive: {fetched.new} new, {fetched.updated} updated, {fetched.total} in all; "
         f"{len(reporter.failed_sources)} source(s) failed; {time.perf_counter() - started:.1f} s"
     )
     return ExitCode.FOUND_PROBLEMS if reporter.failed_sources else ExitCode.OK
+
+
+def _import(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
+    from digest.commands.import_ import import_export
+
+    started = time.perf_counter()
+    imported = import_export(config, arguments.file, arguments.source, reporter, datetime.now(UTC))
+    left_out = ", ".join(f"{count} {why}" for why, count in sorted(imported.left_out.items()))
+    reporter.summary(
+        f"imported {_shown(arguments.file.resolve())} as {arguments.source!r}: "
+        f"{imported.posts} published post(s), {imported.new} new, {imported.updated} updated; "
+        f"left out: {left_out or 'nothing'}; {time.perf_counter() - started:.1f} s"
+    )
+    return ExitCode.OK
 
 
 def _build(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:

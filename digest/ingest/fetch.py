@@ -259,10 +259,15 @@ def _attempt(
 
 
 def _download(
-    client: httpx.Client, source: Source, previous: Validators, config: Config
+    client: httpx.Client,
+    source: Source,
+    previous: Validators,
+    config: Config,
+    url: str | None = None,
 ) -> Fetched:
-    """GET with conditional headers; timeouts and 5xx are retried with backoff, 4xx are not."""
-    url = source.url or ""
+    """GET with conditional headers; timeouts and 5xx are retried with backoff, 4xx are not.
+    `url`: another page of the source (its history), fetched by the same rules."""
+    url = url or source.url or ""
     headers = {}
     if previous.etag:
         headers["If-None-Match"] = previous.etag
@@ -304,6 +309,37 @@ def _settled(result: Fetched) -> Fetched:
     return Fetched(result.source, result.body, result.validators, error, notice)
 
 
+@contextlib.contextmanager
+def web_client(config: Config) -> Iterator[httpx.Client]:
+    """The HTTP client every fetch uses: `[fetch]` timeouts, bounded redirects, our User-Agent."""
+    import httpx
+
+    timeout = httpx.Timeout(config.fetch.timeout, connect=config.fetch.connect_timeout)
+    with httpx.Client(
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        # A fresh connection per request, so the deadline always knows which one to shut.
+        limits=httpx.Limits(max_keepalive_connections=0),
+        headers={
+            "User-Agent": user_agent(config),
+            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+            "Accept-Encoding": "gzip, deflate",  # what _decoded inflates
+        },
+    ) as client:
+        yield client
+
+
+def fetch_page(client: httpx.Client, source: Source, url: str, config: Config) -> Fetched:
+    """One page of a source's history (`url`), unconditionally, by the rules of a normal fetch:
+    the deadline, the size cap, retries and redirects; a failure is an `error` line."""
+    try:
+        result = _download(client, source, Validators(), config, url)
+    except Exception as error:  # a bug met by odd input must fail this page, not the command
+        result = Fetched(source.name, error=f"{url}: {type(error).__name__}: {error}")
+    return _settled(result)
+
+
 def fetch_all(
     sources: Iterable[Source],
     previous: dict[str, Validators],
@@ -323,21 +359,7 @@ def fetch_all(
                 on_done(result)
             yield result
         return
-    import httpx
-
-    timeout = httpx.Timeout(config.fetch.timeout, connect=config.fetch.connect_timeout)
-    with httpx.Client(
-        timeout=timeout,
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
-        # A fresh connection per request, so the deadline always knows which one to shut.
-        limits=httpx.Limits(max_keepalive_connections=0),
-        headers={
-            "User-Agent": user_agent(config),
-            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
-            "Accept-Encoding": "gzip, deflate",  # what _decoded inflates
-        },
-    ) as client:
+    with web_client(config) as client:
 
         def one(source: Source) -> Fetched:
             if source.path:
