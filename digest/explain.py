@@ -19,8 +19,14 @@ from digest.config import Config
 from digest.model import Editorial, Entry, Issue, Period
 
 # The reason codes, stable for tools; the words after each are what people read.
-IN_REASONS = {"section": "in its section", "event": "upcoming event", "highlight": "a highlight"}
+IN_REASONS = {
+    "section": "in its section",
+    "event": "upcoming event",
+    "highlight": "a highlight",
+    "lead": "the editor's lead story, shown first",
+}
 OUT_REASONS = {
+    "left-out": "left out by the editor, in the issue's decision file",
     "duplicate": "another copy of a story that is kept",
     "already-sent": "a copy of a story an earlier weekly issue had",
     "source-cap": "over its source's max_items: a headline link in 'Also in this issue'",
@@ -75,9 +81,18 @@ def explain_issue(
     for section in sent.sections if sent else ():
         for position, entry in enumerate(section.entries, start=1):
             details: dict[str, Any] = {"section": section.title, "position": position}
-            reason = {"events": "event", "highlights": "highlight"}.get(section.kind, "section")
+            kinds = {"events": "event", "highlights": "highlight", "lead": "lead"}
+            reason = kinds.get(section.kind, "section")
             if reason == "highlight":
                 details |= _decided(entry.editorial)
+                if entry.id in decisions.picked:
+                    number, where = decisions.picked[entry.id]
+                    details |= {"picked": number, "decided_in": where}
+            if reason == "lead":
+                details["decided_in"] = decisions.lead.get(entry.id)
+            if entry.id in decisions.moved:
+                moved_from, where = decisions.moved[entry.id]
+                details |= {"moved_from": moved_from, "moved_in": where}
             placed.append(Explanation("in", reason, entry, details))
     capped = {_key(record.entry): record for record in decisions.capped}
     duplicates: dict[tuple[str, str], select.Duplicate] = {}
@@ -98,7 +113,9 @@ def explain_issue(
         if _key(entry) in done:
             continue
         done.add(_key(entry))
-        if _key(entry) in sent_before:
+        if entry.id in decisions.left_out:
+            rest.append(_left_out(entry, decisions.left_out[entry.id]))
+        elif _key(entry) in sent_before:
             rest.append(_already_sent(sent_before[_key(entry)]))
         elif _key(entry) in duplicates:
             rest.append(_duplicate(duplicates[_key(entry)], config))
@@ -116,7 +133,23 @@ def explain_issue(
     return placed + headline_links + rest
 
 
-_REST_ORDER = ("already-sent", "duplicate", "not-picked", "no-issue", "unplaced", "outside-period")
+def _left_out(entry: Entry, where: str) -> Explanation:
+    file, _, line = where.rpartition(":")
+    details: dict[str, Any] = (
+        {"file": file, "line": int(line)} if line.isdigit() else {"file": where}
+    )
+    return Explanation("out", "left-out", entry, details)
+
+
+_REST_ORDER = (
+    "left-out",
+    "already-sent",
+    "duplicate",
+    "not-picked",
+    "no-issue",
+    "unplaced",
+    "outside-period",
+)
 
 
 def _rest_order(item: Explanation) -> tuple[int, int, float]:
@@ -245,6 +278,8 @@ def _ranking(details: dict[str, Any]) -> str:
 def label(explanation: Explanation) -> str:
     """The short column people scan: 'News #2', 'duplicate', 'source cap'."""
     details = explanation.details
+    if explanation.reason == "lead":
+        return f"{details['section']} lead"
     if explanation.status == "in":
         return f"{details['section']} #{details['position']}"
     return explanation.reason.replace("-", " ")
@@ -256,10 +291,19 @@ def because(explanation: Explanation, config: Config) -> str:
     reason = explanation.reason
     if reason == "event" and explanation.entry and explanation.entry.event:
         return f"takes place {_day(explanation.entry.event.start, zone, with_time=True)}"
+    if reason == "highlight" and "picked" in details:
+        return f"picked as highlight #{details['picked']} in {details['decided_in']}"
     if reason == "highlight":
         return _ranking(details)
+    if reason == "lead":
+        return f"the editor's lead story, in {details['decided_in']}"
+    if "moved_from" in details:
+        return f"moved from {details['moved_from']} by the editor, in {details['moved_in']}"
     if explanation.status == "in":
         return ""
+    if reason == "left-out":
+        where = f"{details['file']}:{details['line']}" if "line" in details else details["file"]
+        return f"left out by the editor, in {where}"
     if reason == "duplicate":
         kept = details["kept"]
         rule = "the same id" if details["rule"] == "same-id" else "the same link"

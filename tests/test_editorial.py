@@ -1,0 +1,305 @@
+"""An editor's decision files (feeds/issues/<issue>.toml): what a reader of the issue sees
+change, what `digest explain` says about it, and that the archive's entries never change."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from digest.archive import Archive
+from digest.cli import main
+
+WEEK = "2025-W40"
+NVA = "tag:icr.example.org,2025:news/national-research-archive-nva"
+NVA_TITLE = "National Research Archive (NVA) Now Available for OUS Researchers"
+LYNCH = "tag:icr.example.org,2025:news/predi-lynch-kickoff-heidelberg"
+LYNCH_TITLE = "Bringing Europe together to tackle Lynch syndrome"
+LYSOSOME_TITLE = (
+    "Radulovic and Stenmark with lysosome review in Nature Reviews Molecular Cell Biology"
+)
+GOLD_LABEL_FEED = "https://www.oslocancercluster.example/?p=18497"
+
+
+def decide(sample: Path, key: str, text: str) -> Path:
+    """Write the issue's decision file (replacing the sample's own)."""
+    path = sample / "feeds" / "issues" / f"{key}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def build(sample: Path, capsys: pytest.CaptureFixture[str], *target: str) -> tuple[int, str]:
+    code = main(["build", "--config", str(sample), "--offline", "--quiet", *target])
+    return code, capsys.readouterr().err
+
+
+def issue_file(sample: Path, name: str, issue: str = f"weekly/{WEEK}") -> str:
+    return (sample / "out" / issue / name).read_text(encoding="utf-8")
+
+
+def explain(sample: Path, capsys: pytest.CaptureFixture[str], *arguments: str) -> str:
+    assert main(["explain", "--config", str(sample), *arguments]) == 0
+    return capsys.readouterr().out
+
+
+def section_of(text: str, title: str) -> str:
+    """The heading of the text part's section in which `title` stands."""
+    before = text[: text.rindex(title)].splitlines()  # not the "In this issue" line
+    headings = [before[i - 1] for i, line in enumerate(before) if line and set(line) == {"-"}]
+    return headings[-1]
+
+
+def test_the_samples_lead_story_shows_first_and_large(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    html = issue_file(sample, "email.html")
+    lead = html.rindex(LYSOSOME_TITLE)  # after the "In this issue" line that names it
+    assert lead < html.index(">News</h2>") < html.rindex(NVA_TITLE)
+    assert "font-size:26px" in html[html.rfind("<h2", 0, lead) : lead]
+    text = issue_file(sample, "email.txt")
+    assert text.index(LYSOSOME_TITLE.split()[0]) < text.index("News\n----")
+    # the intro, the "In this issue" line made from the lead stories, the editor's comment
+    assert "In this issue:</strong> Radulovic and Stenmark" in html
+    assert "Editor's comment:</strong> The second Nature Reviews article" in html
+    assert "reviews out in <em>Nature Reviews</em> journals" in html
+    lines = explain(sample, capsys, "--week", WEEK).splitlines()
+    assert "Publications lead" in lines[1] and "feeds/issues/2025-W40.toml:11" in lines[1]
+
+
+def test_an_entry_left_out_is_out_and_explain_names_file_and_line(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decide(sample, WEEK, f'[[entries]]\nid = "{NVA}"\nomit = true\n')
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    for name in ("email.html", "email.txt", "index.html"):
+        assert "National Research Archive" not in issue_file(sample, name)
+    [line] = [
+        line for line in explain(sample, capsys, "--week", WEEK).splitlines() if "NVA" in line
+    ]
+    assert line.startswith("OUT  left out")
+    assert line.endswith("left out by the editor, in feeds/issues/2025-W40.toml:2")
+    found = json.loads(explain(sample, capsys, "--week", WEEK, "--json"))
+    [left_out] = [item for item in found if item["id"] == NVA]
+    assert left_out["reason"] == "left-out"
+    assert left_out["details"] == {"file": "feeds/issues/2025-W40.toml", "line": 2}
+
+
+def test_an_entry_moved_and_entries_reordered_within_a_section(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = issue_file_after(sample, capsys, "")
+    assert text.index(NVA_TITLE) < text.index(LYNCH_TITLE)  # newest first, by default
+
+    decide(
+        sample,
+        WEEK,
+        f"""
+        [[entries]]
+        id = "{NVA}"
+        section = "People"
+
+        [[entries]]
+        id = "{LYNCH}"
+        order = 1
+        """,
+    )
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    text = issue_file(sample, "email.txt")
+    assert section_of(text, NVA_TITLE) == "People"
+    assert section_of(text, LYNCH_TITLE) == "News"
+    [line] = [
+        line for line in explain(sample, capsys, "--week", WEEK).splitlines() if "NVA" in line
+    ]
+    assert (
+        "People #" in line
+        and "moved from News by the editor, in feeds/issues/2025-W40.toml:2" in line
+    )
+
+    decide(
+        sample,
+        WEEK,
+        f"""
+        [[entries]]
+        id = "{LYNCH}"
+        order = 1
+        """,
+    )
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    text = issue_file(sample, "email.txt")
+    assert text.rindex(LYNCH_TITLE) < text.rindex(NVA_TITLE)  # the editor's order
+
+
+def issue_file_after(sample: Path, capsys: pytest.CaptureFixture[str], decisions: str) -> str:
+    decide(sample, WEEK, decisions)
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    return issue_file(sample, "email.txt")
+
+
+def test_kicker_title_and_summary_replaced_in_the_issue_but_not_in_the_archive(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decide(
+        sample,
+        WEEK,
+        f"""
+        [[entries]]
+        id = "{NVA}"
+        kicker = "Open science"
+        title = "Your papers now go to NVA"
+        summary = "Cristin is gone: register your publications in the National Research Archive."
+        """,
+    )
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    html = issue_file(sample, "email.html")
+    assert ">Open science</p>" in html
+    assert "Your papers now go to NVA" in html and NVA_TITLE not in html
+    assert "register your publications in the National Research Archive" in html
+    with Archive(sample / "archive.sqlite") as archive:
+        [stored] = archive.with_ids([NVA])
+    assert stored.title == NVA_TITLE
+    assert stored.summary.startswith("The National Research Archive (NVA) has replaced Cristin")
+    assert stored.kicker == ""
+
+
+def test_intro_subject_and_preheader_reach_every_part_of_the_issue(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decide(
+        sample,
+        WEEK,
+        '''
+        subject = "Lysosomes, T cells and a new research archive"
+        preheader = "Two Nature Reviews articles from the institute in one week."
+        intro = """
+        A week of **reviews**: read [the Olweus article](https://www.icr.example.org/news/2025/olweus-nature-reviews-cancer.html).
+        """
+        ''',
+    )
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    for name in ("email.html", "index.html"):
+        assert "A week of <strong>reviews</strong>" in issue_file(sample, name)
+    assert "A week of reviews: read the Olweus article" in issue_file(sample, "email.txt")
+    feed = (sample / "out" / "feed.xml").read_text(encoding="utf-8")
+    assert "A week of &lt;strong&gt;reviews&lt;/strong&gt;" in feed
+    raw = (sample / "out" / "weekly" / WEEK / "message.eml").read_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"] == "Lysosomes, T cells and a new research archive"
+    assert "Two Nature Reviews articles from the institute in one week." in issue_file(
+        sample, "email.html"
+    )
+
+
+def test_an_unknown_id_is_one_warning_naming_file_and_line_and_the_build_goes_on(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decide(
+        sample,
+        WEEK,
+        """
+        # an entry that was renamed at its source
+        [[entries]]
+        id = "tag:icr.example.org,2025:news/no-such-story"
+        omit = true
+        """,
+    )
+    code, err = build(sample, capsys, "--week", WEEK)
+    assert code == 0
+    [warning] = [line for line in err.splitlines() if "no-such-story" in line]
+    assert warning.startswith("warning: feeds/issues/2025-W40.toml:3: entry ")
+    assert "is not among this issue's entries" in warning
+    assert NVA_TITLE in issue_file(sample, "email.html")
+
+
+def test_a_wrong_key_stops_the_build_with_its_line_and_the_closest_key(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decide(sample, WEEK, f'lead = "{NVA}"\n\n[[entries]]\nid = "{LYNCH}"\ntitel = "A new title"\n')
+    code, err = build(sample, capsys, "--week", WEEK)
+    assert code == 3
+    assert (
+        "feeds/issues/2025-W40.toml:5: entries[0].titel: unknown key; did you mean 'title'?" in err
+    )
+    assert "Traceback" not in err
+
+
+def test_a_decision_file_for_a_week_without_entries_is_a_warning(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decide(sample, "2019-W01", 'intro = "Happy new year"\n')
+    code, err = build(sample, capsys, "--all")
+    assert code == 0
+    assert "warning: feeds/issues/2019-W01.toml: no entries are dated in 2019-W01" in err
+
+
+def test_the_years_picks_come_first_in_the_editors_order_feed_items_too(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decide(
+        sample,
+        "2022",
+        f"""
+        [[highlights]]
+        id = "{GOLD_LABEL_FEED}"
+        call_to_action = {{ text = "Read the certificate", url = "https://www.oslocancercluster.example/about/", contact = "Ane Nordmann" }}
+
+        [[highlights]]
+        id = "entry:2022/05-making-our-voice-heard"
+        caption = "Our policy team at Arendalsuka."
+        credit = "Photo: the editor"
+        """,
+    )
+    assert build(sample, capsys, "--year", "2022")[0] == 0
+    text = issue_file(sample, "email.txt", "yearly/2022")
+    first = text.index("1. Gold Label certificate renewed for Oslo Cancer Cluster")
+    second = text.index("2. Making our voice heard")
+    third = text.index("3. Growing our community")  # the rest: today's ranking
+    assert first < second < third
+    assert "Contact: Ane Nordmann" in text[first:second]
+    html = issue_file(sample, "email.html", "yearly/2022")
+    assert "Our policy team at Arendalsuka. Photo: the editor" in html
+    lines = explain(sample, capsys, "--year", "2022").splitlines()
+    assert "picked as highlight #1 in feeds/issues/2022.toml:2" in lines[1]
+    assert "picked as highlight #2 in feeds/issues/2022.toml:6" in lines[2]
+
+
+def test_without_decision_files_every_other_issue_is_byte_identical(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = tmp_path / "plain"
+    shutil.copytree(sample, plain)
+    shutil.rmtree(plain / "feeds" / "issues")
+    assert build(sample, capsys, "--all")[0] == 0
+    assert build(plain, capsys, "--all")[0] == 0
+
+    def issues(root: Path) -> dict[str, str]:
+        return {
+            str(path.relative_to(root / "out")): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted((root / "out").glob("*/*/*"))
+            if path.is_file()
+        }
+
+    decided, undecided = issues(sample), issues(plain)
+    assert decided.keys() == undecided.keys()
+    changed = {name.rsplit("/", 1)[0] for name in decided if decided[name] != undecided[name]}
+    assert changed == {f"weekly/{WEEK}", "yearly/2022"}
+
+
+def test_a_changed_decision_file_rebuilds_its_issue(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    path = sample / "feeds" / "issues" / f"{WEEK}.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("and we welcome", "and we warmly welcome"),
+        encoding="utf-8",
+    )
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    assert "we warmly welcome this autumn" in issue_file(sample, "email.txt").replace("\n", " ")
