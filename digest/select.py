@@ -273,8 +273,10 @@ def _editor_order(decided: IssueEditorial | None) -> dict[str, int]:
 
 
 def _in_this_issue(sections: list[Section]) -> str:
-    """The default "In this issue" line: the lead story and each news section's first story."""
+    """The default "In this issue" line: the lead story and each news section's first story;
+    in a yearly issue, the first three highlights."""
     titles = [s.entries[0].title for s in sections if s.kind in ("lead", "news") and s.entries]
+    titles += [e.title for s in sections if s.kind == "highlights" for e in s.entries[:3]]
     return " · ".join(titles[:4])
 
 
