@@ -135,7 +135,7 @@ def test_published_posts_are_archived_with_their_dates_categories_images_and_per
     file = publication.file("icr.WordPress.2026-11-30.xml", site_export())
     assert import_file(publication, file) == 0
     summary = capsys.readouterr().out
-    assert "as 'ICR news': 2 published post(s), 2 new, 0 updated; left out: 1 draft, 1 page, 1 password-protected, 1 private;" in summary
+    assert "as 'ICR news': 2 published post(s), 2 new, 0 updated; left out: 1 draft post(s), 1 page(s), 1 password-protected post(s), 1 private post(s);" in summary
     entries = archived(config)
     assert sorted(entries) == ["https://icr.test/?p=101", "https://icr.test/?p=106"]  # the guid, as in the feed
     award = entries["https://icr.test/?p=101"]

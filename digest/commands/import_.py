@@ -64,7 +64,8 @@ def import_export(
     left_out = dict(export.left_out)
     for position, item in enumerate(export.items):
         if not in_range(item, now):
-            left_out["without a date"] = left_out.get("without a date", 0) + 1
+            why = "post(s) without a date to archive them under"
+            left_out[why] = left_out.get(why, 0) + 1
             continue
         entry = entry_from(item, source, config, now, site, warnings, position)
         if entry is not None:

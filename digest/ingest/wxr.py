@@ -41,7 +41,7 @@ class ExportUnreadable(Exception):
 @dataclass(frozen=True)
 class Export:
     """The site's title and link, its published posts as RawItems in the file's order, and
-    how many items were left out, by why (`draft`, `private`, `page`, …)."""
+    how many items were left out, by what they are (`draft post(s)`, `page(s)`, …)."""
 
     title: str
     link: str
@@ -96,11 +96,11 @@ def read_export(path: Path, zone: tzinfo) -> Export:
                     alt = post.meta.get("_wp_attachment_image_alt", "")
                     attachments[post.fields.get("post_id", "")] = (url, alt)
             elif kind != "post":
-                left_out[kind or "item without a type"] += 1
+                left_out[f"{kind}(s)" if kind else "item(s) without a type"] += 1
             elif status != "publish":
-                left_out[status or "post without a status"] += 1
+                left_out[f"{status} post(s)" if status else "post(s) without a status"] += 1
             elif post.fields.get("post_password"):
-                left_out["password-protected"] += 1
+                left_out["password-protected post(s)"] += 1
             else:
                 posts.append(post)
             element.clear()
