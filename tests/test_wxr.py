@@ -196,9 +196,16 @@ def test_a_file_that_is_no_wordpress_export_is_one_line_and_imports_nothing(
 
 
 def test_entities_declared_in_an_export_are_never_expanded(publication: Publication) -> None:
-    doctype = '<!DOCTYPE rss [<!ENTITY lol "lollollollollollollollol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
-    file = publication.file("bomb.xml", export(post(7, "Title &lol2; end"), doctype=doctype))
+    secret = publication.file("secret.txt", "the machine's own file")
+    doctype = (
+        '<!DOCTYPE rss [<!ENTITY lol "lollollollollollollollol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        f'<!ENTITY file SYSTEM "{secret.as_uri()}">]>'
+    )
+    # outside CDATA, where a parser that resolves entities would expand them
+    items = post(7, "x").replace("<![CDATA[x]]>", "Title &lol2; end").replace("<![CDATA[<p>The story.</p>]]>", "The story &file; told.")
+    file = publication.file("bomb.xml", export(items, doctype=doctype))
     config = configure(publication)
     assert import_file(publication, file) == 0
     [entry] = archived(config).values()
-    assert "lollol" not in entry.title
+    assert entry.title.startswith("Title") and "lollol" not in entry.title
+    assert "The story" in entry.html and "machine's own file" not in entry.html
