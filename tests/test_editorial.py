@@ -56,22 +56,37 @@ def section_of(text: str, title: str) -> str:
     return headings[-1]
 
 
-def test_the_samples_lead_story_shows_first_and_large(
+def test_the_samples_decisions_show_its_intro_and_comment(
     sample: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert build(sample, capsys, "--week", WEEK)[0] == 0
     html = issue_file(sample, "email.html")
-    lead = html.rindex(LYSOSOME_TITLE)  # after the "In this issue" line that names it
-    assert lead < html.index(">News</h2>") < html.rindex(NVA_TITLE)
-    assert "font-size:26px" in html[html.rfind("<h2", 0, lead) : lead]
-    text = issue_file(sample, "email.txt")
-    assert text.index(LYSOSOME_TITLE.split()[0]) < text.index("News\n----")
-    # the intro, the "In this issue" line made from the lead stories, the editor's comment
-    assert "In this issue:</strong> Radulovic and Stenmark" in html
-    assert "Editor's comment:</strong> The second Nature Reviews article" in html
+    # the intro, the "In this issue" line made from each section's first story, the comment
     assert "reviews out in <em>Nature Reviews</em> journals" in html
+    assert "In this issue:</strong> National Research Archive (NVA)" in html
+    assert "Editor's comment:</strong> The second Nature Reviews article" in html
+    assert ">Nature Reviews Cancer</p>" in html  # the kicker
+
+
+def test_a_lead_story_shows_first_and_large_in_the_email_and_first_in_the_text(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = sample / "feeds" / "issues" / f"{WEEK}.toml"
+    text = path.read_text(encoding="utf-8").replace("# lead = ", "lead = ")
+    path.write_text(text, encoding="utf-8")
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    html = issue_file(sample, "email.html")
+    lead = html.rindex(LYSOSOME_TITLE)  # after the "In this issue" line that names it
+    assert html.index(">Top story</h2>") < lead < html.index(">News</h2>") < html.rindex(NVA_TITLE)
+    assert "font-size:26px" in html[html.rfind("<h3", 0, lead) : lead]
+    publications = html[html.index(">Publications</h2>") : html.index(">People</h2>")]
+    assert LYSOSOME_TITLE not in publications  # shown once, as the lead
+    text = issue_file(sample, "email.txt")
+    assert text.index("Top story\n---------\n\nRADULOVIC AND STENMARK") < text.index("News\n----")
     lines = explain(sample, capsys, "--week", WEEK).splitlines()
-    assert "Publications lead" in lines[1] and "feeds/issues/2025-W40.toml:11" in lines[1]
+    assert lines[1].startswith('IN   Publications lead    "Radulovic and Stenmark')
+    assert lines[1].endswith("the editor's lead story, in feeds/issues/2025-W40.toml:11")
+    assert main(["check", "--config", str(sample), "--issue", f"weekly/{WEEK}"]) == 0
 
 
 def test_an_entry_left_out_is_out_and_explain_names_file_and_line(
