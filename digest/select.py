@@ -307,7 +307,8 @@ def _with_issue_decisions(
         else:
             _warn(
                 warnings,
-                f"{where}: lead {decided.lead!r} is not a story of this issue; "
+                f"{where}: lead {decided.lead!r} is not a story of this issue (left out, over a cap, "
+                "an event, or not dated in it); "
                 "check the id with 'digest explain --json'",
             )
     return replace(
