@@ -55,7 +55,7 @@ def header(runs: Runs) -> str:
             f"{platform.python_implementation()} {platform.python_version()} on {platform.system()}, "
             f"{os.cpu_count()} CPUs, load average {load}",
             libraries,
-            f"runs: median of {runs.light} (the ingests and build --all: {runs.heavy}); "
+            f"runs: median of {runs.light} (the ingests, build --all and backfill: {runs.heavy}); "
             "inputs from random.Random(42) in a temporary folder",
         ]
     )

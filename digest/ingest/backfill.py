@@ -190,7 +190,7 @@ def walk(
         result = fetch_page(client, source, url, config)
         advance(f"page {number}")
         if result.error:
-            if wordpress and "HTTP 404" in result.error:
+            if wordpress and result.error.startswith(f"{url}: HTTP 404"):
                 return done(f"page {number} is not found (HTTP 404): the end of its history")
             return done(
                 f"page {number}: {result.error}; the {pages} page(s) before it are kept; "
@@ -203,7 +203,7 @@ def walk(
             if wordpress:  # a site that answers ?paged with a web page has no feed pages
                 return done(f"page {number} ({url}) is not a feed: {error}: the end of its history")
             return done(f"page {number} ({url}): not a feed: {error}", failed=True)
-        for line in page.warnings:
+        for line in page.warnings if number > 1 else ():  # page 1's: the fetch before said them
             warn(f"page {number}: {line}")
         ids = {entry.id for entry in page.entries}
         if wordpress and ids and ids <= seen_ids:
