@@ -243,3 +243,20 @@ def test_backfill_options_are_checked_on_the_command_line(
     with pytest.raises(SystemExit):
         main(["fetch", "--help"])
     assert f"at most N pages per source (default: {DEFAULT_MAX_PAGES})" in " ".join(capsys.readouterr().out.split())
+
+
+def test_backfilled_stories_build_in_their_own_weeks_never_in_this_weeks_issue(
+    publication: Publication, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pages = {1: rss_page(range(0, 3)), 2: rss_page(range(3, 6))}
+    httpserver.expect_request("/feed/").respond_with_handler(wordpress(pages))
+    configure(publication, httpserver)
+    assert fetch(publication) == 0
+    root = str(publication.root)
+    assert main(["build", "--offline", "--config", root]) == 0  # the last complete week: today's
+    assert "no entries dated" in capsys.readouterr().out
+    week = f"{moment(4).isocalendar().year}-W{moment(4).isocalendar().week:02d}"  # Monday 16 Dec 2024
+    assert main(["build", "--offline", "--week", week, "--config", root]) == 0
+    email = (publication.root / "out" / "weekly" / week / "email.html").read_text(encoding="utf-8")
+    assert "Story 2" in email and "Story 3" in email and "Story 4" in email  # one from page 1, two from page 2
+    assert "Story 5" not in email  # Sunday 15 Dec: the week before
