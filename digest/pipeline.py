@@ -132,16 +132,26 @@ def select_issue(
     )
 
 
-def unused_decision_files(config: Config, planned: list[Period]) -> list[str]:
+def unused_decision_files(config: Config, planned: list[Period], now: datetime) -> list[str]:
     """A warning for each decision file that names no issue being built: not an issue key,
-    or a period with no entries (a build with --all builds every period that has some)."""
+    or an ended period with no entries (a build with --all builds every ended period that has
+    some). The week or year in progress is left alone: its editor is still at work on it."""
     keys = {period.key for period in planned}
+    zone = config.publication.zone
     lines = []
     for key in editorial.decision_keys(config):
         if key in keys:
             continue
         name = editorial.shown_name(paths.decision_file(editorial.folder(config), key), config)
-        if re.fullmatch(r"\d{4}-W\d{2}|\d{4}", key):
+        try:
+            period = (
+                select.week_period(key, zone) if "-W" in key else select.year_period(int(key), zone)
+            )
+        except ValueError:  # not an issue key: 2025-W99, or no year at all
+            period = None
+        if period is not None:
+            if period.end > now:
+                continue
             lines.append(f"{name}: no entries are dated in {key}, so no issue uses these decisions")
         else:
             lines.append(
@@ -182,7 +192,7 @@ def build(
         existing = read_catalog(out)
         planned = periods(target, config, archive, now)
         if target.everything:
-            for line in unused_decision_files(config, planned):
+            for line in unused_decision_files(config, planned, now):
                 reporter.warn(line)
         files, rendered = _render_issues(
             planned,

@@ -61,9 +61,11 @@ def test_the_samples_decisions_show_its_intro_and_comment(
 ) -> None:
     assert build(sample, capsys, "--week", WEEK)[0] == 0
     html = issue_file(sample, "email.html")
-    # the intro, the "In this issue" line made from each section's first story, the comment
+    # the intro, the "In this issue" line made from the lead and each section's first story,
+    # the lead story first, the comment
     assert "reviews out in <em>Nature Reviews</em> journals" in html
-    assert "In this issue:</strong> National Research Archive (NVA)" in html
+    assert "In this issue:</strong> Radulovic and Stenmark with lysosome review" in html
+    assert html.index(">Top story</h2>") < html.index(">News</h2>")
     assert "Editor's comment:</strong> The second Nature Reviews article" in html
     assert ">Nature Reviews Cancer</p>" in html  # the kicker
 
@@ -318,3 +320,23 @@ def test_a_changed_decision_file_rebuilds_its_issue(
     )
     assert build(sample, capsys, "--week", WEEK)[0] == 0
     assert "we warmly welcome this autumn" in issue_file(sample, "email.txt").replace("\n", " ")
+
+
+def test_a_decision_file_for_the_week_in_progress_waits_but_one_for_an_empty_past_week_warns(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The editor writes this week's file before the week ends: --all leaves it alone."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Oslo")).isocalendar()
+    this_week = f"{today.year}-W{today.week:02d}"
+    decide(sample, this_week, 'intro = "Coming on Monday."\n')
+    decide(sample, "2025-W30", 'intro = "A week with no news."\n')
+    code, errors = build(sample, capsys, "--all")
+    assert code == 0
+    assert this_week not in errors
+    assert (
+        "warning: feeds/issues/2025-W30.toml: no entries are dated in 2025-W30, so no issue uses these decisions"
+        in errors.splitlines()
+    )
