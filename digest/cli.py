@@ -3,7 +3,7 @@
 Exit codes (digest.errors.ExitCode; also in the README): 0 all went well; 1 built, but a source failed or a check found an error;
 2 bad command line (also: digest serve cannot listen on --host/--port; digest init finds a
 digest.toml; digest new names an unknown --section; digest send names an issue not built or a
-bad --to; digest import is given no WordPress export or an unknown --source); 3 invalid digest.toml or entry files (nothing built);
+bad --to; digest import is given no WordPress export or an unknown --source); 3 invalid digest.toml, entry or decision files (nothing built);
 4 template problem; 5 out/ or the archive cannot be written; 6 another build is running;
 7 sending failed.
 """

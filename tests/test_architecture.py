@@ -151,3 +151,19 @@ def test_the_packaged_templates_link_to_out_only_by_the_names_they_are_handed() 
         if re.search(r"feed\.xml|index\.html|media/|\.ics|\.eml", re.sub(r"{{.*?}}", "", link))
     ]
     assert not spelled
+
+
+def test_the_readme_names_every_module_with_its_purpose() -> None:
+    """README's "How digest is built" is the map a newcomer reads: a module missing from it is
+    a module nobody finds. (commands/ and preview/ are named as folders.)"""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How digest is built", 1)[1].split("\n## ", 1)[0]
+    missing = [
+        name
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (relative := path.relative_to(REPO)).parts[1] not in ("commands", "preview", "data")
+        and path.name != "__main__.py"
+        and (path.name != "__init__.py" or relative.parent.name == "render")
+        and f"`{(name := relative.as_posix())}`" not in section
+    ]
+    assert missing == []
