@@ -21,7 +21,6 @@ import io
 import shutil
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -33,11 +32,15 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # for tests.browser_pages when run as a script
     sys.path.insert(0, str(REPO))
 
-from digest.commands.serve import preview  # noqa: E402
-from digest.config import load  # noqa: E402
 from digest.preview.server import PreviewServer  # noqa: E402
 from digest.report import Reporter  # noqa: E402
-from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS, email_frame, preview_context  # noqa: E402
+from tests.browser_pages import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    email_frame,
+    preview_context,
+    previewing,
+)
 from tests.stress_publication import placeholder_png  # noqa: E402
 
 DOCS = REPO / "docs" / "screenshots"
@@ -58,20 +61,11 @@ def sample_preview(now: datetime = IN_W40) -> Iterator[PreviewServer]:
         root = Path(folder)
         shutil.copy(REPO / "digest.toml", root / "digest.toml")
         shutil.copytree(REPO / "feeds", root / "feeds")
-        config_path = root / "digest.toml"
         # the preview's own lines (the week in progress, the mistake made on purpose) are not ours
-        silent = Reporter(quiet=True, err=io.StringIO())
-        config = load(config_path)
-        with preview(
-            config_path, config, port=0, offline=True, clock=lambda: now, reporter=silent
+        with previewing(
+            root / "digest.toml", now, Reporter(quiet=True, err=io.StringIO())
         ) as server:
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
-            thread.start()
-            try:
-                yield server
-            finally:
-                server.shutdown()
-                thread.join(10)
+            yield server
 
 
 def shoot(page: Page, path: Path) -> Path:

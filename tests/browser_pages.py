@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, Route
+
+from digest.commands.serve import preview
+from digest.config import load
+from digest.preview.server import PreviewServer
+from digest.report import Reporter
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright's own download is never used
 CHROMIUM_ARGS = [
@@ -25,6 +33,30 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@contextmanager
+def previewing(
+    config_path: Path, now: datetime, reporter: Reporter | None = None
+) -> Iterator[PreviewServer]:
+    """`digest serve` of a publication on a free port, serving in a thread with the clock at
+    `now`; stopped as Ctrl-C would stop it."""
+    with preview(
+        config_path,
+        load(config_path),
+        host="127.0.0.1",
+        port=0,
+        offline=True,
+        clock=lambda: now,
+        reporter=reporter,
+    ) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield server
+        finally:
+            server.shutdown()
+            thread.join(10)
 
 
 def preview_context(

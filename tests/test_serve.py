@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,7 +26,6 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 
-from digest.commands.serve import preview
 from digest.config import load
 from digest.preview.server import PreviewServer, contained
 from tests import stress_publication
@@ -38,6 +36,7 @@ from tests.browser_pages import (
     email_frame,
     luminance,
     preview_context,
+    previewing,
 )
 from tests.conftest import REPO, Publication
 
@@ -52,21 +51,6 @@ date: {date}
 ---
 Body of {title}.
 """
-
-
-@contextmanager
-def running(config_path: Path, now: datetime) -> Iterator[PreviewServer]:
-    """The preview server on a free port, serving in a thread; stopped as Ctrl-C would."""
-    with preview(
-        config_path, load(config_path), host="127.0.0.1", port=0, offline=True, clock=lambda: now
-    ) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield server
-        finally:
-            server.shutdown()
-            thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +90,7 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreviewS
     root = tmp_path_factory.mktemp("sample")
     shutil.copy(REPO / "digest.toml", root / "digest.toml")
     shutil.copytree(REPO / "feeds", root / "feeds")
-    with running(root / "digest.toml", IN_W40) as server:
+    with previewing(root / "digest.toml", IN_W40) as server:
         yield server
 
 
@@ -130,7 +114,7 @@ def until(condition: Callable[[], bool], timeout: float = LIVE_TIMEOUT_MS / 1000
 
 
 def test_list_shows_the_week_in_progress_first(browser: Browser, small: Path) -> None:
-    with running(small, IN_W43) as server:
+    with previewing(small, IN_W43) as server:
         context = offline_context(browser, server)
         page = context.new_page()
         page.goto(server.url)
@@ -148,7 +132,7 @@ def test_list_shows_the_week_in_progress_first(browser: Browser, small: Path) ->
 def test_edited_title_shows_in_the_open_page_without_a_reload(
     browser: Browser, small: Path
 ) -> None:
-    with running(small, IN_W43) as server:
+    with previewing(small, IN_W43) as server:
         context = offline_context(browser, server)
         page = context.new_page()
         page.goto(server.url + "issue/weekly/2025-W43/")
@@ -166,7 +150,7 @@ def test_edited_title_shows_in_the_open_page_without_a_reload(
 
 
 def test_malformed_entry_shows_its_error_until_fixed(browser: Browser, small: Path) -> None:
-    with running(small, IN_W43) as server:
+    with previewing(small, IN_W43) as server:
         context = offline_context(browser, server)
         page = context.new_page()
         page.goto(server.url + "issue/weekly/2025-W43/")
@@ -189,7 +173,7 @@ def test_malformed_entry_shows_its_error_until_fixed(browser: Browser, small: Pa
 def test_broken_template_is_shown_and_the_server_keeps_serving(small: Path) -> None:
     templates = small.parent / "templates"
     templates.mkdir()
-    with running(small, IN_W43) as server:
+    with previewing(small, IN_W43) as server:
         (templates / "_entry.mjml.j2").write_text("{% if %}\n")
         assert until(lambda: bool(server.builder.snapshot.problems))
         assert re.match(r"templates/_entry\.mjml\.j2:1: ", server.builder.snapshot.problems[0])
@@ -202,7 +186,7 @@ def test_broken_template_is_shown_and_the_server_keeps_serving(small: Path) -> N
 def test_preview_writes_nothing_into_the_publication(small: Path) -> None:
     root = small.parent
     before = sorted(path.relative_to(root) for path in root.rglob("*"))
-    with running(small, IN_W43) as server:
+    with previewing(small, IN_W43) as server:
         assert get(server, "/build/weekly/2025-W43/email.html")[0] == 200
     assert sorted(path.relative_to(root) for path in root.rglob("*")) == before
     assert not (root / "out").exists() and not (root / "archive.sqlite").exists()
@@ -479,7 +463,6 @@ def test_ctrl_c_stops_cleanly(small: Path) -> None:
 def test_watched_inputs_are_what_a_build_reads_even_before_they_exist(sample: Path) -> None:
     """The logo and local feeds are watched, and a publication's own templates/ folder is
     watched from its parent until it exists, so creating it starts a rebuild."""
-    from digest.config import load
     from digest.preview.watch import watched
 
     config = load(sample)
