@@ -432,9 +432,10 @@ def stopped_by(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **environment},
+        # a child that does not stop shows where each of its threads waits (faulthandler)
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1", **environment},
     )
-    watchdog = threading.Timer(60, child.kill)  # a hung child fails the test, never hangs it
+    watchdog = threading.Timer(120, child.kill)  # a hung child fails the test, never hangs it
     watchdog.start()
     try:
         assert child.stdout is not None
@@ -445,7 +446,12 @@ def stopped_by(
         assert url, f"no URL in {line!r}"
         while_serving(url.group(0))
         child.send_signal(signal_number)
-        stdout, stderr = child.communicate(timeout=30)
+        try:
+            stdout, stderr = child.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGABRT)
+            stdout, stderr = child.communicate(timeout=30)
+            pytest.fail(f"digest serve did not stop within 60 s; its threads:\n{stderr}")
     finally:
         watchdog.cancel()
         if child.poll() is None:

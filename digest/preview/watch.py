@@ -74,11 +74,14 @@ class Watcher:
             thread.start()
 
     def close(self, timeout: float = 30) -> None:
-        """Stop watching; wait for a rebuild under way to finish (it writes into the folder)."""
+        """Stop watching; wait for a rebuild under way to finish (it writes into the folder).
+        The watching threads write nothing: they get a moment, not the whole `timeout`."""
         self.stop.set()
         self.changed.set()
-        for thread in self.threads:
-            thread.join(timeout)
+        *watching, rebuilding = self.threads
+        rebuilding.join(timeout)
+        for thread in watching:
+            thread.join(1)
 
     def _watch_folders(self) -> None:
         self._watch(lambda inputs: inputs.folders, recursive=True, accept=_not_editor_litter)
