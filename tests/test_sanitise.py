@@ -197,6 +197,7 @@ def test_wordpress_footer_inside_a_cell_is_not_cut_across_the_table() -> None:
         "<a><applet><a>x</a></applet></a>",
         "<p><applet><table><tr><td>x",
         "<a><table><a></a>",  # a link the table keeps inside a link: split on the next parse
+        "<li><table><li></li></table></li>",  # the same for a list item
     ],
 )
 def test_unwrapping_leaves_html_that_parses_the_same_again(fragment: str) -> None:

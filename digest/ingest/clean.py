@@ -234,11 +234,13 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
         {name.lower() for name in _TAG_NAME.findall(fragment)} - ALLOWED_TAGS - DROPPED_WITH_CONTENT
     )
     cleaned = _without_empty_links(_IMG_TAG.sub(_image, cleaned))
-    for _ in range(2 if unwrapped or "<pre" in cleaned or _has_link_in_link(cleaned) else 0):
+    settle = unwrapped or "<pre" in cleaned or "<table" in cleaned or _has_link_in_link(cleaned)
+    for _ in range(2 if settle else 0):
         # Unwrapping a disallowed element can leave a tree no parser builds ("<p><marquee><p>"
         # becomes a <p> in a <p>), which the next parse reshapes: settle it now, not in the client.
         # So can a comment or a pixel gone from a <pre>: the line break after it now opens the
-        # <pre>, and a parser drops that one.
+        # <pre>, and a parser drops that one. And a table keeps what it holds apart from the
+        # element around it ("<li><table><li>"), which the next parse takes out of the table.
         settled = cleaner.clean(cleaned)
         if settled == cleaned:
             break
