@@ -434,6 +434,9 @@ def stopped_by(
         text=True,
         # a child that does not stop shows where each of its threads waits (faulthandler)
         env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1", **environment},
+        # as started from a terminal: a suite run in the background (`… &`) ignores SIGINT,
+        # and a child would inherit that, so that Ctrl-C could never reach it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     watchdog = threading.Timer(120, child.kill)  # a hung child fails the test, never hangs it
     watchdog.start()
