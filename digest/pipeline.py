@@ -109,15 +109,17 @@ def select_issue(
     """
     decided = editorial.read_decisions(config, period.key)
     if period.kind == "yearly":
-        decided_rows = archive.decided_between(period.start, period.end)
-        undecided = archive.newest_undecided(
-            period.start, period.end, select.highlight_candidate_count(config)
+        count = select.highlight_candidate_count(config)
+        # digest explain also asks about entries that are no candidates: it gets every decision
+        limit = -1 if decisions is not None else count
+        decided_rows = archive.decided_between(
+            period.start, period.end, select.HIGHLIGHT_ORDER, limit
         )
+        undecided = archive.newest_undecided(period.start, period.end, count)
         wanted = select.highlight_candidates(decided_rows, undecided, config)
         if decided:  # the editor's picks and reworded entries, wherever they rank
             named = [pick.id for pick in decided.highlights] + [d.id for d in decided.entries]
             wanted += [entry_id for entry_id in dict.fromkeys(named) if entry_id not in wanted]
-        # digest explain also asks about entries that are no candidates: it gets every decision
         explained = [entry_id for entry_id, *_ in decided_rows] if decisions is not None else []
         found = archive.editorial_of(dict.fromkeys([*wanted, *explained]))
         return select.yearly_issue(
