@@ -389,9 +389,10 @@ def _table_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _known_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys allowed beside the last part of `loc` ('sources', 2, 'nmae' -> Source's keys)."""
-    model: type[BaseModel] | None = Config
+def known_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed beside the last part of `loc` in a file that `root` reads
+    (Config, ('sources', 2, 'nmae') -> Source's keys)."""
+    model: type[BaseModel] | None = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -402,14 +403,19 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
     return [name for name, field in model.model_fields.items() if not field.exclude]
 
 
+def unknown_key(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """The problem of an unknown key at `loc`: the closest known one suggested, else the known."""
+    known = known_keys(root, loc)
+    closest = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if closest:
+        return f"unknown key; did you mean {closest[0]!r}?"
+    return f"unknown key (known: {', '.join(known)})" if known else "unknown key"
+
+
 def _message(error: Any) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        known = _known_keys(error["loc"])
-        closest = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
-        if closest:
-            return f"unknown key; did you mean {closest[0]!r}?"
-        return f"unknown key (known: {', '.join(known)})" if known else "unknown key"
+        return unknown_key(Config, tuple(error["loc"]))
     if kind == "missing":
         return "missing (required)"
     message = str(error["msg"])

@@ -10,7 +10,6 @@ select stage's question (it has the entries); this module only reads.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import tomllib
@@ -21,7 +20,7 @@ from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from digest import paths
-from digest.config import Config
+from digest.config import Config, unknown_key
 from digest.errors import EntryError
 from digest.ingest.clean import sanitize_html
 from digest.model import CallToAction, EntryDecision, HighlightPick, IssueEditorial
@@ -70,9 +69,6 @@ class _DecisionFile(_Table):
     lead: Id | None = None
     entries: list[_Entry] = Field(default_factory=list)
     highlights: list[_Highlight] = Field(default_factory=list)
-
-
-_TABLES: dict[str, type[BaseModel]] = {"entries": _Entry, "highlights": _Highlight}
 
 
 def folder(config: Config) -> Path:
@@ -174,16 +170,7 @@ def _message(error: Any) -> str:
     kind = error["type"]
     location = tuple(error["loc"])
     if kind == "extra_forbidden":
-        table: type[BaseModel] = _DecisionFile
-        if len(location) > 2 and str(location[0]) in _TABLES:
-            table = _TABLES[str(location[0])]
-        if len(location) > 3 and location[2] == "call_to_action":
-            table = _CallToAction
-        known = list(table.model_fields)
-        closest = difflib.get_close_matches(str(location[-1]), known, n=1, cutoff=0.6)
-        if closest:
-            return f"unknown key; did you mean {closest[0]!r}?"
-        return f"unknown key (known: {', '.join(known)})"
+        return unknown_key(_DecisionFile, location)
     if kind == "missing":
         return "missing (required)"
     if kind == "string_pattern_mismatch":
