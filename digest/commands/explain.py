@@ -101,13 +101,13 @@ def _key(entry: Entry) -> tuple[str, str]:
 
 
 def _in_period(
-    period: Period, config: Config, archive: Archive, others: Iterable[Entry], sent: bool = True
+    period: Period, config: Config, archive: Archive, others: Iterable[Entry]
 ) -> list[Explanation]:
-    """The select stage's own account of `period`, and of `others` against it. `sent=False`
-    skips rendering for the size budget, which never moves upcoming events."""
+    """The select stage's own account of `period`, and of `others` against it, with what the
+    size budget moved (stories, and then the upcoming events furthest ahead)."""
     decisions = select.Decisions()
     selected = select_issue(period, config, archive, decisions)
-    as_built = (as_sent(selected, config) if sent else selected) if selected else None
+    as_built = as_sent(selected, config) if selected else None
     return explain_issue(period, config, decisions, selected, as_built, others)
 
 
@@ -139,7 +139,7 @@ def _everywhere(
     for week, entries in own_weeks.items():
         found += _only(week, entries, _in_period(week, config, archive, entries))
     for week, entries in later_weeks.items():
-        explained = _in_period(week, config, archive, entries, sent=False)
+        explained = _in_period(week, config, archive, entries)
         found += [item for item in _only(week, entries, explained) if _listed_event(item)]
     for year, entries in own_years.items():
         explained = _in_period(year, config, archive, entries)
@@ -168,7 +168,8 @@ def _only(period: Period, entries: list[Entry], explained: list[Explanation]) ->
 
 
 def _listed_event(item: Found) -> bool:
-    return item.explanation.reason == "event"
+    """Listed in a later week's upcoming events: in full, or as a headline link there."""
+    return item.explanation.reason in ("event", "size-budget")
 
 
 def _ranked(item: Found) -> bool:
