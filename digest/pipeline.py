@@ -257,8 +257,8 @@ def _render_issues(
                 reporter.note(
                     f"{period.kind} {period.key}: no entries dated {_describe(period)}; nothing built"
                 )
-                if editorial.read_decisions(config, period.key):
-                    file = paths.decision_file(editorial.folder(config), period.key)
+                file = paths.decision_file(editorial.folder(config), period.key)
+                if file.is_file():  # select_issue has read and checked it already
                     reporter.warn(
                         f"{editorial.shown_name(file, config)}: {period.key} has no entries, "
                         "so no issue uses these decisions"
