@@ -21,8 +21,9 @@ from digest.cli import main
 from digest.config import Config
 from digest.errors import ConfigError
 from digest.ingest import fastfeed
-from digest.ingest.feeds import _prepare, parse_feed
+from digest.ingest.feeds import parse_feed
 from digest.ingest.local import read_entries
+from digest.ingest.prepare import prepare
 from digest.model import Entry, Event, Issue, Section
 from digest.render.calendar import (
     calendar_files,
@@ -277,7 +278,7 @@ def test_rss_event_module_items_become_events_through_both_readers(feed_config: 
     assert seminar.event == Event(oslo("2026-03-10T18:00"), oslo("2026-03-10T19:30"), "Rom 3, Oslo")
     assert fair.event == Event(oslo("2026-06-10T00:00"), oslo("2026-06-13T00:00"), "", all_day=True)
     assert news.event is None
-    document, _ = _prepare(EVENT_FEED)
+    document, _ = prepare(EVENT_FEED)
     assert fastfeed.read(document) is None  # the fast reader steps aside for the event module
 
 

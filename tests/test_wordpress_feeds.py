@@ -9,7 +9,8 @@ from digest.cli import main
 from digest.config import Config
 from digest.ingest import fastfeed
 from digest.ingest.clean import plain_text, summarize
-from digest.ingest.feeds import _prepare, parse_feed
+from digest.ingest.feeds import parse_feed
+from digest.ingest.prepare import prepare
 from digest.model import Entry
 from tests.conftest import NOW, REPO, Publication
 
@@ -28,7 +29,7 @@ def entries(config: Config, name: str, *, fast: bool = True) -> dict[str, Entry]
     auto = parse_feed(data, source, config, NOW, "https://institute.test/feed/")
     slow = parse_feed(data, source, config, NOW, "https://institute.test/feed/", reader="feedparser")
     assert auto == slow
-    assert (fastfeed.read(_prepare(data)[0]) is not None) is fast
+    assert (fastfeed.read(prepare(data)[0]) is not None) is fast
     return {entry.title: entry for entry in auto.entries}
 
 

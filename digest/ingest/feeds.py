@@ -53,7 +53,6 @@ FUTURE_TOLERANCE = timedelta(days=2)
 # a two-digit year read as the year 99. Feeds are younger.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
-_prepare = prepare  # the name tests of other stages still import from here
 
 
 @dataclass(frozen=True)
