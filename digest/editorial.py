@@ -10,18 +10,25 @@ select stage's question (it has the entries); this module only reads.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import tempfile
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import tomlkit
+import tomlkit.exceptions
 from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from tomlkit.toml_document import TOMLDocument
 
 from digest import paths
 from digest.config import Config, unknown_key
-from digest.errors import EntryError
+from digest.errors import DigestError, EntryError
 from digest.ingest.clean import sanitize_html
 from digest.model import CallToAction, EntryDecision, HighlightPick, IssueEditorial
 
@@ -210,3 +217,70 @@ def _line_of_id(text: str, entry_id: str) -> int:
         if any(form in line for form in quoted):
             return number
     return 0
+
+
+class StaleEdit(DigestError):
+    """The decision file changed on disk since the editor's page (or command) read it."""
+
+
+def version_of(config: Config, key: str) -> str:
+    """A short hash of the decision file's bytes as they are now ('' when there is none):
+    what an edit says it started from, so that an edit made meanwhile is never overwritten."""
+    path = paths.decision_file(folder(config), key)
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except FileNotFoundError:
+        return ""
+
+
+def rewrite(
+    config: Config,
+    key: str,
+    change: Callable[[TOMLDocument], None],
+    *,
+    expected: str | None = None,
+) -> str:
+    """Apply `change` to the issue's decision file and write it back atomically, keeping the
+    editor's comments and layout (tomlkit); a missing file is created. With `expected` (a
+    `version_of` the caller read), a file that changed since is refused with StaleEdit.
+    The result is checked as a build would read it before it replaces the file, so a bad
+    change never reaches the disk. Returns the file's new version."""
+    path = paths.decision_file(folder(config), key)
+    name = shown_name(path, config)
+    try:
+        before = path.read_bytes()
+        current = hashlib.sha256(before).hexdigest()[:16]
+    except FileNotFoundError:
+        before, current = b"", ""
+    except OSError as error:
+        raise EntryError(f"{name}: cannot read: {error.strerror or error}") from None
+    if expected is not None and current != expected:
+        raise StaleEdit(
+            f"{name} changed on disk since this page was loaded; reload to see the other "
+            "edit, then make yours again"
+        )
+    try:
+        document = tomlkit.parse(before.decode("utf-8"))
+    except (UnicodeDecodeError, tomlkit.exceptions.TOMLKitError) as error:
+        raise EntryError(f"{name}: not valid TOML, so it cannot be edited: {error}") from None
+    change(document)
+    text = tomlkit.dumps(document)
+    try:
+        _DecisionFile.model_validate(tomllib.loads(text))
+    except ValidationError as error:
+        problems = (_problem(name, text, problem) for problem in error.errors())
+        raise EntryError(*(f"the edit was not saved: {line}" for line in problems)) from None
+    data = text.encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(data).hexdigest()[:16]
