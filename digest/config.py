@@ -252,6 +252,17 @@ class Fetch(_Table):
     max_mb: Annotated[float, Field(gt=0, le=1024)] = 10.0
 
 
+class Images(_Table):
+    """How the pictures an issue shows are fetched, stored and published (digest/images.py)."""
+
+    mode: Literal["store", "hotlink"] = "store"  # hotlink: the feeds' image URLs, as they are
+    max_bytes: Annotated[int, Field(ge=10_000, le=5_000_000)] = 150_000  # per published image
+    # Hosts whose private or loopback addresses may be fetched (a feed's own intranet, tests)
+    allow_hosts: list[NonEmptyLine] = Field(default_factory=list)
+    # URL prefix -> folder: a saved feed's pictures, read from disk instead of the web
+    saved: dict[str, PathText] = Field(default_factory=dict)
+
+
 # The item elements feedparser reads under names of its own: they cannot hold an event's fields.
 _ITEM_ELEMENTS = {
     "title", "link", "guid", "pubdate", "description", "category", "enclosure", "comments",
@@ -312,6 +323,7 @@ class Config(_Table):
     archive: Archive = Archive()
     editorial: EditorialFiles = EditorialFiles()
     fetch: Fetch = Fetch()
+    images: Images = Images()
     sources: list[Source] = Field(default_factory=list)
     strings: dict[str, Line] = Field(default_factory=dict)  # English fixed string -> own text
     root: Path = Field(default=Path("."), exclude=True)  # folder of digest.toml; set by load()
@@ -333,6 +345,7 @@ class Config(_Table):
             self.resolve(self.editorial.path),
             *(self.resolve(source.path) for source in self.sources if source.path),
             *([self.resolve(logo)] if logo and not is_remote(logo) else []),
+            *(self.resolve(folder) for folder in self.images.saved.values()),
         ]
 
     def resolve(self, path: str | Path) -> Path:
