@@ -185,6 +185,8 @@ class Publication(_Table):
     description: Line = ""
     logo: PathText | None = None  # an http(s) URL, or a file path relative to digest.toml
     logo_alt: Line = ""
+    logo_dark: PathText | None = None  # the logo for dark mode; default: one derived from `logo`
+    address: Line = ""  # the organisation's postal address, in every email's footer (bulk-mail rules)
     brand_color: Colour = "#1f5a96"
     sections: list[NonEmptyLine] = Field(default_factory=lambda: ["News"], min_length=1)
 
@@ -205,6 +207,7 @@ class Email(_Table):
     unsubscribe_mailto: Address | None = None
     subject: Annotated[Line, _template("title", "issue")] = "{title}: {issue}"
     size_budget_kb: Annotated[int, Field(ge=20, le=102)] = 95  # Gmail clips at 102 KB
+    reason: Line = ""  # why the reader gets the email; default: the language's "because you subscribed"
 
 
 class Smtp(_Table):
@@ -227,6 +230,7 @@ class Highlights(_Table):
     count: Annotated[int, Field(ge=1, le=100)] = 10
     title: Annotated[Line, _template("count", "year")] = "{count} highlights from {year}"
     intro: Text = ""
+    form: Literal["full", "teaser"] = "full"  # teaser: number, title, one-line summary, link
 
 
 class Entries(_Table):
@@ -345,6 +349,11 @@ class Config(_Table):
             self.resolve(self.editorial.path),
             *(self.resolve(source.path) for source in self.sources if source.path),
             *([self.resolve(logo)] if logo and not is_remote(logo) else []),
+            *(
+                [self.resolve(dark)]
+                if (dark := self.publication.logo_dark) and not is_remote(dark)
+                else []
+            ),
             *(self.resolve(folder) for folder in self.images.saved.values()),
         ]
 
@@ -513,16 +522,17 @@ def _cross_check(data: dict[str, Any], root: Path) -> list[str]:
                 f"publication.brand_color: {brand} on {where} has a contrast of {ratio:.1f}:1; links and "
                 f"headings need at least {MINIMUM_TEXT_CONTRAST}:1 (choose a darker colour)"
             )
-    logo = _valid(Publication, publication, "logo")
-    if (
-        isinstance(logo, str)
-        and logo
-        and not logo.startswith(("http://", "https://"))
-        and not (root / logo).is_file()
-    ):
-        problems.append(
-            f"publication.logo: expected an http(s) URL or an existing file, got {logo!r}"
-        )
+    for key in ("logo", "logo_dark"):
+        logo = _valid(Publication, publication, key)
+        if (
+            isinstance(logo, str)
+            and logo
+            and not logo.startswith(("http://", "https://"))
+            and not (root / logo).is_file()
+        ):
+            problems.append(
+                f"publication.{key}: expected an http(s) URL or an existing file, got {logo!r}"
+            )
     language = _valid(Publication, publication, "language")
     problem = language_problem(language) if language is not _INVALID else None
     if problem:
