@@ -188,6 +188,7 @@ class Publication(_Table):
     logo_dark: PathText | None = None  # the logo for dark mode; default: one derived from `logo`
     address: Line = ""  # the organisation's postal address, in every email's footer (bulk-mail rules)
     brand_color: Colour = "#1f5a96"
+    subscribe_url: HttpUrl | None = None  # where a reader signs up; the web pages link it
     sections: list[NonEmptyLine] = Field(default_factory=lambda: ["News"], min_length=1)
 
     @property
