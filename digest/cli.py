@@ -5,7 +5,7 @@ Exit codes (digest.errors.ExitCode; also in the README): 0 all went well; 1 buil
 digest.toml; digest new names an unknown --section; digest send names an issue not built or a
 bad --to; digest import is given no WordPress export or an unknown --source); 3 invalid digest.toml, entry or decision files (nothing built);
 4 template problem; 5 out/ or the archive cannot be written; 6 another build is running;
-7 sending failed.
+7 sending failed; 8 sending refused: the issue is not approved, or changed since (digest approve).
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_import(commands)
     _add_check(commands)
     _add_send(commands)
+    _add_approve(commands)
     _add_new(commands)
     _add_explain(commands)
     _add_serve(commands)
@@ -305,6 +306,24 @@ def _add_send(commands: _Commands) -> None:
     )
 
 
+def _add_approve(commands: _Commands) -> None:
+    approve = commands.add(
+        "approve",
+        "sign a built issue off, so that it may be sent",
+        "Record in the issue's decision file who approved it, when, and the SHA-256 of each "
+        "of its built files; sending to subscribers refuses an issue not approved, or one "
+        "whose built files changed since. A rebuild that changes nothing keeps the approval.",
+        [
+            'digest approve --issue weekly/2025-W40 --by "Ada Lovelace"',
+            'digest approve --issue yearly/2022 --by "Ada Lovelace" --out /srv/news/out',
+        ],
+        commands.common,
+        commands.output,
+    )
+    approve.add_argument("--issue", required=True, metavar="PATH", help="e.g. weekly/2025-W40")
+    approve.add_argument("--by", required=True, metavar="NAME", help="who approves it")
+
+
 def _add_new(commands: _Commands) -> None:
     new = commands.add(
         "new",
@@ -410,6 +429,7 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> ExitCode:
         "new": _new,
         "check": _check,
         "send": _send,
+        "approve": _approve,
         "fetch": _fetch,
         "import": _import,
         "build": _build,
@@ -465,6 +485,14 @@ def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> 
     reporter.summary(
         f"sent a proof of {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
     )
+    return ExitCode.OK
+
+
+def _approve(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
+    from digest.commands.approve import approve
+
+    now = datetime.now(UTC)
+    reporter.summary(approve(config, _out(arguments), arguments.issue, arguments.by, now))
     return ExitCode.OK
 
 

@@ -23,7 +23,14 @@ from typing import Annotated, Any
 import tomlkit
 import tomlkit.exceptions
 from markdown_it import MarkdownIt
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 from tomlkit.toml_document import TOMLDocument
 
 from digest import paths
@@ -68,6 +75,14 @@ class _Highlight(_Table):
     call_to_action: _CallToAction | None = None
 
 
+class _Approval(_Table):
+    """`digest approve`'s sign-off (digest/approval.py): never part of the issue it signs."""
+
+    by: Annotated[Line, Field(min_length=1)]
+    at: AwareDatetime
+    files: dict[str, Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]]
+
+
 class _DecisionFile(_Table):
     intro: str = ""
     in_this_issue: Line = ""
@@ -76,6 +91,12 @@ class _DecisionFile(_Table):
     lead: Id | None = None
     entries: list[_Entry] = Field(default_factory=list)
     highlights: list[_Highlight] = Field(default_factory=list)
+    approval: _Approval | None = None
+
+
+# A file that decides nothing but its sign-off is read as no file: approving an issue that had
+# no decision file must not change the issue (with one, "In this issue" gets its default line).
+_DECIDES_NOTHING = _DecisionFile().model_dump(exclude={"approval"})
 
 
 def folder(config: Config) -> Path:
@@ -101,7 +122,25 @@ def decision_keys(config: Config) -> list[str]:
 
 def read_decisions(config: Config, key: str) -> IssueEditorial | None:
     """The decisions of the issue `key`, or None without a file; EntryError listing every
-    problem of the file (TOML syntax, unknown keys, wrong values), each with its line."""
+    problem of the file (TOML syntax, unknown keys, wrong values), each with its line.
+    The [approval] table is left out: signing an issue off never changes it."""
+    found = _read(config, key)
+    if found is None or found[0].model_dump(exclude={"approval"}) == _DECIDES_NOTHING:
+        return None
+    return _decisions(*found)
+
+
+def read_approval(config: Config, key: str) -> dict[str, Any] | None:
+    """The issue's [approval] table, checked: {"by", "at" (aware), "files": {name: sha256}};
+    None when it has none. EntryError as `read_decisions` for a file that is not valid."""
+    found = _read(config, key)
+    if found is None or found[0].approval is None:
+        return None
+    return found[0].approval.model_dump()
+
+
+def _read(config: Config, key: str) -> tuple[_DecisionFile, str, str] | None:
+    """The decision file checked, with its name as messages give it and its text."""
     path = paths.decision_file(folder(config), key)
     if not path.is_file():
         return None
@@ -120,7 +159,7 @@ def read_decisions(config: Config, key: str) -> IssueEditorial | None:
         read = _DecisionFile.model_validate(data)
     except ValidationError as error:
         raise EntryError(*(_problem(name, text, problem) for problem in error.errors())) from None
-    return _decisions(read, name, text)
+    return read, name, text
 
 
 def _decisions(read: _DecisionFile, name: str, text: str) -> IssueEditorial:

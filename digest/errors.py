@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     CANNOT_WRITE = 5  # out/ or the archive cannot be written: out/ is left as it was
     BUSY = 6  # another build or fetch of the same publication is running
     SEND_FAILED = 7  # digest send failed
+    NOT_APPROVED = 8  # sending refused: the issue is not approved, or changed since (digest approve)
     INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it (not in the README's table)
 
 
@@ -68,6 +69,13 @@ class SendError(DigestError):
     """The issue to send was not found, or the SMTP server could not be reached or refused it."""
 
     exit_code = ExitCode.SEND_FAILED
+
+
+class NotApproved(DigestError):
+    """An issue goes to subscribers only as it was approved: not signed off, or a built file
+    changed since (digest/approval.py)."""
+
+    exit_code = ExitCode.NOT_APPROVED
 
 
 class AddressError(DigestError):
