@@ -17,8 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
+from digest import desk, paths, select
+from digest.archive import Archive
 from digest.config import Config
-from digest.pipeline import BuildResult, Target, build
+from digest.pipeline import BuildResult, Target, build, select_issue
 from digest.preview.builder import Clock, PreviewBuilder, Snapshot, utc_now
 from digest.preview.server import PreviewServer
 from digest.preview.watch import Watcher
@@ -40,7 +42,9 @@ def preview(
     server, ready for serve_forever(). Raises AddressError before building if it cannot listen."""
     reporter = reporter or Reporter(quiet=True)
     with tempfile.TemporaryDirectory(prefix="digest-preview-") as folder:
-        builder = PreviewBuilder(config_path, config, Path(folder), _build, clock, reporter.err)
+        builder = PreviewBuilder(
+            config_path, config, Path(folder), _build, clock, reporter.err, lineup_of=_lineup
+        )
         server = PreviewServer((host, port), builder)
         tell = _Teller(reporter)
         watcher = Watcher(builder, on_rebuild=tell)
@@ -88,6 +92,22 @@ def _build(
     --all` builds. It publishes nothing, so a week still in progress is shown, not warned about."""
     target = Target(week=week) if week else Target(everything=True)
     return build(config, out, target, reporter, offline=not fetch, now=now, preview=True)
+
+
+def _lineup(config: Config, issue: str) -> desk.Lineup | None:
+    """The desk's view of the issue at `issue` ("weekly/2025-W40"), selected as a build selects
+    it from the preview's archive, with the entries its decision file leaves out."""
+    kind, key = issue.split("/", 1)
+    zone = config.publication.zone
+    period = (
+        select.week_period(key, zone) if kind == "weekly" else select.year_period(int(key), zone)
+    )
+    with Archive(paths.archive_path(config)) as archive:
+        selected = select_issue(period, config, archive, warnings=[])
+        if selected is None:
+            return None
+        omitted = archive.with_ids(desk.omitted_ids(config, key))
+    return desk.lineup(config, selected, omitted)
 
 
 @contextmanager

@@ -24,13 +24,16 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from digest import config as configuration
-from digest import paths, select
+from digest import desk, editorial, paths, select
 from digest.check import Finding, check_issue
 from digest.config import Config
 from digest.errors import DigestError
 from digest.report import Reporter
 
 Clock = Callable[[], datetime]
+# What the desk edits of a built issue ("weekly/2025-W40"), from the preview's own archive:
+# handed in by `digest serve` (it asks the pipeline's selection), None when not built.
+LineupOf = Callable[[Config, str], desk.Lineup | None]
 
 
 class Built(Protocol):
@@ -89,9 +92,12 @@ class PreviewBuilder:
         build: Build,
         clock: Clock = utc_now,
         err: TextIO | None = None,
+        lineup_of: LineupOf | None = None,
     ) -> None:
         self.config_path = config_path
         self.build = build
+        self.lineup_of = lineup_of
+        self._lineups: dict[tuple[str, int], desk.Lineup | None] = {}
         self.out = folder / paths.OUT
         self.archive = folder / paths.DEFAULT_ARCHIVE
         self.clock = clock
@@ -232,6 +238,23 @@ class PreviewBuilder:
                 self.out, issue, _private(snapshot.config, self.archive)
             )
         return self._findings[key]
+
+    def lineup(self, issue: str) -> desk.Lineup | None:
+        """The desk's view of a built preview issue (None without a desk), worked out once per
+        generation and decision files: an edit that failed to build still shows its version."""
+        if self.lineup_of is None:
+            return None
+        snapshot = self.snapshot
+        key = (issue, snapshot.generation)
+        cached = self._lineups.get(key)
+        if cached is not None and all(
+            editorial.version_of(snapshot.config, name) == version
+            for name, version in cached.versions.items()
+        ):
+            return cached
+        found = self.lineup_of(_private(snapshot.config, self.archive), issue)
+        self._lineups = {key: found}
+        return found
 
 
 def _private(config: Config, archive: Path) -> Config:

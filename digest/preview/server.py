@@ -1,8 +1,10 @@
-"""The preview's HTTP server: the preview pages, the preview build folder, and nothing else.
+"""The preview's HTTP server: the preview pages, the preview build folder, and the desk's edits.
 
 Standard library only (ThreadingHTTPServer): one thread per connection, so the open pages'
 event streams never hold up a request. Every path below /build/ is decoded, resolved and
 checked to lie inside the build folder before anything is read; anything else is a 404.
+The desk's edits (POST /desk/<issue>) are refused unless same-origin and carrying this run's
+token (desk_http.py checks them); they are parsed here and made by digest/desk.py.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import errno
 import ipaddress
 import mimetypes
 import re
+import secrets
 import socket
 import sys
 from http import HTTPStatus
@@ -22,16 +25,20 @@ from urllib.parse import unquote, urlsplit
 from digest import paths
 from digest.catalog import IssueSummary
 from digest.errors import AddressError
-from digest.preview import pages
+from digest.preview import desk_http, pages
 from digest.preview.builder import PreviewBuilder
 
 KEEP_ALIVE_SECONDS = 15  # a comment on the event stream this often tells a dead connection
 ISSUE = f"({paths.ISSUE_FOLDER_PATTERN})"
 ISSUE_PAGE = re.compile(rf"/issue/{ISSUE}/({'|'.join(pages.VIEWS)})?")
 DARK_EMAIL = re.compile(rf"/dark/{ISSUE}/{re.escape(paths.EMAIL)}")
+DESK = re.compile(rf"/desk/{ISSUE}")
+# The preview's own pages: only scripts carrying the response's nonce run, forms post only
+# here, and no other site may frame them (clickjacking a desk button).
 PAGE_POLICY = (
-    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "img-src 'self' data:; frame-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; frame-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'"
 )
 BUILT_POLICY = "script-src 'none'; object-src 'none'; frame-ancestors 'self'"
 TEXT_TYPES = {".eml": "text/plain", ".txt": "text/plain", ".json": "application/json"}
@@ -50,6 +57,7 @@ class PreviewServer(ThreadingHTTPServer):
         except OSError as error:
             raise AddressError(_address_problem(address, error)) from None
         self.loopback = _is_loopback(address[0])
+        self.token = secrets.token_urlsafe(32)  # this run's: the desk's pages carry it
 
     @property
     def url(self) -> str:
@@ -100,7 +108,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         # the path as sent, query and fragment cut off: never normalised before it is checked
         path = self.path.split("?", 1)[0].split("#", 1)[0] if self.path.startswith("/") else ""
         if path == "/":
-            self._page(pages.render("list.html.j2", self._snapshot(), rows=self._rows()))
+            self._page("list.html.j2", rows=self._rows())
         elif path == "/events":
             self._events()
         elif path.startswith(pages.BUILD_PREFIX):
@@ -126,7 +134,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         return host == "localhost" or _is_loopback(host)
 
     def _issue_page(self, issue: str, view: str) -> None:
-        builder, snapshot = self.server.builder, self._snapshot()
+        builder = self.server.builder
         folder = builder.out / issue
         try:
             summary = IssueSummary.from_json((folder / paths.SUMMARY).read_bytes())
@@ -141,12 +149,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
             "frame_src": f"/dark/{paths.issue_file(issue, paths.EMAIL)}"
             if view == "dark"
             else f"{pages.BUILD_PREFIX}{paths.issue_file(issue, paths.EMAIL)}",
+            "lineup": builder.lineup(issue),
+            "token": self.server.token,
+            "approval": desk_http.approval_state(builder, issue),
         }
         if view == "text":
             context["text"] = (folder / paths.TEXT).read_text(encoding="utf-8", errors="replace")
         if view == "headers":
             context["headers"] = pages.headers(folder, summary)
-        self._page(pages.render("issue.html.j2", snapshot, **context))
+        self._page("issue.html.j2", **context)
 
     def _dark_email(self, issue: str) -> None:
         path = contained(self.server.builder.out, paths.issue_file(issue, paths.EMAIL))
@@ -189,13 +200,37 @@ class PreviewHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             return
 
-    def _page(self, html: bytes) -> None:
-        self._send(HTTPStatus.OK, html, "text/html", PAGE_POLICY)
+    def do_POST(self) -> None:
+        """A desk edit: checked (host, origin, size, token), made, answered; see desk_http."""
+        if not self._host_allowed():
+            self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown host\n", "text/plain")
+            return
+        path = self.path.split("?", 1)[0] if self.path.startswith("/") else ""
+        match = DESK.fullmatch(path)
+        if match is None:
+            self._not_found()
+            return
+        answer = desk_http.handle(self, match.group(1))
+        self.send_response(answer.status)
+        for name, value in answer.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+    def _page(self, template: str, **context: object) -> None:
+        nonce = secrets.token_urlsafe(16)
+        html = pages.render(template, self._snapshot(), nonce=nonce, **context)
+        self._send(HTTPStatus.OK, html, "text/html", PAGE_POLICY.format(nonce=nonce))
 
     def _not_found(self) -> None:
         self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
 
-    def _send(self, status: HTTPStatus, body: bytes, kind: str, policy: str = PAGE_POLICY) -> None:
+    def _send(
+        self, status: HTTPStatus, body: bytes, kind: str, policy: str = "default-src 'none'"
+    ) -> None:
         text = kind.startswith("text/") or kind in ("application/json", "application/xml")
         self.send_response(status)
         self.send_header("Content-Type", f"{kind}; charset=utf-8" if text else kind)
