@@ -481,9 +481,14 @@ def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) ->
 def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
     from digest.commands.send import send
 
-    issue = send(config, _out(arguments), arguments.issue, arguments.to, datetime.now(UTC))
+    sent = send(config, _out(arguments), arguments.issue, arguments.to, datetime.now(UTC))
+    what = (
+        f"a proof of {sent.issue}"
+        if sent.proof
+        else f"{sent.issue} (approved by {sent.approved_by})"
+    )
     reporter.summary(
-        f"sent a proof of {issue} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
+        f"sent {what} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
     )
     return ExitCode.OK
 

@@ -220,6 +220,8 @@ class Smtp(_Table):
     user: Line | None = None
     password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] = "DIGEST_SMTP_PASSWORD"
     timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    # may get a proof of an issue not yet approved; anyone else only an approved one (digest approve)
+    proof_readers: list[Address] = Field(default_factory=list)
 
 
 class Weekly(_Table):

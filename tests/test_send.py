@@ -63,6 +63,7 @@ from_address = "nyheter@digest.test"
 host = "127.0.0.1"
 port = {port}
 security = "none"
+proof_readers = ["proof@digest.test", "Editor@Digest.test", "a@digest.test", "ok@digest.test"]
 """
 
 

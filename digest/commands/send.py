@@ -1,9 +1,11 @@
-"""`digest send --to ADDRESS`: send a built issue's message.eml over SMTP to proof readers.
+"""`digest send --to ADDRESS`: send a built issue's message.eml over SMTP, as a proof.
 
 Sending to the subscriber list is the job of an email service (see the README);
-this is for staff to see the real message in their own mail clients first. The copy
-sent is marked as a proof in its subject and has a Message-ID and Date of its own;
-message.eml on disk is only read, so it stays byte for byte what the build wrote.
+this is for staff to see the real message in their own mail clients first. To the proof
+readers of [smtp] proof_readers it sends any built issue, marked as a proof in its subject;
+to anyone else only an issue approved as built (digest/approval.py), unmarked. Either copy
+has a Message-ID and Date of its own; message.eml on disk is only read, so it stays byte
+for byte what the build wrote.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import NamedTuple
 
-from digest import paths
+from digest import approval, paths
 from digest.catalog import read_catalog
 from digest.config import Config
-from digest.errors import DigestError, ExitCode, SendError
+from digest.errors import DigestError, ExitCode, NotApproved, SendError
 from digest.render.translation import translations_for
 
 
@@ -60,16 +63,19 @@ def chosen_issue(out: Path, issue: str | None) -> str:
     return wanted
 
 
-def proof_message(path: Path, recipients: list[str], config: Config, now: datetime) -> EmailMessage:
+def proof_message(
+    path: Path, recipients: list[str], config: Config, now: datetime, *, proof: bool = True
+) -> EmailMessage:
     """The built message as a proof: addressed to the proof readers instead of the list
-    placeholder, marked in its subject, with its own Message-ID and the Date it is sent."""
+    placeholder, marked in its subject (unless not `proof`: an approved issue sent to others),
+    with its own Message-ID and the Date it is sent."""
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise SendError(f"{path}: cannot read: {error.strerror or error}") from None
     message = email.message_from_bytes(raw, policy=email.policy.SMTP)
     assert isinstance(message, EmailMessage)
-    subject = translations_for(config).gettext("[Proof] {subject}")
+    subject = translations_for(config).gettext("[Proof] {subject}") if proof else "{subject}"
     replaced = {
         "To": ", ".join(recipients),
         "Subject": subject.format(subject=message.get("Subject", "")),
@@ -82,13 +88,39 @@ def proof_message(path: Path, recipients: list[str], config: Config, now: dateti
     return message
 
 
-def send(config: Config, out: Path, issue: str | None, recipients: list[str], now: datetime) -> str:
-    """Send one issue to `recipients` as a proof; returns the issue's path. Raises SendError
-    (or ProofArgumentError for an address or issue that is not there) for people."""
+class Sent(NamedTuple):
+    """What `send` sent: the issue, and whether as a proof (else: approved, by whom)."""
+
+    issue: str
+    proof: bool
+    approved_by: str | None = None
+
+
+def not_proof_readers(config: Config, recipients: list[str]) -> list[str]:
+    """The recipients that [smtp] proof_readers does not list (addresses compared in any case)."""
+    readers = {reader.casefold() for reader in config.smtp.proof_readers}
+    return [recipient for recipient in recipients if recipient.casefold() not in readers]
+
+
+def send(
+    config: Config, out: Path, issue: str | None, recipients: list[str], now: datetime
+) -> Sent:
+    """Send one issue to `recipients`: as a proof when all are proof readers, else only when it
+    is approved as built (NotApproved, with the one line, when not). Raises SendError (or
+    ProofArgumentError for an address or issue that is not there) for people."""
     for recipient in recipients:
         check_recipient(recipient)
     issue = chosen_issue(out, issue)
-    message = proof_message(out / paths.issue_file(issue, paths.MESSAGE), recipients, config, now)
+    others = not_proof_readers(config, recipients)
+    signed = approval.state(config, out, issue) if others else None
+    if signed is not None and not signed.approved:
+        raise NotApproved(
+            f"{signed.problem} (--to {others[0]} is not in [smtp] proof_readers, "
+            "who alone get proofs of an issue not approved)"
+        )
+    message = proof_message(
+        out / paths.issue_file(issue, paths.MESSAGE), recipients, config, now, proof=not others
+    )
     smtp = config.smtp
     password = os.environ.get(smtp.password_env) if smtp.user else None
     if smtp.user and password is None:
@@ -114,4 +146,4 @@ def send(config: Config, out: Path, issue: str | None, recipients: list[str], no
         raise SendError(f"{where}: the SMTP server refused the message: {error}") from None
     except (OSError, ssl.SSLError) as error:
         raise SendError(f"{where}: cannot reach the SMTP server: {error}") from None
-    return issue
+    return Sent(issue, signed is None, signed.by if signed else None)
