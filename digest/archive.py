@@ -38,7 +38,7 @@ from digest.errors import OutputError
 from digest.ingest.fetch import Validators
 from digest.model import CallToAction, Editorial, Entry, Event, Image
 
-SCHEMA_VERSION = 3  # 2: entries.link_key; 3: editorial decisions in a table of their own
+SCHEMA_VERSION = 4  # 2: entries.link_key; 3: editorial decisions in a table of their own; 4: images
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id          TEXT PRIMARY KEY,
@@ -71,6 +71,24 @@ CREATE TABLE IF NOT EXISTS sources (
     error         TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+# Schema 4: the pictures issues show (digest/images.py), kept so a picture outlives its source.
+# New tables only, so an older archive gets them as it is opened: no rows to move.
+IMAGE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS images (
+    url        TEXT PRIMARY KEY,        -- as the entry names it (a local file: its published URL)
+    sha256     TEXT NOT NULL,           -- of data
+    width      INTEGER NOT NULL,        -- of data, upright (EXIF orientation applied)
+    height     INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL,
+    data       BLOB NOT NULL            -- the original bytes, or a bounded master of them
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS image_derivatives (
+    key    TEXT PRIMARY KEY,            -- the master's sha256 and how it is derived
+    name   TEXT NOT NULL,               -- its file name in out/media/
+    width  INTEGER NOT NULL,
+    height INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 # After the migration: an archive of schema 1 gets its link_key column first.
 INDEXES = """
@@ -223,6 +241,7 @@ class Archive:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
+            self.db.executescript(IMAGE_SCHEMA)
             self._migrate()
             self.db.executescript(INDEXES)
         except sqlite3.DatabaseError as error:
@@ -555,4 +574,44 @@ class Archive:
             self.db.execute(
                 "UPDATE sources SET checked_at = ?, error = ? WHERE name = ?",
                 (_iso(now), error, source),
+            )
+
+    # The images stage's store (digest/images.py): each picture once, by the URL entries name.
+
+    def stored_images(self, urls: Iterable[str]) -> dict[str, tuple[str, int, int]]:
+        """(sha256, width, height) of each of `urls` that is stored."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, tuple[str, int, int]] = {}
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            query = f"SELECT url, sha256, width, height FROM images WHERE url IN ({','.join('?' * len(batch))})"
+            for url, sha, width, height in self.db.execute(query, batch):
+                found[url] = (sha, width, height)
+        return found
+
+    def image_data(self, url: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM images WHERE url = ?", (url,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def store_image(
+        self, url: str, data: bytes, sha256: str, size: tuple[int, int], now: datetime
+    ) -> None:
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?, ?, ?)",
+                (url, sha256, size[0], size[1], _iso(now), data),
+            )
+
+    def derivative(self, key: str) -> tuple[str, int, int] | None:
+        """(file name, width, height) of a derivative made before, or None."""
+        row = self.db.execute(
+            "SELECT name, width, height FROM image_derivatives WHERE key = ?", (key,)
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def store_derivative(self, key: str, name: str, width: int, height: int) -> None:
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO image_derivatives VALUES (?, ?, ?, ?)",
+                (key, name, width, height),
             )

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest import __version__, assets, editorial, paths, select
+from digest import __version__, assets, editorial, images, paths, select
 from digest.archive import ENTRY_FILES, Archive
 from digest.assets import Asset
 from digest.catalog import (
@@ -38,7 +38,7 @@ from digest.errors import OutputError
 from digest.ingest.feeds import FeedUnreadable, parse_feed
 from digest.ingest.fetch import Fetched, fetch_all
 from digest.ingest.local import read_entries
-from digest.model import Issue, Period
+from digest.model import Entry, Issue, Period
 from digest.report import Reporter
 from digest.write import locked, remove_stale, write_tree
 
@@ -185,8 +185,11 @@ def build(
     result = BuildResult()
     archive_path = paths.archive_path(config)
     with locked(archive_path.parent), Archive(archive_path) as archive:
+        pictures = images.Pictures(config, archive, reporter, out=out, offline=offline, now=now)
         with reporter.stage("ingest+archive"):
-            update = update_archive(config, archive, reporter, offline=offline, now=now)
+            update = update_archive(
+                config, archive, reporter, offline=offline, now=now, pictures=pictures
+            )
         result.new, result.updated = update.new, update.updated
         result.assets = [asset.source for asset in update.assets]
 
@@ -196,6 +199,8 @@ def build(
         if target.everything:
             for line in unused_decision_files(config, planned, now):
                 reporter.warn(line)
+        with reporter.stage("images"):
+            images.publish_logo(pictures)
         files, rendered = _render_issues(
             planned,
             config,
@@ -207,12 +212,15 @@ def build(
             result,
             now,
             preview,
+            pictures,
         )
         listed = published((existing | rendered).values(), now)
         if rendered or _site_is_stale(out, listed, config):
             with reporter.stage("render"):
                 files.update(renderer.site(listed))
-        files.update(_asset_files(config, update.assets))
+        # made for email by the images stage; copied as they are in hotlink mode
+        files.update(_asset_files(config, update.assets if pictures.hotlink else ()))
+        files.update(pictures.files)
         with reporter.stage("write"):
             result.written = write_tree(out, files)
             for summary in rendered.values():
@@ -238,6 +246,7 @@ def _render_issues(
     result: BuildResult,
     now: datetime,
     preview: bool,
+    pictures: images.Pictures,
 ) -> tuple[dict[str, bytes], dict[str, IssueSummary]]:
     """Select and render each planned period's issue, in memory; skip issues whose inputs are
     unchanged. An issue not ready to send (its period not ended, a placeholder story) is a warning."""
@@ -266,6 +275,8 @@ def _render_issues(
                 continue
             for line in unfinished(issue, config, None if preview else now):
                 reporter.warn(line)
+            with reporter.stage("images"):
+                issue = pictures.for_issue(issue)  # each picture made for its place
             inputs = issue_inputs(issue, fingerprint)
             if is_current(out, existing.get(issue.path), inputs):
                 result.unchanged.append(issue.path)  # the same inputs give the same bytes
@@ -362,9 +373,16 @@ def _body_hash(body: bytes) -> str:
 
 
 def update_archive(
-    config: Config, archive: Archive, reporter: Reporter, *, offline: bool, now: datetime
+    config: Config,
+    archive: Archive,
+    reporter: Reporter,
+    *,
+    offline: bool,
+    now: datetime,
+    pictures: images.Pictures | None = None,
 ) -> ArchiveUpdate:
-    """Read local entries, fetch and parse the sources, and store what changed."""
+    """Read local entries, fetch and parse the sources, and store what changed; then fetch
+    and store the pictures of what was read that the archive lacks (the images stage)."""
     local = read_entries(config)  # raises EntryError before anything is written
     new, updated = archive.store(local.entries, now, keep_first_date=False)
     archive.remove_missing(config.entries.source, {entry.id for entry in local.entries})
@@ -384,10 +402,31 @@ def update_archive(
             advance(result.source)
 
         # each source is parsed and stored while the later ones are still downloading
+        read: list[Entry] = list(local.entries)  # whose pictures the images stage fetches
         for result in fetch_all(sources, archive.validators(), config, on_done=done):
-            added, changed = _store(result, by_name[result.source], config, archive, reporter, now)
+            added, changed = _store(
+                result, by_name[result.source], config, archive, reporter, now, read
+            )
             new, updated = new + added, updated + changed
+    if pictures is None:
+        pictures = images.Pictures(config, archive, reporter, offline=offline, now=now)
+    pictures.local.update(_local_pictures(config, local.assets))
+    with reporter.stage("images"):
+        pictures.gather(read)
     return ArchiveUpdate(new, updated, local.assets)
+
+
+def _local_pictures(config: Config, entry_assets: tuple[Asset, ...]) -> dict[str, Path]:
+    """The published URL of each local picture (entry images, a local logo) -> its file."""
+    found = {asset.url(config.publication.url): asset.source for asset in entry_assets}
+    logo = config.publication.logo
+    if logo and not assets.is_remote(logo):
+        try:
+            asset = assets.publish(config.resolve(logo))
+        except OSError:
+            return found  # named by the render stage, which needs the logo
+        found[asset.url(config.publication.url)] = asset.source
+    return found
 
 
 def _store(
@@ -397,8 +436,10 @@ def _store(
     archive: Archive,
     reporter: Reporter,
     now: datetime,
+    read: list[Entry],
 ) -> tuple[int, int]:
-    """Parse one source's new bytes and store its entries; (new, updated). Failures are warnings."""
+    """Parse one source's new bytes and store its entries; (new, updated). Failures are warnings.
+    The entries parsed are added to `read`."""
     if result.notice:
         reporter.warn(f"source {source.name!r}: {result.notice}")
     if result.error:
@@ -421,5 +462,6 @@ def _store(
     for warning in parsed.warnings:
         reporter.warn(f"source {source.name!r}: {warning}")
     stored = archive.store(parsed.entries, now)
+    read.extend(parsed.entries)
     archive.record_fetch(source.name, now, result.validators, body_hash, None)
     return stored

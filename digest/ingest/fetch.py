@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from digest import __version__
+from digest import __version__, netguard
 from digest.config import Config, Source
 
 if TYPE_CHECKING:  # httpx is imported only when a source is on the web
@@ -93,6 +93,14 @@ class _Retry(Exception):
 
 class _Failed(Exception):
     """A failure another try will not fix: reported as it is."""
+
+
+class _Redirect(Exception):
+    """A redirect a client that follows none met: its caller checks the next hop first."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
 
 
 class _Deadline:
@@ -192,19 +200,23 @@ def _attempt(
     previous: Validators,
     config: Config,
     deadline: _Deadline,
+    extensions: dict[str, Any] | None = None,
 ) -> Fetched:
-    """One GET. Raises _Retry for what another try may fix; returns everything else."""
+    """One GET. Raises _Retry for what another try may fix, _Redirect for a redirect the
+    client leaves to its caller; returns everything else."""
     import httpx
 
     limit = config.fetch.max_mb * 1024 * 1024
     too_slow = f"{url}: timed out: no complete answer within {config.fetch.timeout:g} s"
     try:
         with client.stream(
-            "GET", url, headers=headers, extensions={"trace": deadline.trace}
+            "GET", url, headers=headers, extensions={**(extensions or {}), "trace": deadline.trace}
         ) as response:
             status = response.status_code
             if status == 304:
                 return Fetched(source.name, validators=previous)
+            if response.is_redirect and not client.follow_redirects:
+                raise _Redirect(response.headers["location"])
             if status >= 500 or status == 429:
                 raise _Retry(
                     f"{url}: HTTP {status} {response.reason_phrase}", _retry_after(response)
@@ -264,11 +276,13 @@ def _download(
     previous: Validators,
     config: Config,
     url: str | None = None,
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Fetched:
     """GET with conditional headers; timeouts and 5xx are retried with backoff, 4xx are not.
     `url`: another page of the source (its history), fetched by the same rules."""
     url = url or source.url or ""
-    headers = {}
+    headers = dict(headers or {})
     if previous.etag:
         headers["If-None-Match"] = previous.etag
     if previous.last_modified:
@@ -276,7 +290,9 @@ def _download(
     with _Deadline(config.fetch.timeout) as deadline:
         for attempt in range(config.fetch.retries + 1):
             try:
-                return _attempt(client, url, headers, source, previous, config, deadline)
+                return _attempt(
+                    client, url, headers, source, previous, config, deadline, extensions
+                )
             except _Retry as failure:
                 if attempt == config.fetch.retries:
                     return Fetched(source.name, error=str(failure))
@@ -310,24 +326,64 @@ def _settled(result: Fetched) -> Fetched:
 
 
 @contextlib.contextmanager
-def web_client(config: Config) -> Iterator[httpx.Client]:
-    """The HTTP client every fetch uses: `[fetch]` timeouts, bounded redirects, our User-Agent."""
+def web_client(config: Config, *, for_images: bool = False) -> Iterator[httpx.Client]:
+    """The HTTP client every fetch uses: `[fetch]` timeouts, bounded redirects, our User-Agent.
+
+    `for_images`: a client that follows no redirect itself, for `fetch_checked`, which checks
+    every hop before it follows it."""
     import httpx
 
     timeout = httpx.Timeout(config.fetch.timeout, connect=config.fetch.connect_timeout)
+    accept = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
     with httpx.Client(
         timeout=timeout,
-        follow_redirects=True,
+        follow_redirects=not for_images,
         max_redirects=MAX_REDIRECTS,
         # A fresh connection per request, so the deadline always knows which one to shut.
         limits=httpx.Limits(max_keepalive_connections=0),
         headers={
             "User-Agent": user_agent(config),
-            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+            "Accept": "image/avif, image/webp, image/png, image/*;q=0.8" if for_images else accept,
             "Accept-Encoding": "gzip, deflate",  # what _decoded inflates
         },
     ) as client:
         yield client
+
+
+def fetch_checked(
+    client: httpx.Client, url: str, config: Config, route: Callable[[str], netguard.Target]
+) -> Fetched:
+    """One resource (an image) by the rules of every fetch, each hop of its redirects first
+    checked by `route` (which may refuse it) and connected to at the address `route` checked.
+
+    `client` must be `web_client(config, for_images=True)`. The result's `source` is `url`."""
+    from urllib.parse import urljoin
+
+    from digest.config import Source
+
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            hop = route(current)
+        except netguard.Refused as refused:
+            return _settled(Fetched(url, error=f"{current}: {refused}"))
+        # The request goes to the checked address; Host and TLS name the host the URL names.
+        source = Source.model_construct(name=url, url=hop.connect_url)
+        extensions = {"sni_hostname": hop.host} if hop.scheme == "https" else {}
+        try:
+            result = _download(
+                client, source, Validators(), config, hop.connect_url, {"Host": hop.host_header},
+                extensions,
+            )  # fmt: skip
+        except _Redirect as redirect:
+            current = urljoin(current, redirect.location)
+            continue
+        except Exception as error:  # a bug met by odd input must fail this image, not the build
+            result = Fetched(url, error=f"{current}: {type(error).__name__}: {error}")
+        if result.error:  # named by the URL, not by the address it was fetched from
+            result = Fetched(url, error=result.error.replace(hop.connect_url, current))
+        return _settled(result)
+    return Fetched(url, error=f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
 def fetch_page(client: httpx.Client, source: Source, url: str, config: Config) -> Fetched:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from digest import assets
+from digest import assets, images
 from digest.config import Config
 from digest.errors import ConfigError
 from digest.model import Issue
@@ -60,6 +60,10 @@ def logo(config: Config) -> Logo | None:
     if not reference:
         return None
     alt = config.publication.logo_alt or config.publication.title
+    published = images.published_logo(config)  # made for email by the images stage
+    if published is not None:
+        url = web_url(config.publication.url, published.out_path)
+        return Logo(url, alt, published.shown_width, published.shown_height)
     if assets.is_remote(reference):
         return Logo(reference, alt)
     try:

@@ -1,0 +1,443 @@
+"""The images stage: every picture an issue shows, fetched once, kept in the archive, and
+published under out/media/ as a derivative made for its place in the email.
+
+Feeds hand us any URL and any bytes. So a picture is fetched by the feeds' rules (timeout,
+size cap, retries) with each redirect hop checked (digest/netguard.py: nothing on loopback or
+private networks unless `[images] allow_hosts` names the host), taken to be an image only if
+Pillow can read its bytes, refused above MAX_PIXELS before it is decoded (a decompression bomb
+is a small file), and stored in the archive, so an offline build, or a build after the source
+took it down, shows it still. What is published is made for its place: at most twice its
+display width, never wider than it is (a 150 px thumbnail stays 150 px), upright, without
+metadata, JPEG for photos and PNG for graphics, within `[images] max_bytes`, named after its
+bytes. A picture that cannot be used leaves its entry text-only, with one warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from digest import netguard
+from digest.design import DESIGN
+from digest.model import Entry, Image, Issue
+from digest.paths import media_file, web_url
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PillowImage
+
+    from digest.archive import Archive
+    from digest.config import Config
+    from digest.report import Reporter
+
+RULES = "1"  # how derivatives are made: a change here makes every derivative again
+MAX_PIXELS = 40_000_000  # 8000 x 5000: larger is refused before it is decoded
+MASTER_WIDTH = 2 * DESIGN.column_width  # the widest any derivative is; wider originals shrink
+MASTER_BYTES = 2_000_000  # an original over this is kept as a bounded master instead
+LEAD_WIDTH = DESIGN.column_width  # the lead story and highlights: across the column
+THUMBNAIL_WIDTH = getattr(DESIGN, "thumbnail_width", 180)  # the other stories, beside the text
+LOGO_WIDTH = 180  # a logo is a 2x image: shown at half its pixels, at most this wide
+JPEG_QUALITIES = (85, 78, 70, 62, 54, 46, 38)
+_HASHED_NAME = re.compile(r"^[0-9a-f]{10}-")  # the hash assets.py puts before a local file's name
+
+
+class Unusable(Exception):
+    """A picture that cannot be shown: the message says why, for its one warning line."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A published picture: its out/ path, its pixels, and the size to show it at."""
+
+    out_path: str
+    width: int
+    height: int
+    shown_width: int
+    shown_height: int
+
+
+# --- bytes -> a checked, upright picture ------------------------------------------------
+
+
+def _opened(data: bytes) -> PillowImage:
+    """The picture in `data`, checked by its bytes and its pixel count, not yet decoded."""
+    from PIL import Image as PIL
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PIL.DecompressionBombWarning)
+            with PIL.open(io.BytesIO(data)) as probe:
+                width, height = probe.size  # from the header: nothing is decoded yet
+                if width < 1 or height < 1 or width * height > MAX_PIXELS:
+                    raise Unusable(f"{width} x {height} pixels, over {MAX_PIXELS:,}; not decoded")
+                probe.verify()  # the file's structure, still without decoding the pixels
+            return PIL.open(io.BytesIO(data))
+    except Unusable:
+        raise
+    except (PIL.DecompressionBombError, PIL.DecompressionBombWarning):
+        raise Unusable(f"too many pixels (over {MAX_PIXELS:,}); not decoded") from None
+    except Exception as error:  # Pillow raises many kinds for bytes that are no image
+        raise Unusable(f"not an image Pillow can read ({type(error).__name__})") from None
+
+
+def _decoded(data: bytes, wanted_width: int) -> PillowImage:
+    """The picture decoded (a JPEG at a reduced scale when that is still wide enough), upright."""
+    from PIL import ImageOps
+
+    image = _opened(data)
+    if image.format == "JPEG":
+        image.draft(image.mode if image.mode in ("RGB", "L") else "RGB", (wanted_width,) * 2)
+    try:
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+    except Exception as error:
+        raise Unusable(f"its image data is damaged ({type(error).__name__}: {error})") from None
+    return upright
+
+
+def _is_graphic(image: PillowImage) -> bool:
+    """A drawing, logo or screenshot (kept sharp as PNG) rather than a photo (JPEG):
+    it has transparency, or few colours."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        return True
+    if image.mode == "1":
+        return True
+    sample = image.convert("RGB")
+    sample.thumbnail((256, 256))
+    return sample.getcolors(maxcolors=256) is not None
+
+
+def _flattened(image: PillowImage, graphic: bool) -> PillowImage:
+    """In a mode the chosen format stores: RGB(A) or L for PNG, RGB or L for JPEG."""
+    if graphic:
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        if image.mode == "L":
+            return image
+        return image.convert("RGBA" if has_alpha else "RGB")
+    return image if image.mode in ("RGB", "L") else image.convert("RGB")
+
+
+def _encode(image: PillowImage, graphic: bool, max_bytes: int) -> bytes:
+    """The smallest good encoding within `max_bytes`: JPEG at falling quality, PNG then a
+    256-colour PNG; shrunk by a fifth at a time while none fits. No metadata is written."""
+    from PIL import Image as PIL
+
+    while True:
+        attempts: list[bytes] = []
+        if graphic:
+            attempts.append(_save(image, "PNG", optimize=True))
+            if len(attempts[-1]) > max_bytes:
+                method = PIL.Quantize.FASTOCTREE if image.mode == "RGBA" else None
+                attempts.append(_save(image.quantize(256, method=method), "PNG", optimize=True))
+        else:
+            for quality in JPEG_QUALITIES:
+                attempts.append(
+                    _save(image, "JPEG", quality=quality, optimize=True, progressive=True)
+                )
+                if len(attempts[-1]) <= max_bytes:
+                    break
+        fitting = [data for data in attempts if len(data) <= max_bytes]
+        if fitting or image.width <= 16:
+            return fitting[0] if fitting else attempts[-1]
+        size = (max(16, image.width * 4 // 5), max(1, image.height * 4 // 5))
+        image = image.resize(size, PIL.Resampling.LANCZOS)
+
+
+def _save(image: PillowImage, kind: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, kind, **options)
+    return buffer.getvalue()
+
+
+def master(data: bytes) -> tuple[bytes, tuple[int, int]]:
+    """What the archive keeps of a fetched picture, and its upright size: the original bytes when
+    they are small, else a master no wider than any derivative. Raises Unusable."""
+    image = _decoded(data, MASTER_WIDTH)
+    if len(data) <= MASTER_BYTES and _opened(data).size[0] <= MASTER_WIDTH:
+        return data, image.size
+    graphic = _is_graphic(image)
+    image = _flattened(image, graphic)
+    if image.width > MASTER_WIDTH:
+        height = max(1, round(image.height * MASTER_WIDTH / image.width))
+        image = image.resize((MASTER_WIDTH, height), _lanczos())
+    if graphic:
+        return _save(image, "PNG", optimize=True), image.size
+    return _save(image, "JPEG", quality=92), image.size
+
+
+def _lanczos() -> int:
+    from PIL import Image as PIL
+
+    return PIL.Resampling.LANCZOS
+
+
+def derive(data: bytes, display_width: int, max_bytes: int) -> tuple[bytes, str, int, int]:
+    """A derivative for a place `display_width` px wide: (bytes, extension, width, height).
+    At most twice that wide, never wider than the picture itself."""
+    image = _decoded(data, 2 * display_width)
+    graphic = _is_graphic(image)
+    image = _flattened(image, graphic)
+    width = min(image.width, 2 * display_width)
+    if width < image.width:
+        height = max(1, round(image.height * width / image.width))
+        image = image.resize((width, height), _lanczos(), reducing_gap=3.0)
+    encoded = _encode(image, graphic, max_bytes)
+    from PIL import Image as PIL
+
+    with PIL.open(io.BytesIO(encoded)) as result:
+        return encoded, "png" if graphic else "jpg", result.width, result.height
+
+
+def shown_size(width: int, height: int, display_width: int) -> tuple[int, int]:
+    """The size to show a derivative at: its place's width, or less if it is narrower."""
+    shown = min(width, display_width)
+    return shown, max(1, round(height * shown / width))
+
+
+# --- the stage --------------------------------------------------------------------------
+
+
+class Pictures:
+    """The images stage of one build: fetches what is not stored (unless offline), derives
+    what the issues show, and collects the files for out/media/."""
+
+    def __init__(
+        self,
+        config: Config,
+        archive: Archive,
+        reporter: Reporter,
+        *,
+        out: Path | None = None,
+        offline: bool,
+        now: datetime,
+        local: dict[str, Path] | None = None,
+    ) -> None:
+        self.config, self.archive, self.reporter, self.out = config, archive, reporter, out
+        self.offline, self.local, self.now = offline, dict(local or {}), now
+        self.files: dict[str, bytes] = {}  # out/ path -> bytes, for the write stage
+        self.failed: dict[str, str] = {}  # url -> why, warned about once per build
+        self.encoded = 0  # derivatives made in this build (not found in out/media/)
+
+    @property
+    def hotlink(self) -> bool:
+        return self.config.images.mode == "hotlink"
+
+    # fetch and store
+
+    def gather(self, entries: list[Entry]) -> None:
+        """Fetch and store the pictures of `entries` that the archive does not hold yet
+        (offline: only those on disk)."""
+        self.gather_urls([entry.image.url for entry in entries if entry.image and entry.image.url])
+
+    def gather_urls(self, urls: list[str]) -> None:
+        if self.hotlink or not urls:
+            return
+        stored = self.archive.stored_images(urls)
+        missing = [url for url in dict.fromkeys(urls) if url not in stored]
+        missing = [url for url in missing if url not in self.failed]
+        on_disk = {url: self._read_locally(url) for url in missing}
+        remote = [url for url in missing if on_disk[url] is None and url not in self.failed]
+        for url, data in on_disk.items():
+            if data is not None:
+                self._take(url, data)
+        if remote and not self.offline:
+            with self.reporter.progress("images", len(remote)) as advance:
+                self._fetch(remote, advance)
+
+    def _fetch(self, urls: list[str], advance: Callable[[str], None]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from digest.ingest.fetch import fetch_checked, web_client
+
+        def route(url: str) -> netguard.Target:
+            return netguard.target(url, self.config.images.allow_hosts)
+
+        with web_client(self.config, for_images=True) as client:
+
+            def one(url: str) -> tuple[str, bytes | None, str | None]:
+                result = fetch_checked(client, url, self.config, route)
+                return url, result.body, result.error
+
+            with ThreadPoolExecutor(max_workers=self.config.fetch.concurrency) as pool:
+                for url, body, error in pool.map(one, urls):
+                    if error or body is None:
+                        self._fail(url, error or "no body")
+                    else:
+                        self._take(url, body)
+                    advance(url)
+
+    def _take(self, url: str, data: bytes) -> None:
+        """Check the bytes, and store the picture (or its master) in the archive."""
+        try:
+            kept, size = master(data)
+        except Unusable as why:
+            self._fail(url, str(why))
+            return
+        self.archive.store_image(url, kept, hashlib.sha256(kept).hexdigest(), size, self.now)
+
+    def _fail(self, url: str, why: str) -> None:
+        if url not in self.failed:
+            self.failed[url] = why
+            prefix = f"{url}: " if not why.startswith(url) else ""
+            self.reporter.warn(f"image {prefix}{why}; its entry is shown without it")
+
+    def _read_locally(self, url: str) -> bytes | None:
+        """A local entry image or logo, or a saved feed's picture (`[images] saved`), from disk."""
+        path = self.local.get(url) or self._saved_path(url)
+        if path is None:
+            return None
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            self._fail(url, f"cannot read {path}: {error.strerror or error}")
+            return None
+
+    def _saved_path(self, url: str) -> Path | None:
+        for prefix, folder in self.config.images.saved.items():
+            if url.startswith(prefix):
+                root = self.config.resolve(folder)
+                path = (root / unquote(urlsplit(url[len(prefix) :]).path)).resolve()
+                if path.is_relative_to(root) and path.is_file():
+                    return path
+        return None
+
+    # derive and publish
+
+    def for_issue(self, issue: Issue) -> Issue:
+        """The issue with each entry's picture made for its place, or dropped with a warning."""
+        if self.hotlink:
+            return issue
+        self.gather(list(issue.entries))
+        first = _shown_first(issue)
+        sections = []
+        for section in issue.sections:
+            entries = []
+            for entry in section.entries:
+                lead = section.kind in ("lead", "highlights") or entry.id == first
+                entries.append(self._placed(entry, LEAD_WIDTH if lead else THUMBNAIL_WIDTH))
+            sections.append(replace(section, entries=tuple(entries)))
+        dropped = tuple(self._placed(entry, THUMBNAIL_WIDTH) for entry in issue.dropped)
+        return replace(issue, sections=tuple(sections), dropped=dropped)
+
+    def _placed(self, entry: Entry, display_width: int) -> Entry:
+        if entry.image is None or not entry.image.url:
+            return entry
+        derived = self.publish(entry.image.url, display_width)
+        if derived is None:
+            return replace(entry, image=None)
+        image: Image = replace(
+            entry.image,
+            url=web_url(self.config.publication.url, derived.out_path),
+            width=derived.shown_width,
+            height=derived.shown_height,
+        )
+        return replace(entry, image=image)
+
+    def publish(self, url: str, display_width: int) -> Derived | None:
+        """The derivative of the stored picture `url` for a place `display_width` px wide, made
+        only when out/media/ lacks it; None (warned about) if it cannot be used."""
+        if url in self.failed:
+            return None
+        stored = self.archive.stored_images([url]).get(url)
+        if stored is None:
+            self.gather_urls([url])
+            stored = self.archive.stored_images([url]).get(url)
+        if stored is None:
+            if self.offline and url not in self.failed:
+                self._fail(url, "not in the archive, and this build is offline (run digest fetch)")
+            return None
+        sha, _, _ = stored
+        key = f"{sha}:{display_width}:{self.config.images.max_bytes}:{RULES}"
+        known = self.archive.derivative(key)
+        if known:
+            name, width, height = known
+            path = media_file(name)
+            if path in self.files or (self.out and (self.out / path).is_file()):
+                return Derived(path, width, height, *shown_size(width, height, display_width))
+        data = self.archive.image_data(url) or b""
+        try:
+            encoded, extension, width, height = derive(
+                data, display_width, self.config.images.max_bytes
+            )
+        except Unusable as why:
+            self._fail(url, str(why))
+            return None
+        name = f"{hashlib.sha256(encoded).hexdigest()[:16]}-{_stem(url)}.{extension}"
+        self.files[media_file(name)] = encoded
+        self.encoded += 1
+        self.archive.store_derivative(key, name, width, height)
+        return Derived(media_file(name), width, height, *shown_size(width, height, display_width))
+
+
+def _shown_first(issue: Issue) -> str | None:
+    """The story the layout shows large when the editor chose no lead: the first of the first
+    news section (the templates' rule, render/context.py `lead_id`)."""
+    if any(section.kind == "lead" for section in issue.sections):
+        return None
+    news = [section for section in issue.sections if section.kind == "news" and section.entries]
+    return news[0].entries[0].id if news else None
+
+
+def _stem(url: str) -> str:
+    """A readable tail for the file name: the URL's file name without its extension."""
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]).rsplit(".", 1)[0]
+    name = _HASHED_NAME.sub("", name)
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:40] or "image"
+
+
+# --- the logo ---------------------------------------------------------------------------
+
+# The logo each build published, by publication folder and logo: the render stage's templates
+# ask for it through render/context.py, which is handed the config alone.
+_published_logos: dict[tuple[str, str], Derived] = {}
+
+
+def logo_url(config: Config) -> str | None:
+    """The URL the archive keeps the publication's logo under: a remote logo's own, a local
+    file's published URL (which names its bytes)."""
+    from digest import assets
+
+    reference = config.publication.logo
+    if not reference:
+        return None
+    if assets.is_remote(reference):
+        return reference
+    return assets.publish(config.resolve(reference)).url(config.publication.url)
+
+
+def published_logo(config: Config) -> Derived | None:
+    """The logo as this build published it, if it did (not in hotlink mode)."""
+    reference = config.publication.logo
+    if not reference or config.images.mode == "hotlink":
+        return None
+    return _published_logos.get((str(config.root), reference))
+
+
+def publish_logo(pictures: Pictures) -> None:
+    """Publish the logo as a 2x image (shown at half its pixels, at most LOGO_WIDTH wide)."""
+    config = pictures.config
+    reference = config.publication.logo
+    if pictures.hotlink or not reference:
+        return
+    try:
+        url = logo_url(config)
+    except OSError:
+        return  # render/context.py names the unreadable file
+    if url is None:
+        return
+    pictures.gather_urls([url])
+    stored = pictures.archive.stored_images([url]).get(url)
+    if stored is None:
+        _published_logos.pop((str(config.root), reference), None)
+        return
+    display = max(1, min(stored[1] // 2, LOGO_WIDTH))
+    derived = pictures.publish(url, display)
+    if derived is not None:
+        _published_logos[(str(config.root), reference)] = derived
