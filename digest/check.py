@@ -92,6 +92,23 @@ def built_issues(out: Path) -> list[str]:
     )
 
 
+def approval_note(out: Path, issue: str, config: Config) -> str:
+    """The issue's sign-off, as an info line: approved by whom and when, not approved, or
+    changed since approval (naming the file). No finding: an unapproved draft is normal."""
+    from digest.approval import state
+    from digest.errors import DigestError
+
+    try:
+        found = state(config, out, issue)
+    except DigestError as error:  # an invalid decision file: the build reports it in full
+        return f"info: {issue}: approval unknown: {error.problems[0]}"
+    if found.approved and found.at is not None:
+        return f"info: {issue}: approved by {found.by} on {found.at:%Y-%m-%d %H:%M} UTC"
+    if found.by is None:
+        return f"info: {issue}: not approved (digest approve --issue {issue} --by NAME)"
+    return f"info: {issue}: changed since approval: {found.problem}"
+
+
 def check_issue(out: Path, issue: str, config: Config, css: bool = True) -> list[Finding]:
     """All findings for one built issue folder. The CSS comes from the templates only (feed HTML
     carries no styles), so a build checks it on one issue, not on each of them."""

@@ -466,11 +466,13 @@ def _new(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> E
 
 
 def _check(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
-    from digest.commands.check import check
+    from digest.commands.check import approval_notes, check
 
     issues, findings = check(config, _out(arguments), arguments.issue)
     for finding in findings:
         print(finding)
+    for line in approval_notes(config, _out(arguments), issues):
+        reporter.note(line)
     errors = sum(finding.severity == "error" for finding in findings)
     reporter.summary(
         f"checked {len(issues)} issue(s): {errors} error(s), {len(findings) - errors} warning(s)"
