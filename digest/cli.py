@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_check(commands)
     _add_send(commands)
     _add_approve(commands)
+    _add_publish(commands)
     _add_new(commands)
     _add_explain(commands)
     _add_serve(commands)
@@ -324,6 +325,42 @@ def _add_approve(commands: _Commands) -> None:
     approve.add_argument("--by", required=True, metavar="NAME", help="who approves it")
 
 
+def _add_publish(commands: _Commands) -> None:
+    publish = commands.add(
+        "publish",
+        "hand a built issue to an email service as a draft campaign",
+        "Create or update the issue's draft campaign at the email service that [publish.PROFILE] "
+        "in digest.toml configures (listmonk, mailchimp, ses), print the service's checklist, "
+        "send the service's own test with --test, and send it to the subscribers with --send "
+        "(only an approved issue, only once).",
+        [
+            "digest publish --to newsletter",
+            "digest publish --to newsletter --issue weekly/2025-W40 --test editor@example.org",
+            "digest publish --to newsletter --issue weekly/2025-W40 --send",
+        ],
+        commands.common,
+        commands.output,
+    )
+    publish.add_argument(
+        "--to", required=True, metavar="PROFILE", help="a [publish.PROFILE] table of digest.toml"
+    )
+    publish.add_argument(
+        "--issue", metavar="PATH", help="e.g. weekly/2025-W42 (default: the newest built issue)"
+    )
+    publish.add_argument(
+        "--test",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="ask the service to send its test to this address (repeatable)",
+    )
+    publish.add_argument(
+        "--send",
+        action="store_true",
+        help="send to the subscribers (refused unless approved as built; never twice)",
+    )
+
+
 def _add_new(commands: _Commands) -> None:
     new = commands.add(
         "new",
@@ -430,6 +467,7 @@ def _run(arguments: argparse.Namespace, reporter: Reporter) -> ExitCode:
         "check": _check,
         "send": _send,
         "approve": _approve,
+        "publish": _publish,
         "fetch": _fetch,
         "import": _import,
         "build": _build,
@@ -501,6 +539,37 @@ def _approve(arguments: argparse.Namespace, config: Config, reporter: Reporter) 
     now = datetime.now(UTC)
     reporter.summary(approve(config, _out(arguments), arguments.issue, arguments.by, now))
     return ExitCode.OK
+
+
+def _publish(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
+    from digest.commands.publish import publish
+
+    done = publish(
+        config,
+        _out(arguments),
+        arguments.to,
+        arguments.issue,
+        arguments.test,
+        arguments.send,
+        datetime.now(UTC),
+    )
+    campaign = f"{done.kind} campaign {done.campaign.id}"
+    did = {
+        "created": f"created the draft {campaign}",
+        "updated": f"updated the draft {campaign}",
+        "unchanged": f"the draft {campaign} is up to date",
+        "resumed": f"{campaign} was sent in part; --send goes on from where it stopped",
+    }[done.action]
+    if done.sent:
+        did += "; sent it to the subscribers"
+    if done.tested:
+        did += f"; asked for a test to {', '.join(done.tested)}"
+    errors = sum(finding.severity == "error" for finding in done.findings)
+    reporter.summary(
+        f"{done.issue} to '{done.profile}': {did}; checklist: {errors} error(s), "
+        f"{len(done.findings) - errors} warning(s)"
+    )
+    return ExitCode.FOUND_PROBLEMS if errors and not done.sent else ExitCode.OK
 
 
 def _fetch(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:

@@ -270,6 +270,68 @@ class Images(_Table):
     saved: dict[str, PathText] = Field(default_factory=dict)
 
 
+EnvName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]  # an environment variable's name
+
+
+class _PublishProfile(_Table):
+    """What every [publish.NAME] table has: how patient digest is with the service."""
+
+    timeout: Annotated[float, Field(gt=0, le=300)] = 30.0  # seconds for one request
+    retries: Annotated[int, Field(ge=0, le=10)] = 3  # for timeouts, 429 and 5xx; never for 4xx
+    backoff: Annotated[float, Field(ge=0, le=60)] = 1.0  # seconds before the first retry, doubling
+    max_wait: Annotated[float, Field(ge=0, le=3600)] = 120.0  # all waits of one request together
+
+
+class ListmonkProfile(_PublishProfile):
+    """A self-hosted listmonk: campaigns through its API, with an API user and its token."""
+
+    kind: Literal["listmonk"]
+    url: SiteUrl  # the listmonk root, e.g. https://lists.example.org/ (the API is under api/)
+    user: NonEmptyLine  # the API user (Admin -> Users -> API user)
+    token_env: EnvName = "LISTMONK_TOKEN"
+    lists: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)  # list ids to send to
+    template: NonEmptyLine = "digest: content only"  # created once if missing
+
+
+class MailchimpProfile(_PublishProfile):
+    """Mailchimp's Marketing API v3: basic auth with the key, whose suffix names the data centre."""
+
+    kind: Literal["mailchimp"]
+    api_key_env: EnvName = "MAILCHIMP_API_KEY"
+    audience: NonEmptyLine  # the audience (list) id, Audience -> Settings -> Audience name and defaults
+    api_url: HttpUrl | None = None  # default https://<dc>.api.mailchimp.com/3.0/, <dc> from the key
+
+
+class SesProfile(_PublishProfile):
+    """Amazon SES: message.eml sent raw, one message per recipient (or one list address)."""
+
+    kind: Literal["ses"]
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] = "eu-west-1"
+    recipients: list[Address] = Field(default_factory=list)
+    recipients_file: PathText | None = None  # one address per line, relative to digest.toml
+    access_key_id_env: EnvName = "AWS_ACCESS_KEY_ID"
+    secret_access_key_env: EnvName = "AWS_SECRET_ACCESS_KEY"
+    endpoint_url: HttpUrl | None = None  # another endpoint (a VPC endpoint, an emulator)
+    configuration_set: Line | None = None
+    rate: Annotated[float, Field(gt=0, le=10000)] = 14.0  # messages a second, SES's default quota
+
+    @model_validator(mode="after")
+    def _someone(self) -> SesProfile:
+        if not self.recipients and not self.recipients_file:
+            raise ValueError("give 'recipients' (addresses) or 'recipients_file' (one a line)")
+        return self
+
+
+PublishProfile = Annotated[
+    ListmonkProfile | MailchimpProfile | SesProfile, Field(discriminator="kind")
+]
+PUBLISH_KINDS: dict[str, type[BaseModel]] = {
+    "listmonk": ListmonkProfile,
+    "mailchimp": MailchimpProfile,
+    "ses": SesProfile,
+}
+
+
 # The item elements feedparser reads under names of its own: they cannot hold an event's fields.
 _ITEM_ELEMENTS = {
     "title", "link", "guid", "pubdate", "description", "category", "enclosure", "comments",
@@ -333,6 +395,7 @@ class Config(_Table):
     images: Images = Images()
     sources: list[Source] = Field(default_factory=list)
     strings: dict[str, Line] = Field(default_factory=dict)  # English fixed string -> own text
+    publish: dict[str, PublishProfile] = Field(default_factory=dict)  # digest publish --to NAME
     root: Path = Field(default=Path("."), exclude=True)  # folder of digest.toml; set by load()
 
     @property
@@ -435,6 +498,31 @@ def unknown_key(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
     if closest:
         return f"unknown key; did you mean {closest[0]!r}?"
     return f"unknown key (known: {', '.join(known)})" if known else "unknown key"
+
+
+def _publish_error(error: Any) -> tuple[tuple[Any, ...], str] | None:
+    """A [publish.NAME] problem named by its table, not by pydantic's union tag in between."""
+    loc = tuple(error["loc"])
+    if len(loc) < 2 or loc[0] != "publish":
+        return None
+    kinds = ", ".join(PUBLISH_KINDS)
+    if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
+        return (*loc[:2], "kind"), f"expected one of {kinds}"
+    if len(loc) >= 3 and loc[2] in PUBLISH_KINDS:
+        model, loc = PUBLISH_KINDS[loc[2]], (*loc[:2], *loc[3:])
+        if error["type"] == "extra_forbidden":
+            known = [name for name in model.model_fields if name != "kind"]
+            closest = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+            hint = f"did you mean {closest[0]!r}?" if closest else f"known: {', '.join(known)}"
+            return loc, f"unknown key; {hint}"
+        return loc, _message({**error, "loc": loc})
+    return None
+
+
+def _problem(error: Any, data: dict[str, Any]) -> str:
+    """One validation error as a line: where (a key path) and what."""
+    loc, message = _publish_error(error) or (tuple(error["loc"]), _message(error))
+    return f"{_location(loc, data)}: {message}"
 
 
 def _message(error: Any) -> str:
@@ -590,7 +678,7 @@ def load(path: Path | None = None) -> Config:
     try:
         config = Config.model_validate({**data, "root": root})
     except ValidationError as error:
-        problems += [f"{_location(e['loc'], data)}: {_message(e)}" for e in error.errors()]
+        problems += [_problem(e, data) for e in error.errors()]
     problems += _cross_check(data, root)
     if problems or config is None:
         raise ConfigError(*(f"{file}: {problem}" for problem in problems))

@@ -21,6 +21,7 @@ DEFAULT_ENTRIES = "feeds/entries"  # [entries] path: the staff's Markdown entrie
 DEFAULT_ISSUES = "feeds/issues"  # [editorial] path: an editor's decisions, one file per issue
 DEFAULT_ARCHIVE = "archive.sqlite"  # [archive] path: every entry ever seen
 DECISION_SUFFIX = ".toml"  # an issue's decision file is its key with this suffix
+PUBLISHED_SUFFIX = ".published.json"  # beside it: the campaigns digest publish made of the issue
 TEMPLATES = "templates"  # the publication's own templates (used first), as digest's are named
 STAMP_FILE = ".digest-stamp.json"  # the last clean builds: with nothing new, a build stops
 LOCK_FILE = ".digest.lock"  # held while a build or fetch writes the archive and out/
@@ -136,6 +137,12 @@ def archive_files(config: Config) -> list[Path]:
 def decision_file(folder: Path, key: str) -> Path:
     """An issue's decision file in the [editorial] folder ('2025-W40.toml', '2022.toml')."""
     return folder / f"{key}{DECISION_SUFFIX}"
+
+
+def published_file(folder: Path, key: str) -> Path:
+    """Beside an issue's decision file, what `digest publish` handed to email services
+    ('2025-W40.published.json'): campaign ids and states, never a credential."""
+    return folder / f"{key}{PUBLISHED_SUFFIX}"
 
 
 def templates_folder(root: Path) -> Path:

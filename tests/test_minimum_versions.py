@@ -11,7 +11,9 @@ import tomllib
 
 from tests.conftest import REPO
 
-REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([0-9][0-9.]*)\s*$")
+REQUIREMENT = re.compile(
+    r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[A-Za-z0-9,._-]+\])?\s*>=\s*([0-9][0-9.]*)\s*$"
+)  # extras ([server]) aside
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][0-9.]*)$")
 
 
