@@ -15,6 +15,7 @@ import hashlib
 import math
 import re
 import time as clock
+from collections.abc import Iterable, Mapping
 import zlib
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
@@ -249,7 +250,8 @@ def build(
         listed = published((existing | rendered).values(), now)
         if rendered or _site_is_stale(out, listed, config):
             with reporter.stage("render"):
-                files.update(renderer.site(listed))
+                built = existing | rendered  # their web pages link the previous and next issue
+                files.update(renderer.site(listed, built.values(), _web_pages(out, files, built)))
         # made for email by the images stage; copied as they are in hotlink mode
         files.update(_asset_files(config, update.assets if pictures.hotlink else ()))
         files.update(pictures.files)
@@ -381,10 +383,27 @@ class _Renderer:
 
         return render_issue(issue, self.config, self.env, inputs)
 
-    def site(self, summaries: list[IssueSummary]) -> dict[str, bytes]:
+    def site(
+        self,
+        summaries: list[IssueSummary],
+        built: Iterable[IssueSummary] = (),
+        pages: Mapping[str, bytes] | None = None,
+    ) -> dict[str, bytes]:
         from digest.render import render_site
 
-        return render_site(summaries, self.config, self.env)
+        return render_site(summaries, self.config, self.env, pages, built)
+
+
+def _web_pages(out: Path, files: Mapping[str, bytes], built: Iterable[str]) -> dict[str, bytes]:
+    """Each built issue's web page, by issue path: as just rendered, else as out/ has it."""
+    pages = {}
+    for issue_path in built:
+        name = paths.issue_file(issue_path, paths.WEB_PAGE)
+        if name in files:
+            pages[issue_path] = files[name]
+        elif (out / name).is_file():
+            pages[issue_path] = (out / name).read_bytes()
+    return pages
 
 
 def _asset_files(config: Config, entry_assets: tuple[Asset, ...]) -> dict[str, bytes]:

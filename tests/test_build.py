@@ -103,7 +103,8 @@ def test_yearly_issue_lists_ten_ranked_highlights(built_sample: Path) -> None:
 
 def test_every_link_and_image_is_absolute_with_alt_text(built_sample: Path) -> None:
     """Emails: absolute URLs only. Web versions: absolute, except their images in media/ and
-    their links to the site index and feed, which are relative so that out/ works from disk."""
+    their links to the site index, the feed and the previous and next issue, which are relative
+    so that out/ works from disk."""
     out = built_sample / "out"
     pages = list(out.glob("*/*/*.html"))
     assert len(pages) >= 10
@@ -111,7 +112,7 @@ def test_every_link_and_image_is_absolute_with_alt_text(built_sample: Path) -> N
         parsed = links_of(page)
         for url in parsed.urls:
             if page.name == "index.html" and url.startswith("../../"):
-                assert re.fullmatch(r"\.\./\.\./(media/[^/]+|index\.html|feed\.xml)", url), url
+                assert re.fullmatch(r"\.\./\.\./(media/[^/]+|index\.html|feed\.xml|(weekly|yearly)/[^/]+/index\.html)", url), url
                 assert (page.parent / url).resolve().is_file(), f"{page}: {url} is not in out/"
                 continue
             assert re.match(r"(https?|mailto):", url), f"{page.name}: relative or unsafe URL {url!r}"

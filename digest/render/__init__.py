@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import jinja2
 
 from digest.catalog import IssueSummary
@@ -14,9 +16,10 @@ from digest.render.email import render_email
 from digest.render.environment import render_template
 from digest.render.feed import render_feed
 from digest.render.message import build_message
+from digest.render.page import render_web_page, with_neighbours
 from digest.render.text import render_text
 from digest.render.translation import localized
-from digest.render.web import for_disk, render_site_index
+from digest.render.web import render_site_index
 
 __all__ = [
     "IssueSummary",
@@ -56,9 +59,7 @@ def render_issue(
         EMAIL: html.encode(),
         TEXT: text.encode(),
         MESSAGE: build_message(issue, config, html, text),
-        WEB_PAGE: for_disk(
-            render_email(issue, config, env, web=True), issue.path, config.publication.url
-        ).encode(),
+        WEB_PAGE: render_web_page(issue, config, env).encode(),
         **calendar_files(issue, config),
     }
     names = tuple(sorted([*files, SUMMARY]))
@@ -67,10 +68,23 @@ def render_issue(
 
 
 def render_site(
-    summaries: list[IssueSummary], config: Config, env: jinja2.Environment
+    summaries: list[IssueSummary],
+    config: Config,
+    env: jinja2.Environment,
+    pages: Mapping[str, bytes] | None = None,
+    built: Iterable[IssueSummary] = (),
 ) -> dict[str, bytes]:
-    """The files of out/ itself: the archive page and the feed."""
+    """The files of out/ itself: the archive page and the feed; and the web pages of `pages`
+    (by issue path) with their links to the previous and next of the published `summaries`
+    (`built` adds issues not published yet, which link back to those)."""
     return {
         SITE_INDEX: render_site_index(summaries, config, env),
         FEED: render_feed(summaries, config),
+        **with_neighbours(
+            pages or {},
+            [*summaries, *built],
+            [summary.path for summary in summaries],
+            config,
+            env,
+        ),
     }

@@ -2,21 +2,20 @@
 
 The site index links relatively (`weekly/2025-W40/index.html`, `media/…-logo.png`), so
 `out/` works opened from disk as well as published; the feed and the emails keep
-absolute URLs, which is all a feed reader or a mail client can follow.
+absolute URLs, which is all a feed reader or a mail client can follow. Its head and frame
+are the issues' web pages' own (web_base.html.j2).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import jinja2
 
-from digest import assets, paths
 from digest.config import Config
 from digest.render.context import logo
 from digest.render.environment import render_template
+from digest.render.page import page_links
 
 if TYPE_CHECKING:
     from digest.render import IssueSummary
@@ -33,30 +32,20 @@ def render_site_index(
     for summary in newest_first:
         years.setdefault(summary.key[:4], []).append(summary)
     site_url = config.publication.url
-    shown_logo = logo(config)
-    if shown_logo and config.publication.logo and not assets.is_remote(config.publication.logo):
-        shown_logo = replace(shown_logo, url=shown_logo.url.removeprefix(site_url))
+    shown_logo = logo(config)  # absolute: og:image needs it so; the page shows it by on_site()
     html = render_template(
         env,
         TEMPLATE,
         config=config,
         publication=config.publication,
         site_url=site_url,
-        feed_url=paths.FEED,
-        web_page=paths.WEB_PAGE,
+        **page_links(config, root=""),
+        page_title=config.publication.title,
+        description=config.publication.description,
+        canonical_url=site_url,
+        og_type="website",
+        og_image=shown_logo,
         logo=shown_logo,
         years=sorted(years.items(), reverse=True),
     )
     return html.encode()
-
-
-def for_disk(html: str, issue_path: str, site_url: str) -> str:
-    """An issue's web version with its images in media/ and its links to the site index and
-    feed made relative, so that it also works opened from disk; everything else (links to
-    other pages, calendar files) stays absolute, as in the email."""
-    up = paths.to_site_root(issue_path)
-    site = re.escape(site_url)
-    media = re.escape(paths.media_file(""))
-    html = re.sub(rf'(\s(?:src|href)=")(?:{site})({media}[^"]*")', rf"\g<1>{up}\g<2>", html)
-    html = re.sub(rf'(\shref="){site}({re.escape(paths.FEED)}")', rf"\g<1>{up}\g<2>", html)
-    return re.sub(rf'(\shref="){site}"', rf'\g<1>{up}{paths.SITE_INDEX}"', html)
