@@ -15,9 +15,8 @@ import hashlib
 import math
 import re
 import time as clock
-from collections.abc import Iterable, Mapping
 import zlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
