@@ -20,11 +20,19 @@ class Design:
     call_to_action: str = "#f1f5f9"  # the light grey box around a highlight's call to action
     card_dark: str = "#1c2027"  # the card in dark mode
     call_to_action_dark: str = "#262c35"  # the lightest dark surface: the box in dark mode
+    thumbnail_width: int = 160  # a story's picture beside its text (above it on phones)
+    thumbnail_gap: int = 20  # between the thumbnail and the text beside it
+    text: str = "#1f2933"  # body text; the hidden preheader too, so no filter reads it as hidden
 
     @property
     def column_width(self) -> int:
         """The widest an image or a body can be in the card: 600 less 32 on each side, 536."""
         return self.body_width - 2 * self.gutter
+
+    @property
+    def story_text_width(self) -> int:
+        """The text beside a thumbnail: the column less the thumbnail and the gap, 356."""
+        return self.column_width - self.thumbnail_width - self.thumbnail_gap
 
     @property
     def light_surfaces(self) -> dict[str, str]:

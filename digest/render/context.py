@@ -11,6 +11,7 @@ from digest.errors import ConfigError
 from digest.model import Issue
 from digest.paths import FEED, issue_web_url, web_url
 from digest.render.calendar import issue_calendar
+from digest.render.logo import dark_logo
 from digest.render.translation import translations_for
 
 PREHEADER_LIMIT = 140
@@ -25,6 +26,7 @@ class Logo:
     alt: str
     width: int | None = None
     height: int | None = None
+    dark_url: str | None = None  # the logo for dark mode (digest/render/logo.py)
 
 
 def issue_url(issue: Issue, config: Config) -> str:
@@ -60,12 +62,19 @@ def logo(config: Config) -> Logo | None:
     if not reference:
         return None
     alt = config.publication.logo_alt or config.publication.title
+    try:
+        dark = dark_logo(config)
+    except OSError as error:
+        raise ConfigError(
+            f"publication.logo_dark: cannot read {config.publication.logo_dark!r}: {error.strerror}"
+        ) from None
+    dark_url = dark.url if dark else None
     published = images.published_logo(config)  # made for email by the images stage
     if published is not None:
         url = web_url(config.publication.url, published.out_path)
-        return Logo(url, alt, published.shown_width, published.shown_height)
+        return Logo(url, alt, published.shown_width, published.shown_height, dark_url)
     if assets.is_remote(reference):
-        return Logo(reference, alt)
+        return Logo(reference, alt, dark_url=dark_url)
     try:
         asset = assets.publish(config.resolve(reference))
     except OSError as error:
@@ -74,7 +83,16 @@ def logo(config: Config) -> Logo | None:
         ) from None
     width = asset.width // 2 if asset.width else None
     height = asset.height // 2 if asset.height else None
-    return Logo(asset.url(config.publication.url), alt, width, height)
+    return Logo(asset.url(config.publication.url), alt, width, height, dark_url)
+
+
+def lead_id(issue: Issue) -> str | None:
+    """The story shown first and large when the editor chose none (no "lead" section): the first
+    story of the first news section; None in an issue with a lead, or without news."""
+    if any(section.kind == "lead" for section in issue.sections):
+        return None
+    news = [section for section in issue.sections if section.kind == "news" and section.entries]
+    return news[0].entries[0].id if news else None
 
 
 def preheader(issue: Issue) -> str:
@@ -111,5 +129,6 @@ def issue_context(issue: Issue, config: Config, *, web: bool) -> dict[str, Any]:
         "subject": subject(issue, config),
         "preheader": preheader(issue),
         "logo": logo(config),
+        "lead_id": lead_id(issue),
         "calendar": issue_calendar(issue, config),  # None without upcoming events
     }

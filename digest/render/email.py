@@ -14,6 +14,7 @@ from digest.errors import TemplateError
 from digest.model import Issue
 from digest.render.context import issue_context
 from digest.render.environment import render_template
+from digest.render.translation import wrapper_in_language
 
 TEMPLATE = "email.mjml.j2"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -31,6 +32,7 @@ def render_email(issue: Issue, config: Config, env: jinja2.Environment, *, web: 
         html = mjml2html(_NOT_XML.sub("", mjml), fonts={})
     except ValueError as error:
         raise TemplateError(f"templates/{TEMPLATE}: not valid MJML: {error}") from None
+    html = wrapper_in_language(html, config)  # ARIA role description, xml:lang
     # Browsers read <style>: only the email needs its CSS inlined (premailer is most of the render time)
     return html if web else inline_css(html)
 

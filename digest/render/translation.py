@@ -124,3 +124,15 @@ def localized(issue: Issue, config: Config) -> Issue:
         for section in issue.sections
     )
     return replace(issue, title=issue_title(issue, config), sections=sections)
+
+
+def wrapper_in_language(html: str, config: Config) -> str:
+    """MJML's HTML with the wrapper's ARIA role description in the publication's language (MJML
+    writes "email"), `xml:lang` beside each `lang` (some clients read only that), and the body's
+    id that Gmail's `u + #body` selector of the link reset needs."""
+    language = config.publication.language
+    # Translators: what a screen reader calls the message (aria-roledescription), in lower case
+    role = translations_for(config).gettext("email").replace('"', "&quot;")
+    html = html.replace('aria-roledescription="email"', f'aria-roledescription="{role}"', 1)
+    html = html.replace(f' lang="{language}" ', f' lang="{language}" xml:lang="{language}" ', 2)
+    return html.replace("<body ", '<body id="body" ', 1)
