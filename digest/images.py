@@ -76,7 +76,9 @@ def _opened(data: bytes) -> PillowImage:
             with PIL.open(io.BytesIO(data)) as probe:
                 width, height = probe.size  # from the header: nothing is decoded yet
                 if width < 1 or height < 1 or width * height > MAX_PIXELS:
-                    raise Unusable(f"{width} x {height} pixels, over {MAX_PIXELS:,}; not decoded")
+                    raise Unusable(
+                        f"too many pixels ({width} x {height}, over {MAX_PIXELS:,}); not decoded"
+                    )
                 probe.verify()  # the file's structure, still without decoding the pixels
             return PIL.open(io.BytesIO(data))
     except Unusable:

@@ -1,0 +1,402 @@
+"""Images made for email: fetched once from a real HTTP server on 127.0.0.1, checked by their
+bytes, kept in the archive, published under out/media/ sized for their place; feeds cannot
+make digest fetch from private or loopback addresses."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import struct
+import tracemalloc
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image as PILImage
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from digest import images, netguard
+from digest.cli import main
+from digest.config import load
+from digest.design import DESIGN
+from digest.ingest.fetch import fetch_checked, web_client
+from tests.conftest import Publication, rss
+
+WEEK = "2025-W40"
+EMAIL = f"out/weekly/{WEEK}/email.html"
+IMG_TAG = re.compile(r"<img\b[^>]*>")
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    """A real HTTP server on 127.0.0.1 (a test may stop it: its pictures' source gone)."""
+    running = HTTPServer(host="127.0.0.1")
+    running.start()
+    yield running
+    if running.is_running():
+        running.stop()
+
+
+def photo(width: int, height: int, **save: object) -> bytes:
+    """A JPEG with the detail of a photo: smooth noise in many colours."""
+    noise = random.Random(f"{width}x{height}").randbytes((width // 10 + 1) * (height // 10 + 1) * 3)
+    small = PILImage.frombytes("RGB", (width // 10 + 1, height // 10 + 1), noise)
+    buffer = io.BytesIO()
+    small.resize((width, height), PILImage.Resampling.BICUBIC).save(
+        buffer, "JPEG", quality=90, **save
+    )
+    return buffer.getvalue()
+
+
+def graphic_with_alpha(width: int = 400, height: int = 200) -> bytes:
+    image = PILImage.new("RGBA", (width, height), (0, 0, 0, 0))
+    image.paste((31, 90, 150, 255), (20, 20, width - 20, height - 20))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def png_bomb(side: int = 30_000) -> bytes:
+    """A valid PNG of side x side one-bit pixels: ~110 KB on the wire, 900 megapixels decoded."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = b"\0" * (1 + (side + 7) // 8)
+    packer = zlib.compressobj(9)
+    body = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    )
+
+
+def item(title: str, image_url: str, day: int = 1) -> str:
+    return (
+        f"<item><title>{title}</title><link>https://news.test/{day}-{title.replace(' ', '-')}</link>"
+        f"<guid>https://news.test/{day}-{title.replace(' ', '-')}</guid>"
+        f"<pubDate>Wed, 0{day} Oct 2025 10:00:00 +0000</pubDate><description>About {title}.</description>"
+        f'<media:content url="{image_url}" medium="image" type="image/jpeg"/></item>'
+    )
+
+
+def publish_feed(
+    publication: Publication, server: HTTPServer, items: str, images_table: str = ""
+) -> None:
+    server.expect_request("/feed.xml").respond_with_data(
+        rss(items), content_type="application/rss+xml"
+    )
+    publication.configure(
+        f"""
+        [fetch]
+        retries = 0
+        timeout = 10
+
+        [images]
+        {images_table or 'allow_hosts = ["127.0.0.1"]'}
+
+        [[sources]]
+        name = "News"
+        url = "{server.url_for("/feed.xml")}"
+        """
+    )
+
+
+def build(publication: Publication, *arguments: str, out: str = "out") -> int:
+    return main(
+        ["build", "--config", str(publication.root), "--quiet", "--week", WEEK,
+         "--out", str(publication.root / out), *arguments]
+    )  # fmt: skip
+
+
+def shown(publication: Publication, out: str = "out") -> list[dict[str, str]]:
+    """The email's <img> tags (the logo aside) with their attributes."""
+    html = (publication.root / out / f"weekly/{WEEK}/email.html").read_text(encoding="utf-8")
+    tags = [dict(re.findall(r'\s([a-z-]+)="([^"]*)"', tag)) for tag in IMG_TAG.findall(html)]
+    return [tag for tag in tags if "-logo" not in tag.get("src", "")]
+
+
+def media(publication: Publication, tag: dict[str, str], out: str = "out") -> Path:
+    src = tag["src"]
+    assert src.startswith("https://digest.test/media/"), src
+    return publication.root / out / src.removeprefix("https://digest.test/")
+
+
+def test_a_150px_thumbnail_is_not_upscaled(publication: Publication, server: HTTPServer) -> None:
+    server.expect_request("/small.jpg").respond_with_data(
+        photo(150, 100), content_type="image/jpeg"
+    )
+    publish_feed(publication, server, item("Small picture", server.url_for("/small.jpg")))
+    assert build(publication) == 0
+    [tag] = shown(publication)
+    assert (tag["width"], tag["height"]) == ("150", "100")
+    with PILImage.open(media(publication, tag)) as published:
+        assert published.size == (150, 100)
+
+
+def test_a_4000px_photo_becomes_at_most_twice_its_display_width_within_the_budget(
+    publication: Publication, server: HTTPServer
+) -> None:
+    original = photo(4000, 2667)
+    server.expect_request("/big.jpg").respond_with_data(original, content_type="image/jpeg")
+    server.expect_request("/second.jpg").respond_with_data(original, content_type="image/jpeg")
+    items = item("Big picture", server.url_for("/big.jpg"), 2) + item(
+        "Second story", server.url_for("/second.jpg"), 1
+    )
+    publish_feed(publication, server, items, 'allow_hosts = ["127.0.0.1"]\nmax_bytes = 60_000')
+    assert build(publication) == 0
+    lead, thumbnail = shown(publication)
+    for tag, place in ((lead, DESIGN.column_width), (thumbnail, images.THUMBNAIL_WIDTH)):
+        path = media(publication, tag)
+        assert path.stat().st_size <= 60_000
+        with PILImage.open(path) as published:
+            assert published.format == "JPEG"
+            assert place < published.width <= 2 * place
+            assert int(tag["width"]) == place  # shown at its place's width, sharp at 2x
+            assert int(tag["height"]) == round(place * published.height / published.width)
+    assert len(original) > 10 * lead_size(publication, lead)
+
+
+def lead_size(publication: Publication, tag: dict[str, str]) -> int:
+    return media(publication, tag).stat().st_size
+
+
+def test_an_exif_rotated_photo_comes_out_upright_without_exif(
+    publication: Publication, server: HTTPServer
+) -> None:
+    sideways = PILImage.new("RGB", (300, 200), "blue")
+    sideways.paste((220, 0, 0), (0, 0, 150, 200))  # red on the left: on top once turned upright
+    exif = PILImage.Exif()
+    exif[0x0112] = 6  # Orientation: turn 90 degrees clockwise to show
+    exif[0x010F] = "Camera maker"
+    buffer = io.BytesIO()
+    sideways.save(buffer, "JPEG", quality=95, exif=exif)
+    server.expect_request("/rotated.jpg").respond_with_data(
+        buffer.getvalue(), content_type="image/jpeg"
+    )
+    publish_feed(publication, server, item("Rotated", server.url_for("/rotated.jpg")))
+    assert build(publication) == 0
+    [tag] = shown(publication)
+    assert (tag["width"], tag["height"]) == ("200", "300")
+    with PILImage.open(media(publication, tag)) as published:
+        assert published.size == (200, 300)
+        assert not published.getexif() and "exif" not in published.info
+        red, _, blue = published.convert("RGB").getpixel((100, 40))
+        assert red > 150 and blue < 100  # the red half is on top
+        red, _, blue = published.convert("RGB").getpixel((100, 260))
+        assert blue > 150 and red < 100
+
+
+def test_a_png_with_alpha_stays_png(publication: Publication, server: HTTPServer) -> None:
+    server.expect_request("/diagram.png").respond_with_data(
+        graphic_with_alpha(), content_type="image/png"
+    )
+    publish_feed(publication, server, item("Diagram", server.url_for("/diagram.png")))
+    assert build(publication) == 0
+    [tag] = shown(publication)
+    assert tag["src"].endswith(".png")
+    with PILImage.open(media(publication, tag)) as published:
+        assert published.format == "PNG" and published.mode in ("RGBA", "P")
+        assert published.convert("RGBA").getpixel((2, 2))[3] == 0  # the transparent corner
+
+
+def test_a_non_image_served_as_jpeg_leaves_its_story_text_only_with_one_warning(
+    publication: Publication, server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.expect_request("/fake.jpg").respond_with_data(
+        b"<html>not a picture</html>", content_type="image/jpeg"
+    )
+    server.expect_request("/real.jpg").respond_with_data(photo(600, 400), content_type="image/jpeg")
+    items = item("Fake", server.url_for("/fake.jpg"), 2) + item(
+        "Real", server.url_for("/real.jpg"), 1
+    )
+    publish_feed(publication, server, items)
+    assert build(publication) == 0  # the issue is built; the warning says what is missing
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "fake.jpg" in line]
+    assert warnings == [
+        f"warning: image {server.url_for('/fake.jpg')}: not an image Pillow can read "
+        "(UnidentifiedImageError); its entry is shown without it"
+    ]
+    html = (publication.root / EMAIL).read_text(encoding="utf-8")
+    assert "Fake" in html and "fake" not in " ".join(IMG_TAG.findall(html))
+    [real] = shown(publication)
+    assert real["src"].endswith("-real.jpg")
+
+
+def test_a_decompression_bomb_is_refused_without_using_much_memory() -> None:
+    bomb = png_bomb()
+    assert len(bomb) < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(images.Unusable, match="pixels"):
+            images.master(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000  # decoded it would be 112 MB at one bit a pixel, 900 MB as RGB
+
+
+def test_a_decompression_bomb_in_a_feed_leaves_its_story_text_only(
+    publication: Publication, server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.expect_request("/bomb.png").respond_with_data(png_bomb(), content_type="image/png")
+    publish_feed(publication, server, item("Bomb", server.url_for("/bomb.png")))
+    assert build(publication) == 0
+    [warning] = capsys.readouterr().err.splitlines()
+    assert warning.startswith(f"warning: image {server.url_for('/bomb.png')}: too many pixels")
+    assert shown(publication) == []
+
+
+def test_a_redirect_to_127_0_0_1_is_refused_when_not_allowed(
+    publication: Publication, server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inside = server.url_for("/internal.jpg")  # http://127.0.0.1:port/…
+    server.expect_request("/internal.jpg").respond_with_data(
+        photo(300, 200), content_type="image/jpeg"
+    )
+    server.expect_request("/moved.jpg").respond_with_data(
+        "", status=302, headers={"Location": inside}
+    )
+    outside = server.url_for("/moved.jpg").replace("127.0.0.1", "localhost")
+    publish_feed(publication, server, item("Moved", outside), 'allow_hosts = ["localhost"]')
+    assert build(publication) == 0
+    assert (
+        f"warning: image {outside}: {inside}: 127.0.0.1 is a loopback address"
+        in capsys.readouterr().err
+    )
+    assert [request.path for request, _ in server.log if request.path.endswith(".jpg")] == [
+        "/moved.jpg"
+    ]
+    assert shown(publication) == []
+
+
+def test_a_host_name_resolving_to_loopback_is_refused(
+    publication: Publication, server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.expect_request("/named.jpg").respond_with_data(
+        photo(300, 200), content_type="image/jpeg"
+    )
+    named = server.url_for("/named.jpg").replace("127.0.0.1", "localhost")
+    publish_feed(publication, server, item("Named", named))  # only 127.0.0.1 is allowed
+    assert build(publication) == 0
+    assert "localhost resolves to 127.0.0.1, a loopback address" in capsys.readouterr().err
+    assert not [request for request, _ in server.log if request.path == "/named.jpg"]
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://10.1.2.3/a.jpg", "a private address"),
+        ("http://192.168.0.10/a.jpg", "a private address"),
+        ("http://169.254.169.254/latest/meta-data/", "a link-local address"),
+        ("http://[fc00::1]/a.jpg", "a unique-local address"),
+        ("http://[fe80::1]/a.jpg", "a link-local address"),
+        ("http://[::1]/a.jpg", "a loopback address"),
+        ("http://[::ffff:10.0.0.1]/a.jpg", "a private address"),
+        ("http://[::ffff:127.0.0.1]/a.jpg", "a loopback address"),
+        ("http://0.0.0.0/a.jpg", "an unspecified address"),
+    ],
+)
+def test_private_link_local_and_unique_local_addresses_are_refused(url: str, reason: str) -> None:
+    with pytest.raises(netguard.Refused, match=reason):
+        netguard.target(url, [])
+
+
+def test_a_name_with_one_private_address_among_public_ones_is_refused() -> None:
+    def rebinding(host: str, port: int) -> list[str]:
+        return ["93.184.216.34", "10.0.0.7"]
+
+    with pytest.raises(
+        netguard.Refused, match=r"images\.test resolves to 10\.0\.0\.7, a private address"
+    ):
+        netguard.target("https://images.test/a.jpg", [], rebinding)
+    found = netguard.target("https://images.test/a.jpg", [], lambda host, port: ["93.184.216.34"])
+    assert (found.address, found.connect_url) == (
+        "93.184.216.34",
+        "https://93.184.216.34:443/a.jpg",
+    )
+
+
+def test_the_fetch_connects_to_the_checked_address_not_to_a_second_lookup(
+    publication: Publication, server: HTTPServer
+) -> None:
+    """images.test resolves nowhere: the request reaches the server only through the address
+    the check returned, and the server is told the host the URL names."""
+    hosts: list[str] = []
+
+    def answer(request: Request) -> Response:
+        hosts.append(request.headers.get("Host", ""))
+        return Response(photo(50, 50), content_type="image/jpeg")
+
+    server.expect_request("/a.jpg").respond_with_handler(answer)
+    config = load(publication.configure())
+
+    def checked(url: str) -> netguard.Target:  # as netguard.target, had DNS said 127.0.0.1
+        return netguard.Target("http", "images.test", server.port, "127.0.0.1", "/a.jpg")
+
+    with web_client(config, for_images=True) as client:
+        result = fetch_checked(client, "http://images.test/a.jpg", config, checked)
+    assert result.error is None and result.body and result.body.startswith(b"\xff\xd8")
+    assert hosts == [f"images.test:{server.port}"]
+
+
+def test_a_second_build_offline_uses_the_archive_and_writes_identical_bytes(
+    publication: Publication, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.expect_request("/a.jpg").respond_with_data(photo(1600, 1000), content_type="image/jpeg")
+    server.expect_request("/b.png").respond_with_data(
+        graphic_with_alpha(), content_type="image/png"
+    )
+    items = item("First", server.url_for("/a.jpg"), 2) + item("Second", server.url_for("/b.png"), 1)
+    publish_feed(publication, server, items)
+    assert build(publication) == 0
+    first = {
+        path.name: path.read_bytes()
+        for path in (publication.root / "out").rglob("*")
+        if path.is_file()
+    }
+    server.stop()  # the pictures' source is gone
+
+    assert build(publication, "--offline", out="again") == 0
+    again = {
+        path.name: path.read_bytes()
+        for path in (publication.root / "again").rglob("*")
+        if path.is_file()
+    }
+    assert again == first
+    assert len(shown(publication, "again")) == 2
+
+    made: list[int] = []
+    derive = images.derive
+    monkeypatch.setattr(images, "derive", lambda *args: made.append(1) or derive(*args))
+    (publication.root / "out" / f"weekly/{WEEK}/email.html").unlink()  # the issue is rendered again
+    assert build(publication, "--offline") == 0
+    assert made == []  # its pictures are in out/media/ already: none is encoded again
+    assert (publication.root / EMAIL).read_bytes() == first["email.html"]
+
+
+def test_hotlink_mode_keeps_the_feeds_urls_and_fetches_nothing(
+    publication: Publication, server: HTTPServer
+) -> None:
+    url = server.url_for("/hot.jpg")
+    publish_feed(publication, server, item("Hot", url), 'mode = "hotlink"')
+    assert build(publication) == 0
+    [tag] = shown(publication)
+    assert tag["src"] == url
+    assert not [request for request, _ in server.log if request.path == "/hot.jpg"]
+
+
+def test_the_sample_shows_its_pictures_offline_on_a_fresh_clone(sample: Path) -> None:
+    assert main(["build", "--config", str(sample), "--quiet", "--offline", "--week", WEEK]) == 0
+    html = (sample / EMAIL).read_text(encoding="utf-8")
+    pictures = [tag for tag in IMG_TAG.findall(html) if "-logo" not in tag]
+    assert len(pictures) >= 3
+    for tag in pictures:
+        src = re.search(r'src="https://digest\.example\.org/([^"]+)"', tag)
+        assert src and (sample / "out" / src.group(1)).is_file(), tag
+        assert re.search(r'\swidth="\d+"', tag) and re.search(r'\sheight="\d+"', tag), tag
