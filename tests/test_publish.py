@@ -50,7 +50,10 @@ def test_first_publish_makes_one_draft_with_the_content_only_template(
     assert campaign["tags"] == ["digest-weekly-2025-W40"]
     template = next(t for t in listmonk.templates if t["id"] == campaign["template_id"])
     assert template["body"] == '{{ template "content" . }}'
-    assert "Lysosomes and T cells" in campaign["body"] and "Lysosomes and T cells" in campaign["altbody"]
+    assert (
+        "Lysosomes and T cells" in campaign["body"]
+        and "Lysosomes and T cells" in campaign["altbody"]
+    )
     assert listmonk.auth == {"digest-api:secret-token-value"}
     saved = record(publication)["profiles"]["news"]
     assert saved["campaign_id"] == str(campaign["id"]) and saved["state"] == "draft"
@@ -107,7 +110,16 @@ def test_test_addresses_get_listmonk_s_own_test(
     publication: Publication, listmonk: FakeListmonk
 ) -> None:
     built(publication, listmonk)
-    code = digest(publication, "publish", "--to", "news", "--test", "ed@digest.test", "--test", "ada@digest.test")
+    code = digest(
+        publication,
+        "publish",
+        "--to",
+        "news",
+        "--test",
+        "ed@digest.test",
+        "--test",
+        "ada@digest.test",
+    )
     assert code == 0
     (test,) = listmonk.tests
     assert test["subscribers"] == ["ed@digest.test", "ada@digest.test"]
@@ -149,7 +161,9 @@ def test_a_429_is_retried_after_the_time_listmonk_asks_for(
     publication: Publication, listmonk: FakeListmonk
 ) -> None:
     built(publication, listmonk)
-    listmonk.faults.append(Fault(429, {"message": "slow down"}, {"Retry-After": "1"}, "GET /api/templates"))
+    listmonk.faults.append(
+        Fault(429, {"message": "slow down"}, {"Retry-After": "1"}, "GET /api/templates")
+    )
     assert digest(publication, "publish", "--to", "news") == 0
     assert len(listmonk.calls("GET", "/templates")) == 2
     assert len(listmonk.campaigns) == 1
@@ -170,10 +184,15 @@ def test_a_refused_request_says_listmonk_s_own_message_in_one_line(
     publication: Publication, listmonk: FakeListmonk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     built(publication, listmonk)
-    listmonk.faults.append(Fault(400, {"message": "invalid from_email."}, path="POST /api/campaigns"))
+    listmonk.faults.append(
+        Fault(400, {"message": "invalid from_email."}, path="POST /api/campaigns")
+    )
     assert digest(publication, "publish", "--to", "news") == 7
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith("error: listmonk http://127.0.0.1:") and "POST campaigns: HTTP 400: invalid from_email." in line
+    assert (
+        line.startswith("error: listmonk http://127.0.0.1:")
+        and "POST campaigns: HTTP 400: invalid from_email." in line
+    )
     assert listmonk.campaigns == {}
     assert not (publication.root / "feeds/issues/2025-W40.published.json").exists()
 
@@ -196,13 +215,17 @@ def test_server_errors_elsewhere_are_retried_with_backoff(
     publication: Publication, listmonk: FakeListmonk
 ) -> None:
     built(publication, listmonk)
-    listmonk.faults += [Fault(503, {"message": "down"}, path="GET /api/campaigns$") for _ in range(2)]
+    listmonk.faults += [
+        Fault(503, {"message": "down"}, path="GET /api/campaigns$") for _ in range(2)
+    ]
     assert digest(publication, "publish", "--to", "news") == 0
     assert len(listmonk.calls("GET", "/campaigns")) == 3
 
 
 def test_a_missing_token_is_one_line_naming_the_variable(
-    publication: Publication, listmonk: FakeListmonk, monkeypatch: pytest.MonkeyPatch,
+    publication: Publication,
+    listmonk: FakeListmonk,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     built(publication, listmonk)

@@ -80,7 +80,9 @@ class Fake:
             if re.search(fault.path, what):
                 self.faults.remove(fault)
                 return self.respond(fault.status, fault.body, fault.headers, problem=True)
-        status, answer = self.answer(request.method, request.path.removeprefix(self.prefix), request.args, body)
+        status, answer = self.answer(
+            request.method, request.path.removeprefix(self.prefix), request.args, body
+        )
         response = self.respond(status, answer)
         if status < 400:
             try:
@@ -117,7 +119,13 @@ class FakeListmonk(Fake):
         super().__init__(server)
         self.campaigns: dict[int, dict[str, Any]] = {}
         self.templates: list[dict[str, Any]] = [
-            {"id": 1, "name": "Default campaign template", "type": "campaign", "body": "<html>{{ template \"content\" . }}</html>", "is_default": True}
+            {
+                "id": 1,
+                "name": "Default campaign template",
+                "type": "campaign",
+                "body": '<html>{{ template "content" . }}</html>',
+                "is_default": True,
+            }
         ]
         self.tests: list[dict[str, Any]] = []
 
@@ -131,12 +139,26 @@ class FakeListmonk(Fake):
         if (method, path) == ("GET", "/campaigns"):
             wanted = set(args.getlist("tags"))
             found = [c for c in self.campaigns.values() if wanted <= set(c["tags"])]
-            return 200, {"data": {"results": [self.public(c) for c in found], "total": len(found), "page": 1, "per_page": 0, "query": ""}}
+            return 200, {
+                "data": {
+                    "results": [self.public(c) for c in found],
+                    "total": len(found),
+                    "page": 1,
+                    "per_page": 0,
+                    "query": "",
+                }
+            }
         if (method, path) == ("POST", "/campaigns"):
             if not body.get("lists") or not body.get("name") or not body.get("subject"):
                 return 400, {"message": "invalid campaign: name, subject and lists are required"}
             number = len(self.campaigns) + 1
-            self.campaigns[number] = {**body, "id": number, "status": "draft", "uuid": f"uuid-{number}", "to_send": 3}
+            self.campaigns[number] = {
+                **body,
+                "id": number,
+                "status": "draft",
+                "uuid": f"uuid-{number}",
+                "to_send": 3,
+            }
             return 200, {"data": self.public(self.campaigns[number], body=True)}
         match = re.fullmatch(r"/campaigns/(\d+)(/status|/test)?", path)
         if not match or int(match[1]) not in self.campaigns:
@@ -176,13 +198,22 @@ class FakeMailchimp(Fake):
         super().__init__(server)
         self.campaigns: dict[str, dict[str, Any]] = {}
         self.checklist: list[dict[str, Any]] = [
-            {"type": "success", "id": 1, "heading": "List", "details": "MailChimp will deliver this to the Test audience."}
+            {
+                "type": "success",
+                "id": 1,
+                "heading": "List",
+                "details": "MailChimp will deliver this to the Test audience.",
+            }
         ]
         self.tests: list[dict[str, Any]] = []
 
     def answer(self, method: str, path: str, args: Any, body: Any) -> tuple[int, Any]:
         if (method, path) == ("GET", "/campaigns"):
-            found = [c for c in self.campaigns.values() if c["recipients"]["list_id"] == args.get("list_id")]
+            found = [
+                c
+                for c in self.campaigns.values()
+                if c["recipients"]["list_id"] == args.get("list_id")
+            ]
             offset, count = int(args.get("offset", 0)), int(args.get("count", 10))
             page = [self.public(c) for c in found[offset : offset + count]]
             return 200, {"campaigns": page, "total_items": len(found)}
@@ -190,21 +221,29 @@ class FakeMailchimp(Fake):
             number = f"c{len(self.campaigns) + 1:04d}"
             self.campaigns[number] = {"id": number, "status": "save", **body}
             return 200, self.public(self.campaigns[number])
-        match = re.fullmatch(r"/campaigns/(\w+)(/content|/send-checklist|/actions/test|/actions/send)?", path)
+        match = re.fullmatch(
+            r"/campaigns/(\w+)(/content|/send-checklist|/actions/test|/actions/send)?", path
+        )
         if not match or match[1] not in self.campaigns:
-            return 404, self.problem(404, "Resource Not Found", "The requested resource could not be found.")
+            return 404, self.problem(
+                404, "Resource Not Found", "The requested resource could not be found."
+            )
         campaign = self.campaigns[match[1]]
         part = match[2]
         if part is None and method == "GET":
             return 200, self.public(campaign)
         if part is None and method == "PATCH":
             if campaign["status"] != "save":
-                return 400, self.problem(400, "Bad Request", "This campaign cannot be updated: it was sent.")
+                return 400, self.problem(
+                    400, "Bad Request", "This campaign cannot be updated: it was sent."
+                )
             campaign.update(body)
             return 200, self.public(campaign)
         if part == "/content":
             if campaign["status"] != "save":
-                return 400, self.problem(400, "Bad Request", "This campaign's content cannot be changed: it was sent.")
+                return 400, self.problem(
+                    400, "Bad Request", "This campaign's content cannot be changed: it was sent."
+                )
             campaign["content"] = body
             return 200, body
         if part == "/send-checklist":
@@ -223,7 +262,13 @@ class FakeMailchimp(Fake):
 
     @staticmethod
     def problem(status: int, title: str, detail: str) -> dict[str, Any]:
-        return {"type": "https://mailchimp.com/developer/marketing/docs/errors/", "title": title, "status": status, "detail": detail, "instance": "a1b2c3"}
+        return {
+            "type": "https://mailchimp.com/developer/marketing/docs/errors/",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": "a1b2c3",
+        }
 
 
 @pytest.fixture
@@ -261,20 +306,28 @@ The body of the story.
 """
 
 
-def build_issue(publication: Publication, extra: str, title: str = "Lysosomes and T cells", summary: str = "A first summary.") -> None:
+def build_issue(
+    publication: Publication,
+    extra: str,
+    title: str = "Lysosomes and T cells",
+    summary: str = "A first summary.",
+    sender: str = "news@digest.test",
+) -> None:
     """A publication with one entry in 2025-W40, its profiles in `extra`, built."""
     publication.configure(
         textwrap.dedent(
-            """
+            f"""
             [email]
-            from_address = "news@digest.test"
+            from_address = "{sender}"
             reply_to = "office@digest.test"
             unsubscribe_url = "https://digest.test/unsubscribe"
             """
         )
         + textwrap.dedent(extra)
     )
-    publication.entry("story.md", ENTRY.format(title=json.dumps(title), summary=json.dumps(summary)))
+    publication.entry(
+        "story.md", ENTRY.format(title=json.dumps(title), summary=json.dumps(summary))
+    )
     assert main(["build", "--config", str(publication.root), "--quiet", "--week", "2025-W40"]) == 0
 
 

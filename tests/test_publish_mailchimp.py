@@ -69,7 +69,11 @@ def test_merge_tags_in_feed_text_are_escaped(
     built(publication, mailchimp, title=HOSTILE_TITLE)
     assert digest(publication, "publish", "--to", "mc") == 0
     campaign = mailchimp.campaigns["c0001"]
-    parts = (campaign["content"]["html"], campaign["content"]["plain_text"], campaign["settings"]["subject_line"])
+    parts = (
+        campaign["content"]["html"],
+        campaign["content"]["plain_text"],
+        campaign["settings"]["subject_line"],
+    )
     for part in parts:
         assert set(re.findall(r"\*\|[^|]*\|\*", part)) <= {"*|UNSUB|*", "*|ARCHIVE|*"}
     assert "*&#124;EMAIL|*" in campaign["content"]["html"]
@@ -93,12 +97,20 @@ def test_the_send_checklist_is_printed_and_its_errors_stop_a_send(
 ) -> None:
     built(publication, mailchimp)
     mailchimp.checklist.append(
-        {"type": "error", "id": 7, "heading": "Sender", "details": "Verify office@digest.test's domain before sending."}
+        {
+            "type": "error",
+            "id": 7,
+            "heading": "Sender",
+            "details": "Verify office@digest.test's domain before sending.",
+        }
     )
     assert digest(publication, "approve", "--issue", "weekly/2025-W40", "--by", "Ada") == 0
     assert digest(publication, "publish", "--to", "mc", "--send") == 7
     captured = capsys.readouterr()
-    assert "error: weekly/2025-W40: Mailchimp: Sender: Verify office@digest.test's domain" in captured.out
+    assert (
+        "error: weekly/2025-W40: Mailchimp: Sender: Verify office@digest.test's domain"
+        in captured.out
+    )
     assert "not sent: 1 error(s) in mailchimp's checklist" in captured.err
     assert mailchimp.campaigns["c0001"]["status"] == "save"
     assert record(publication)["profiles"]["mc"]["state"] == "draft"
@@ -110,7 +122,9 @@ def test_test_emails_and_the_send(
     built(publication, mailchimp)
     assert digest(publication, "approve", "--issue", "weekly/2025-W40", "--by", "Ada") == 0
     assert digest(publication, "publish", "--to", "mc", "--test", "ed@digest.test") == 0
-    assert mailchimp.tests == [{"campaign": "c0001", "test_emails": ["ed@digest.test"], "send_type": "html"}]
+    assert mailchimp.tests == [
+        {"campaign": "c0001", "test_emails": ["ed@digest.test"], "send_type": "html"}
+    ]
     assert digest(publication, "publish", "--to", "mc", "--send") == 0
     assert mailchimp.campaigns["c0001"]["status"] == "sent"
     assert record(publication)["profiles"]["mc"]["state"] == "sent"
@@ -122,12 +136,19 @@ def test_mailchimp_s_problem_document_is_the_one_line(
     publication: Publication, mailchimp: FakeMailchimp, capsys: pytest.CaptureFixture[str]
 ) -> None:
     built(publication, mailchimp)
-    problem = FakeMailchimp.problem(400, "Invalid Resource", "The resource submitted could not be validated.")
-    problem["errors"] = [{"field": "settings.reply_to", "message": "This value should be a valid email."}]
+    problem = FakeMailchimp.problem(
+        400, "Invalid Resource", "The resource submitted could not be validated."
+    )
+    problem["errors"] = [
+        {"field": "settings.reply_to", "message": "This value should be a valid email."}
+    ]
     mailchimp.faults.append(Fault(400, problem, path="POST /3.0/campaigns$"))
     assert digest(publication, "publish", "--to", "mc") == 7
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert "POST campaigns: HTTP 400: Invalid Resource: The resource submitted could not be validated.: settings.reply_to: This value should be a valid email." in line
+    assert (
+        "POST campaigns: HTTP 400: Invalid Resource: The resource submitted could not be validated.: settings.reply_to: This value should be a valid email."
+        in line
+    )
     assert mailchimp.campaigns == {}
 
 
@@ -135,15 +156,21 @@ def test_too_many_requests_waits_as_mailchimp_says(
     publication: Publication, mailchimp: FakeMailchimp
 ) -> None:
     built(publication, mailchimp)
-    problem = FakeMailchimp.problem(429, "Too Many Requests", "You have exceeded the limit of 10 simultaneous connections.")
-    mailchimp.faults.append(Fault(429, problem, {"Retry-After": "1"}, path="PUT /3.0/campaigns/c0001/content"))
+    problem = FakeMailchimp.problem(
+        429, "Too Many Requests", "You have exceeded the limit of 10 simultaneous connections."
+    )
+    mailchimp.faults.append(
+        Fault(429, problem, {"Retry-After": "1"}, path="PUT /3.0/campaigns/c0001/content")
+    )
     assert digest(publication, "publish", "--to", "mc") == 0
     assert len(mailchimp.calls("PUT", "/campaigns/c0001/content")) == 2
     assert "content" in mailchimp.campaigns["c0001"]
 
 
 def test_a_key_without_its_data_centre_is_one_line(
-    publication: Publication, mailchimp: FakeMailchimp, monkeypatch: pytest.MonkeyPatch,
+    publication: Publication,
+    mailchimp: FakeMailchimp,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     build_issue(publication, '[publish.mc]\nkind = "mailchimp"\naudience = "a1b2c3d4e5"\n')
