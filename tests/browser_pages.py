@@ -296,3 +296,19 @@ def outlook_view(html: str) -> str:
 def failures(widths: Iterable[int], check: Callable[[int], list[str]]) -> list[str]:
     """`check` at every width, its problems prefixed with the width."""
     return [f"{width}px: {problem}" for width in widths for problem in check(width)]
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless; a missing browser fails the tests, it never skips them."""
+    import pytest
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -9,7 +9,7 @@ and read the decision file and the rebuilt email back.
 from __future__ import annotations
 
 import http.client
-import json
+import re
 import shutil
 import threading
 import tomllib
@@ -20,7 +20,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from digest import desk, editorial
 from digest.config import Config, load
@@ -29,7 +30,7 @@ from digest.errors import EntryError
 from digest.preview.desk_http import MAX_BODY
 from digest.preview.server import PreviewServer
 from tests import stress_publication
-from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS, email_frame, preview_context, previewing
+from tests.browser_pages import chromium, email_frame, preview_context, previewing
 from tests.conftest import REPO
 
 IN_W40 = datetime(2025, 10, 2, 12, 0, tzinfo=UTC)  # Thursday of 2025-W40: the sample's busy week
@@ -38,6 +39,7 @@ LEAD = "tag:icr.example.org,2025:news/radulovic-stenmark-lysosome-review"
 OLWEUS = "tag:icr.example.org,2025:news/olweus-nature-reviews-cancer"
 LIVE_TIMEOUT_MS = 10_000
 LYNCH_TITLE = "Bringing Europe together to tackle Lynch syndrome"
+RADULOVIC_TITLE = "Radulovic and Stenmark with lysosome review"
 NVA_TITLE = "National Research Archive (NVA) Now Available for OUS Researchers"
 
 
@@ -168,3 +170,308 @@ def test_a_stale_edit_is_refused_and_the_other_edit_kept(config: Config) -> None
         desk.omit(config, WEEK, OLWEUS, seen)
     assert decisions(config)["lead"] == OLWEUS
     assert "omit" not in entry_table(config, OLWEUS)
+
+
+# --- the desk in the browser -------------------------------------------------------------------
+
+LYNCH = "tag:icr.example.org,2025:news/predi-lynch-kickoff-heidelberg"
+NVA = "tag:icr.example.org,2025:news/national-research-archive-nva"
+PAGE = f"issue/weekly/{WEEK}/"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[PreviewServer, Config]]:
+    """The preview of a fresh copy of the sample (each test edits its decision files)."""
+    path = _copy_sample(tmp_path / "sample")
+    with previewing(path, IN_W40) as server:
+        yield server, load(path)
+
+
+def open_issue(browser: Browser, server: PreviewServer) -> tuple[BrowserContext, Page]:
+    context = preview_context(browser, server.url, stress_publication.placeholder_png())
+    page = context.new_page()
+    page.goto(server.url + PAGE)
+    return context, page
+
+
+def story(page: Page, entry_id: str) -> Locator:
+    return page.locator(f'li.story[data-id="{entry_id}"]')
+
+
+def until(condition: Callable[[], bool], timeout: float = LIVE_TIMEOUT_MS / 1000) -> bool:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return True
+        threading.Event().wait(0.05)
+    return condition()
+
+
+def email_text(page: Page) -> str:
+    """The email's text as shown (empty while the page is reloading)."""
+    try:
+        return email_frame(page).locator("body").inner_text(timeout=2000)
+    except PlaywrightError:
+        return ""
+
+
+def lead_of_email(page: Page) -> str | None:
+    """The title of the story shown first after the email's "Top story" heading."""
+    text = email_text(page)
+    heading = text.lower().find("top story")
+    if heading < 0:
+        return None
+    after = text[heading + len("top story") :]
+    titles = [t for t in (LYNCH_TITLE, NVA_TITLE, RADULOVIC_TITLE) if t in after]
+    return min(titles, key=after.index) if titles else None
+
+
+def test_clicking_lead_writes_the_file_and_the_email_shows_that_story_first(
+    browser: Browser, served: tuple[PreviewServer, Config]
+) -> None:
+    server, config = served
+    context, page = open_issue(browser, server)
+    assert lead_of_email(page) == RADULOVIC_TITLE  # the sample's own lead
+    story(page, LYNCH).get_by_role("button", name="Make lead").click()
+    assert until(lambda: decisions(config).get("lead") == LYNCH), page.locator("#desk").inner_text()
+    assert "# A lead story is shown first and large, above the sections:" in decision_text(config)
+    # the page reloads by itself with the rebuilt email: the Lynch story under "Top story"
+    expect(page.locator("li.story").first).to_have_attribute(
+        "data-id", LYNCH, timeout=LIVE_TIMEOUT_MS
+    )
+    # the email, once rebuilt: the Lynch story under "Top story", before every other story
+    assert until(lambda: lead_of_email(page) == LYNCH_TITLE), email_text(page)
+    context.close()
+
+
+class _Attacker(BaseHTTPRequestHandler):
+    """Another site on another 127.0.0.1 port: a page whose form posts itself to the preview."""
+
+    page = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.page)))
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def attacker() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Attacker)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_cross_origin_form_post_is_refused_and_changes_no_file(
+    browser: Browser, served: tuple[PreviewServer, Config], attacker: ThreadingHTTPServer
+) -> None:
+    """Even a page that somehow knew this run's token (it cannot read the preview's pages) and
+    the file's version is refused: the browser names its origin."""
+    server, config = served
+    before = decision_text(config)
+    fields = {
+        "action": "lead",
+        "entry": LYNCH,
+        "expected": editorial.version_of(config, WEEK),
+        "token": server.token,
+    }
+    inputs = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
+    _Attacker.page = (
+        f'<form id="f" method="post" action="{server.url}desk/weekly/{WEEK}">{inputs}</form>'
+        "<script>document.getElementById('f').submit()</script>"
+    ).encode()
+    attack_url = f"http://127.0.0.1:{attacker.server_address[1]}/"
+    context = browser.new_context()
+    page = context.new_page()
+    with page.expect_response(lambda response: "/desk/" in response.url) as posted:
+        page.goto(attack_url)
+    response = posted.value
+    assert response.status == 403
+    assert response.text() == "refused: a same-site request cannot edit the issue\n"
+    assert decision_text(config) == before
+    context.close()
+
+
+def post(
+    server: PreviewServer,
+    fields: dict[str, str],
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> tuple[int, str]:
+    """A POST to the desk as a script (not a browser) sends it: only the headers given."""
+    address = urlsplit(server.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    data = body if body is not None else urlencode(fields).encode()
+    sent = {"Host": address.netloc, "Content-Type": "application/x-www-form-urlencoded"}
+    connection.request("POST", f"/desk/weekly/{WEEK}", data, sent | (headers or {}))
+    response = connection.getresponse()
+    answer = response.status, response.read().decode()
+    connection.close()
+    return answer
+
+
+def test_post_without_the_token_is_403_and_changes_no_file(
+    served: tuple[PreviewServer, Config],
+) -> None:
+    server, config = served
+    before = decision_text(config)
+    fields = {"action": "lead", "entry": LYNCH, "expected": editorial.version_of(config, WEEK)}
+    own = {"Origin": server.url.rstrip("/")}
+    status, text = post(server, fields, own)
+    assert (status, text) == (
+        403,
+        "refused: a request without the desk's token cannot edit; reload the page\n",
+    )
+    status, text = post(server, fields | {"token": "guessed"}, own)
+    assert status == 403 and "token of another run" in text
+    status, text = post(server, fields | {"token": server.token})  # a script: no Origin
+    assert (status, text) == (403, "refused: a POST without Origin cannot edit the issue\n")
+    status, text = post(
+        server, fields | {"token": server.token}, own | {"Sec-Fetch-Site": "same-site"}
+    )
+    assert status == 403 and "same-site" in text
+    assert decision_text(config) == before
+    status, _ = post(server, fields | {"token": server.token}, own)
+    assert status == 303 and decisions(config)["lead"] == LYNCH  # the same, from the page: done
+
+
+def test_oversize_body_is_413_and_changes_no_file(served: tuple[PreviewServer, Config]) -> None:
+    server, config = served
+    before = decision_text(config)
+    fields = {
+        "action": "issue",
+        "subject": "x",
+        "intro": "a" * MAX_BODY,
+        "expected": editorial.version_of(config, WEEK),
+        "token": server.token,
+    }
+    status, text = post(server, fields, {"Origin": server.url.rstrip("/")})
+    assert status == 413 and "more than the desk takes" in text
+    assert decision_text(config) == before
+
+
+def test_two_tabs_the_stale_edit_is_refused_with_its_message_and_the_first_kept(
+    browser: Browser, served: tuple[PreviewServer, Config]
+) -> None:
+    server, config = served
+    context, first = open_issue(browser, server)
+    second = context.new_page()
+    second.goto(server.url + PAGE)
+    # the second editor starts rewording a kicker; the first leaves a story out meanwhile
+    words = story(second, NVA)
+    words.locator("summary", has_text="Kicker and summary").click()
+    words.get_by_label("Kicker").fill("Open science")
+    story(first, LYNCH).get_by_role("button", name="Leave out").click()
+    assert until(lambda: entry_table(config, LYNCH).get("omit") is True)
+    expect(second.locator("#rebuilt")).to_be_visible(timeout=LIVE_TIMEOUT_MS)  # not reloaded
+    words.get_by_role("button", name="Save kicker and summary").click()
+    message = second.locator("#desk-message")
+    expect(message).to_contain_text(
+        "feeds/issues/2025-W40.toml changed on disk since this page was loaded; reload to see "
+        "the other edit, then make yours again",
+        timeout=LIVE_TIMEOUT_MS,
+    )
+    assert entry_table(config, LYNCH).get("omit") is True  # the first edit kept
+    assert "Open science" not in decision_text(config)
+    # reloaded, the second editor's page knows the file as it is, and the edit goes through
+    second.reload()
+    words = story(second, NVA)
+    words.locator("summary", has_text="Kicker and summary").click()
+    words.get_by_label("Kicker").fill("Open science")
+    words.get_by_role("button", name="Save kicker and summary").click()
+    assert until(lambda: entry_table(config, NVA).get("kicker") == "Open science")
+    assert entry_table(config, LYNCH).get("omit") is True
+    context.close()
+
+
+def test_each_control_in_the_page_writes_what_a_person_would(
+    browser: Browser, served: tuple[PreviewServer, Config]
+) -> None:
+    server, config = served
+    context, page = open_issue(browser, server)
+
+    def settled(entry_id: str, text: str) -> None:
+        """Wait for the reloaded page to show the edit (the desk reads the files again)."""
+        expect(story(page, entry_id).first).to_contain_text(text, timeout=LIVE_TIMEOUT_MS)
+
+    # News: NVA, then Lynch. Down: the whole order of the section is written
+    story(page, NVA).get_by_role("button", name="Move down").click()
+    assert until(lambda: entry_table(config, LYNCH).get("order") == 1)
+    assert entry_table(config, NVA)["order"] == 2
+    expect(page.locator("li.story").nth(1)).to_have_attribute(
+        "data-id", LYNCH, timeout=LIVE_TIMEOUT_MS
+    )
+    # to another section
+    story(page, NVA).get_by_label("Section").select_option("People")
+    story(page, NVA).get_by_role("button", name="Move to section").click()
+    assert until(lambda: entry_table(config, NVA).get("section") == "People")
+    assert "order" not in entry_table(config, NVA)
+    # a highlight of its year: a pick in feeds/issues/2025.toml
+    story(page, NVA).get_by_role("button", name="Highlight of 2025").click()
+    assert until(lambda: (config.root / "feeds/issues/2025.toml").is_file())
+    assert decision_text(config, "2025") == f'[[highlights]]\nid = "{NVA}"\n'
+    settled(NVA, "Unmark highlight of 2025")
+    # kicker and summary
+    words = story(page, OLWEUS)
+    words.locator("summary", has_text="Kicker and summary").click()
+    words.get_by_label("Kicker").fill("Review")
+    words.get_by_label("Summary").fill("Olweus's group on T cells.")
+    words.get_by_role("button", name="Save kicker and summary").click()
+    assert until(lambda: entry_table(config, OLWEUS).get("kicker") == "Review")
+    assert entry_table(config, OLWEUS)["summary"] == "Olweus's group on T cells."
+    assert entry_table(config, OLWEUS)["comment"].startswith("The second Nature Reviews")  # type: ignore[union-attr]
+    # the issue's subject and intro
+    expect(page.locator("#issue-fields textarea")).to_have_value(
+        re.compile("Two of the institute"), timeout=LIVE_TIMEOUT_MS
+    )
+    page.get_by_label("Subject").fill("Lysosomes and T cells")
+    page.get_by_label("Intro (Markdown)").fill("A *busy* week.")
+    page.get_by_role("button", name="Save subject and intro").click()
+    assert until(lambda: decisions(config).get("subject") == "Lysosomes and T cells")
+    assert 'intro = """A *busy* week.\n"""' in decision_text(config)
+    expect(page.locator("#view")).to_be_visible()
+    until(lambda: "busy" in email_text(page))
+    assert "busy" in email_text(page)
+    # leave out, then put back
+    story(page, LYNCH).get_by_role("button", name="Leave out").click()
+    assert until(lambda: entry_table(config, LYNCH).get("omit") is True)
+    settled(LYNCH, "Put back")
+    story(page, LYNCH).get_by_role("button", name="Put back").click()
+    assert until(lambda: "omit" not in entry_table(config, LYNCH))
+    assert entry_table(config, LYNCH) == {"id": LYNCH, "order": 1}
+    # what a person would have written by hand, comments and all
+    text = decision_text(config)
+    assert text.startswith("# The editor's decisions for the weekly issue of week 40, 2025")
+    assert editorial.read_decisions(config, WEEK) is not None
+    context.close()
+
+
+def test_post_naming_another_origin_is_403_even_with_the_token(
+    served: tuple[PreviewServer, Config],
+) -> None:
+    server, config = served
+    before = decision_text(config)
+    fields = {
+        "action": "omit",
+        "entry": LYNCH,
+        "expected": editorial.version_of(config, WEEK),
+        "token": server.token,
+    }
+    port = urlsplit(server.url).port
+    for origin in (f"http://127.0.0.1:{(port or 0) + 1}", "http://evil.example", "null"):
+        status, text = post(server, fields, {"Origin": origin})
+        assert (status, text) == (403, f"refused: {origin} is not this preview's origin\n")
+    assert decision_text(config) == before

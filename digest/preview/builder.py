@@ -239,6 +239,11 @@ class PreviewBuilder:
             )
         return self._findings[key]
 
+    @property
+    def private_config(self) -> Config:
+        """The last valid configuration, with the archive moved to the preview's own copy."""
+        return _private(self.snapshot.config, self.archive)
+
     def lineup(self, issue: str) -> desk.Lineup | None:
         """The desk's view of a built preview issue (None without a desk), worked out once per
         generation and decision files: an edit that failed to build still shows its version."""

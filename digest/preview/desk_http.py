@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from digest import desk
+from digest import approval, desk, editorial
 from digest.editorial import StaleEdit
 from digest.errors import DigestError
 
@@ -184,9 +184,25 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def approval_state(builder: PreviewBuilder, issue: str) -> object | None:
-    """The issue's sign-off, as digest/approval.py tells it (None until that module lands)."""
-    return None
+def _approve(
+    builder: PreviewBuilder, config: Any, issue: str, key: str, fields: Mapping[str, str]
+) -> str:
+    """Sign the preview's build of the issue off (digest approve, for the files shown here)."""
+    approval.approve(
+        builder.private_config, builder.out, issue, fields.get("by", ""), builder.clock()
+    )
+    return editorial.version_of(config, key)
+
+
+ACTIONS["approve"] = _approve
+
+
+def approval_state(builder: PreviewBuilder, issue: str) -> approval.ApprovalState:
+    """The issue's sign-off against the preview's build, as `digest check` would tell it."""
+    try:
+        return approval.state(builder.private_config, builder.out, issue)
+    except DigestError as error:
+        return approval.ApprovalState(False, None, None, "; ".join(error.problems))
 
 
 def _refusal(refused: Refused, wants_json: bool) -> Answer:
