@@ -140,6 +140,7 @@ def check_issue(out: Path, issue: str, config: Config, css: bool = True) -> list
     _check_images(document, add)
     _check_links(document, out, config, add)
     _check_sections(document, add)
+    _check_client_hardening(document, add)
     _check_message(folder / paths.MESSAGE, add)
     if css:
         from digest.css_support import unsupported_css
@@ -219,6 +220,137 @@ def _resolves(out: Path, relative: str) -> bool:
         document = lxml.html.document_fromstring(target.read_bytes())
         return bool(document.xpath("//*[@id=$name or @name=$name]", name=parts.fragment))
     return True
+
+
+# What real mail clients do to an email unless it says otherwise, and the markup that stops them
+# (MJML's and Cerberus's templates, Good Email Code). Each is a warning naming what to add.
+_LINK_RESETS = ("a[x-apple-data-detectors]", "u + #body a", "#MessageViewBody a")
+_HIDDEN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+_COLOUR = re.compile(r"(?:^|;)\s*color\s*:\s*(#[0-9a-f]{6})\b", re.IGNORECASE)
+_BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*(#[0-9a-f]{6})\b", re.IGNORECASE)
+HIDDEN_TEXT_MIN_CONTRAST = (
+    2.0  # below this, spam filters read hidden text as text in the page colour
+)
+
+
+def _check_client_hardening(document: lxml.html.HtmlElement, add: Add) -> None:
+    """The head and wrapper a client needs (see the constants above), the hidden preheader, and
+    the inline font weights and underlines a webmail's CSS reset would otherwise take away."""
+    metas = {
+        (meta.get("name") or "").lower(): meta.get("content") or ""
+        for meta in document.iter("meta")
+    }
+    if "x-apple-disable-message-reformatting" not in metas:
+        add(
+            "warning",
+            'no <meta name="x-apple-disable-message-reformatting">: Apple Mail shrinks the email to fit',
+        )
+    if "format-detection" not in metas:
+        add(
+            "warning",
+            'no <meta name="format-detection">: iOS turns dates, addresses and numbers into links',
+        )
+    styles = " ".join(style.text or "" for style in document.iter("style"))
+    missing = [selector for selector in _LINK_RESETS if selector not in styles]
+    if missing:
+        add(
+            "warning",
+            f"no link reset for {', '.join(missing)}: iOS and Gmail show dates and addresses as blue links",
+        )
+    if "prefers-color-scheme" in styles and not re.search(r":root\s*\{[^}]*color-scheme", styles):
+        add(
+            "warning",
+            "dark-mode rules without :root { color-scheme: light dark }: Apple Mail darkens the design its own way",
+        )
+    import lxml.etree
+
+    comments = " ".join(str(comment) for comment in document.iter(lxml.etree.Comment))
+    if not re.search(r"\[if mso\]>\s*<style[^>]*>[^<]*font-family", comments):
+        add(
+            "warning",
+            "no Outlook-only font (<!--[if mso]><style>… font-family: Arial …): Outlook on Windows falls back to Times New Roman",
+        )
+    _check_wrapper(document, add)
+    _check_hidden_text(document, add)
+    _check_inline_emphasis(document, add)
+
+
+def _check_wrapper(document: lxml.html.HtmlElement, add: Add) -> None:
+    body = document.find("body")
+    wrapper = document.xpath("//body//*[@role='article']")
+    if body is None or not wrapper:
+        add(
+            "warning",
+            'no wrapper with role="article" in the body: screen readers in webmail cannot tell the email from the page',
+        )
+        return
+    element = wrapper[0]
+    missing = [
+        name
+        for name in ("aria-roledescription", "aria-label", "lang", "xml:lang")
+        if not element.get(name)
+    ]
+    if missing:
+        add(
+            "warning",
+            f'the email\'s wrapper (role="article") lacks {", ".join(missing)}: screen readers read it in the wrong language or unnamed',
+        )
+
+
+def _check_hidden_text(document: lxml.html.HtmlElement, add: Add) -> None:
+    """Hidden text (the preheader and its filler) hidden from Outlook too, in a colour that differs
+    from the page's: hidden text in the page colour is what spam filters look for."""
+    from digest.colour import contrast
+
+    body = document.find("body")
+    found = _BACKGROUND.search(body.get("style", "")) if body is not None else None
+    page = found.group(1) if found else "#ffffff"
+    for element in document.xpath("//body//*[@style]"):
+        style = element.get("style", "")
+        text = element.text_content().strip()
+        if (
+            not _HIDDEN.search(style)
+            or not text
+            or element.xpath("ancestor::*[contains(@style, 'display')]")
+        ):
+            continue
+        if "mso-hide" not in style:
+            add("warning", f"hidden text without mso-hide: all (Outlook shows it): {text[:40]!r}")
+        colour = _COLOUR.search(style)
+        if colour and contrast(colour.group(1), page) < HIDDEN_TEXT_MIN_CONTRAST:
+            add(
+                "warning",
+                f"hidden text in {colour.group(1)} on the page's {page} (SpamAssassin's HTML_FONT_LOW_CONTRAST): {text[:40]!r}",
+            )
+
+
+def _check_inline_emphasis(document: lxml.html.HtmlElement, add: Add) -> None:
+    """Headings keep their weight and text links their underline only when written inline."""
+    weightless = [
+        element.text_content().strip()[:40]
+        for element in document.iter("h1", "h2", "h3")
+        if "font-weight" not in element.get("style", "")
+        and not element.xpath("ancestor::div[@class='body']")
+    ]
+    if weightless:
+        add(
+            "warning",
+            f"{len(weightless)} heading(s) without an inline font-weight (a webmail's CSS reset makes them plain text), the first: {weightless[0]!r}",
+        )
+    plain = [
+        anchor.text_content().strip()[:40]
+        for anchor in document.iter("a")
+        if anchor.text_content().strip()
+        and "text-decoration" not in anchor.get("style", "")
+        and not anchor.xpath(
+            "ancestor::h1 or ancestor::h2 or ancestor::h3 or ancestor::div[@class='body']"
+        )
+    ]
+    if plain:
+        add(
+            "warning",
+            f"{len(plain)} link(s) without an inline text-decoration (a webmail's CSS reset can take the underline away), the first: {plain[0]!r}",
+        )
 
 
 def _check_sections(document: lxml.html.HtmlElement, add: Add) -> None:

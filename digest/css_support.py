@@ -58,6 +58,14 @@ ALLOWED: dict[str, str] = {
     "css-word-break": "MJML text cells",
     # MJML's word-spacing:normal on <body>, which is the default anyway.
     "css-word-spacing": "MJML body reset",
+    # The link resets of templates/email.mjml.j2 (a `digest check` rule asks for them): Apple's
+    # a[x-apple-data-detectors] and Gmail's `u + #body a`. A client that cannot read the selector
+    # makes no such links either, so nothing is lost.
+    "css-selector-attribute": "Apple Mail's data-detector link reset",
+    "css-selector-adjacent-sibling": "Gmail's data-detector link reset",
+    # :root { color-scheme: light dark } beside the dark-mode rules: Apple Mail then keeps the
+    # design's own dark colours; elsewhere the light design shows, or the client darkens it.
+    "css-color-scheme": "declared colour schemes for dark mode",
 }
 
 # Pseudo-elements that CSS 2 wrote with one colon, still common in email CSS.

@@ -67,7 +67,8 @@ def test_broken_images_and_links_are_errors(
     assert any("#no-such-anchor" in line for line in found)
     assert main(["check", "--config", str(built), "--issue", ISSUE]) == 1
     output = capsys.readouterr().out
-    assert "checked 1 issue(s): 6 error(s), 2 warning(s)" in output
+    # the two image warnings, and the added links' missing inline underline
+    assert "checked 1 issue(s): 6 error(s), 3 warning(s)" in output
 
 
 def test_size_over_gmail_clipping_limit_is_an_error(built: Path) -> None:
@@ -103,7 +104,10 @@ def test_check_without_a_build_says_what_to_do(
 def test_css_that_mail_clients_ignore_is_named_with_the_clients(built: Path) -> None:
     tamper(built, "</body>", '<div style="display:flex; position:absolute">layout</div></body>')
     found = "\n".join(messages(built))
-    assert "warning: weekly/2025-W40: CSS display:flex is not supported by" in found and "Outlook (Windows)" in found
+    assert (
+        "warning: weekly/2025-W40: CSS display:flex is not supported by" in found
+        and "Outlook (Windows)" in found
+    )
 
 
 def test_long_urls_are_shown_with_their_host_and_their_end(
@@ -113,9 +117,7 @@ def test_long_urls_are_shown_with_their_host_and_their_end(
     folders = "/".join(f"folder-{number}" for number in range(40))
     long_image = f"https://images.example.org/news/{folders}/the-end.png"
     long_link = f"javascript:void('{'x' * 150}-the-end')"
-    tamper(
-        built, "</body>", f'<img src="{long_image}" alt="A"><a href="{long_link}">x</a></body>'
-    )
+    tamper(built, "</body>", f'<img src="{long_image}" alt="A"><a href="{long_link}">x</a></body>')
     assert main(["check", "--config", str(built), "--issue", ISSUE]) == 1
     lines = capsys.readouterr().out.splitlines()
     [image] = [line for line in lines if "without width and height" in line]
@@ -147,3 +149,37 @@ def test_a_build_prints_each_check_error_once_as_an_error(
     errors = capsys.readouterr().err.splitlines()
     assert errors == [f"error: {ISSUE}: relative or non-http(s) link: about/"]
     assert (sample / "out" / ISSUE / "email.html").exists()
+
+
+def test_what_real_clients_need_is_asked_for(built: Path) -> None:
+    """The head and wrapper that keep Apple Mail, iOS, Gmail and Outlook from rewriting the email,
+    the hidden preheader, and inline weights and underlines: each missing piece is a warning."""
+    tamper(built, '<meta name="x-apple-disable-message-reformatting">', "")
+    tamper(built, '<meta name="format-detection"', '<meta name="other"')
+    tamper(built, "a[x-apple-data-detectors]", "a.detected")
+    tamper(built, ":root {", ".root {")
+    tamper(built, "font-family: Arial, sans-serif !important;", "color: black;")
+    tamper(
+        built,
+        ' xml:lang="en" dir="auto" style="background-color:',
+        ' dir="auto" style="background-color:',
+    )
+    tamper(built, "mso-hide: all; color: #1f2933;", "color: #eef1f5;")  # the preheader
+    tamper(
+        built, '<h3 dir="auto" style="font-size:19px; font-weight:700;', '<h3 dir="auto" style="'
+    )
+    tamper(built, "</body>", '<p><a href="https://example.org/">plain</a></p></body>')
+    found = "\n".join(messages(built))
+    for expected in (
+        'no <meta name="x-apple-disable-message-reformatting">',
+        'no <meta name="format-detection">',
+        "no link reset for a[x-apple-data-detectors]",
+        "dark-mode rules without :root { color-scheme: light dark }",
+        "no Outlook-only font",
+        'the email\'s wrapper (role="article") lacks xml:lang',
+        "hidden text without mso-hide: all (Outlook shows it)",
+        "hidden text in #eef1f5 on the page's #eef1f5 (SpamAssassin's HTML_FONT_LOW_CONTRAST)",
+        "1 heading(s) without an inline font-weight",
+        "1 link(s) without an inline text-decoration",
+    ):
+        assert f"warning: {ISSUE}: {expected}" in found, expected
