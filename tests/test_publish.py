@@ -11,11 +11,11 @@ import pytest
 from tests.conftest import Publication
 from tests.test_publish_fakes import (
     HOSTILE_TITLE,
-    Fault,
     FakeListmonk,
+    Fault,
     build_issue,
     digest,
-    listmonk,  # noqa: F401 (a fixture)
+    listmonk_fixture,  # noqa: F401 (the listmonk fixture)
     record,
 )
 

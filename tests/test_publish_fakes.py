@@ -271,8 +271,8 @@ class FakeMailchimp(Fake):
         }
 
 
-@pytest.fixture
-def listmonk() -> Iterator[FakeListmonk]:
+@pytest.fixture(name="listmonk")
+def listmonk_fixture() -> Iterator[FakeListmonk]:
     server = HTTPServer(host="127.0.0.1")
     server.start()
     fake = FakeListmonk(server)
@@ -282,8 +282,8 @@ def listmonk() -> Iterator[FakeListmonk]:
     assert fake.violations == []
 
 
-@pytest.fixture
-def mailchimp() -> Iterator[FakeMailchimp]:
+@pytest.fixture(name="mailchimp")
+def mailchimp_fixture() -> Iterator[FakeMailchimp]:
     server = HTTPServer(host="127.0.0.1")
     server.start()
     fake = FakeMailchimp(server)

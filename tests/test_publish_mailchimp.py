@@ -14,7 +14,7 @@ from tests.test_publish_fakes import (
     Fault,
     build_issue,
     digest,
-    mailchimp,  # noqa: F401 (a fixture)
+    mailchimp_fixture,  # noqa: F401 (the mailchimp fixture)
     record,
 )
 

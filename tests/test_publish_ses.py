@@ -86,7 +86,7 @@ def test_test_addresses_get_the_message_and_no_subscriber_does(
     assert recipient(message) == "ed@digest.test"
     assert message["source"] == "news@digest.test"
     built = (publication.root / "out/weekly/2025-W40/message.eml").read_bytes()
-    head, body = built.split(b"\r\n\r\n", 1)
+    _, body = built.split(b"\r\n\r\n", 1)
     assert message["raw_data"].encode().endswith(body)  # the parts byte for byte
 
 
