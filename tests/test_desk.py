@@ -475,3 +475,22 @@ def test_post_naming_another_origin_is_403_even_with_the_token(
         status, text = post(server, fields, {"Origin": origin})
         assert (status, text) == (403, f"refused: {origin} is not this preview's origin\n")
     assert decision_text(config) == before
+
+
+def test_approve_button_signs_the_previewed_issue_off_and_shows_it(
+    browser: Browser, served: tuple[PreviewServer, Config]
+) -> None:
+    server, config = served
+    context, page = open_issue(browser, server)
+    expect(page.locator("#approval-state")).to_contain_text("is not approved")
+    page.get_by_label("Approved by").fill("Ada Editor")
+    page.get_by_role("button", name="Approve").click()
+    assert until(lambda: "approval" in decisions(config)), page.locator("#desk").inner_text()
+    recorded = decisions(config)["approval"]
+    assert recorded["by"] == "Ada Editor" and "email.html" in recorded["files"]  # type: ignore[index, operator]
+    assert decision_text(config).startswith("# The editor's decisions for the weekly issue")
+    # the rebuild the file's change starts builds the same bytes: the approval holds
+    expect(page.locator("#approval-state")).to_have_text(
+        "approved by Ada Editor on 2025-10-02 12:00 UTC, as built here", timeout=LIVE_TIMEOUT_MS
+    )
+    context.close()
