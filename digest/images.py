@@ -226,6 +226,7 @@ class Pictures:
         self.files: dict[str, bytes] = {}  # out/ path -> bytes, for the write stage
         self.failed: dict[str, str] = {}  # url -> why, warned about once per build
         self.encoded = 0  # derivatives made in this build (not found in out/media/)
+        self.unstored: set[str] = set()  # offline, never fetched: linked at their source
 
     @property
     def hotlink(self) -> bool:
@@ -318,6 +319,7 @@ class Pictures:
             return issue
         self.gather(list(issue.entries))
         first = _shown_first(issue)
+        unstored = len(self.unstored)
         sections = []
         for section in issue.sections:
             entries = []
@@ -326,10 +328,20 @@ class Pictures:
                 entries.append(self._placed(entry, LEAD_WIDTH if lead else THUMBNAIL_WIDTH))
             sections.append(replace(section, entries=tuple(entries)))
         dropped = tuple(self._placed(entry, THUMBNAIL_WIDTH) for entry in issue.dropped)
+        if len(self.unstored) > unstored:
+            self.reporter.note(
+                f"offline: {len(self.unstored) - unstored} picture(s) of {issue.path} are not in "
+                "the archive yet and are linked at their source; digest fetch keeps them"
+            )
         return replace(issue, sections=tuple(sections), dropped=dropped)
 
     def _placed(self, entry: Entry, display_width: int) -> Entry:
         if entry.image is None or not entry.image.url:
+            return entry
+        url = entry.image.url
+        self.gather_urls([url])  # a local file is read even offline
+        if self.offline and url not in self.failed and not self.archive.stored_images([url]):
+            self.unstored.add(url)  # never fetched, and an offline build fetches nothing
             return entry
         derived = self.publish(entry.image.url, display_width)
         if derived is None:

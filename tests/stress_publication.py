@@ -57,6 +57,9 @@ path = "feeds/entries"
 source = "Stress desk"
 section = "News"
 
+[images]
+mode = "hotlink"  # images.example.net exists only in the layout tests' browser, which answers it
+
 [[sources]]
 name = "Partner feed"
 path = "feeds/saved/partner.xml"

@@ -271,3 +271,16 @@ def test_an_issue_whose_check_finds_an_error_is_not_approved(
         f"(every finding: digest check --issue {ISSUE})"
     ]
     assert "[approval]" not in (built / "feeds/issues/2025-W40.toml").read_text("utf-8")
+
+
+def test_approve_and_send_take_the_out_folder_the_build_was_given(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path / "published"
+    assert build(sample, "--week", "2025-W40", "--out", str(elsewhere)) == 0
+    assert approve(sample) == 2  # nothing is built in out/ beside digest.toml
+    assert run(sample, "approve", "--issue", ISSUE, "--by", "Ada", "--out", str(elsewhere)) == 0
+    assert approval.state(load(sample), elsewhere, ISSUE).approved
+    capsys.readouterr()
+    assert run(sample, "check", "--out", str(elsewhere)) == 0
+    assert f"info: {ISSUE}: approved by Ada on " in capsys.readouterr().out
