@@ -400,3 +400,30 @@ def test_the_sample_shows_its_pictures_offline_on_a_fresh_clone(sample: Path) ->
         src = re.search(r'src="https://digest\.example\.org/([^"]+)"', tag)
         assert src and (sample / "out" / src.group(1)).is_file(), tag
         assert re.search(r'\swidth="\d+"', tag) and re.search(r'\sheight="\d+"', tag), tag
+
+
+def test_an_offline_build_links_a_never_fetched_picture_at_its_source_until_it_is_fetched(
+    publication: Publication, server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.expect_request("/later.jpg").respond_with_data(
+        photo(800, 500), content_type="image/jpeg"
+    )
+    url = server.url_for("/later.jpg")
+    publication.file("feeds/saved/news.xml", rss(item("Later", url)))
+    publication.configure(
+        """
+        [images]
+        allow_hosts = ["127.0.0.1"]
+
+        [[sources]]
+        name = "News"
+        path = "feeds/saved/news.xml"
+        """
+    )
+    assert main(["build", "--config", str(publication.root), "--offline", "--week", WEEK]) == 0
+    assert "1 picture(s) of weekly/2025-W40 are not in the archive yet" in capsys.readouterr().out
+    [tag] = shown(publication)
+    assert tag["src"] == url and not server.log
+    assert build(publication) == 0  # online: fetched, kept, and published
+    [tag] = shown(publication)
+    assert media(publication, tag).is_file() and len(server.log) == 1
