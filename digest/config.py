@@ -222,6 +222,9 @@ class Smtp(_Table):
     timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
     # may get a proof of an issue not yet approved; anyone else only an approved one (digest approve)
     proof_readers: list[Address] = Field(default_factory=list)
+    dkim_selector: Line | None = None  # sign what digest send sends with DKIM (dkimpy)
+    dkim_domain: Line | None = None  # default: the domain of email.from_address
+    dkim_key_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] = "DIGEST_DKIM_KEY"
 
 
 class Weekly(_Table):

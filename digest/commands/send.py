@@ -27,6 +27,7 @@ from digest import approval, paths
 from digest.catalog import read_catalog
 from digest.config import Config
 from digest.errors import DigestError, ExitCode, NotApproved, SendError
+from digest.render.message import SMTP_POLICY, dkim_signed
 from digest.render.translation import translations_for
 
 
@@ -127,6 +128,7 @@ def send(
         raise SendError(
             f"SMTP user {smtp.user!r} is configured but ${smtp.password_env} is not set"
         )
+    data = dkim_signed(message.as_bytes(policy=SMTP_POLICY), config)  # signed as sent
     where = f"{smtp.host}:{smtp.port}"
     try:
         connection: smtplib.SMTP
@@ -141,7 +143,7 @@ def send(
                 connection.starttls(context=ssl.create_default_context())
             if smtp.user and password is not None:
                 connection.login(smtp.user, password)
-            connection.send_message(message, from_addr=config.sender_address, to_addrs=recipients)
+            connection.sendmail(config.sender_address, recipients, data)
     except smtplib.SMTPException as error:
         raise SendError(f"{where}: the SMTP server refused the message: {error}") from None
     except (OSError, ssl.SSLError) as error:
