@@ -24,6 +24,7 @@ from pathlib import Path
 
 import case_backfill
 import case_fetch
+import case_images
 import case_ingest
 import case_preview
 import case_rebuild
@@ -32,7 +33,7 @@ import case_xml_attacks
 import case_yearly
 from measure import Row, Table, format_table
 
-CASES = ("ingest", "fetch", "render", "yearly", "rebuild", "preview", "xml-attacks", "backfill")
+CASES = ("ingest", "fetch", "render", "yearly", "rebuild", "preview", "xml-attacks", "backfill", "images")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ def _cases(runs: Runs, workspace: Path, peaks: list[Row]) -> dict[str, Callable[
         peaks.extend(found)
         return table
 
+    def images() -> Table:
+        table, found = case_images.run(workspace, runs.light)
+        peaks.extend(found)
+        return table
+
     def yearly() -> Table:
         table, found = case_yearly.run(workspace, runs.light)
         peaks.extend(found)
@@ -82,6 +88,8 @@ def _cases(runs: Runs, workspace: Path, peaks: list[Row]) -> dict[str, Callable[
         "xml-attacks": lambda: case_xml_attacks.run(workspace, runs.light),
         # each walk reads 200 pages at 100 ms: about 25 s a run
         "backfill": lambda: case_backfill.run(workspace, runs.heavy),
+        # 30 pictures fetched and derived, then the same build again: about 10 s a run
+        "images": images,
     }
 
 

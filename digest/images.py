@@ -227,6 +227,7 @@ class Pictures:
         self.failed: dict[str, str] = {}  # url -> why, warned about once per build
         self.encoded = 0  # derivatives made in this build (not found in out/media/)
         self.unstored: set[str] = set()  # offline, never fetched: linked at their source
+        self.fetched = 0  # pictures fetched from the web in this build
 
     @property
     def hotlink(self) -> bool:
@@ -273,6 +274,7 @@ class Pictures:
                     if error or body is None:
                         self._fail(url, error or "no body")
                     else:
+                        self.fetched += 1
                         self._take(url, body)
                     advance(url)
 
@@ -319,7 +321,7 @@ class Pictures:
             return issue
         self.gather(list(issue.entries))
         first = _shown_first(issue)
-        unstored = len(self.unstored)
+        unstored, encoded, fetched = len(self.unstored), self.encoded, self.fetched
         sections = []
         for section in issue.sections:
             entries = []
@@ -328,6 +330,10 @@ class Pictures:
                 entries.append(self._placed(entry, LEAD_WIDTH if lead else THUMBNAIL_WIDTH))
             sections.append(replace(section, entries=tuple(entries)))
         dropped = tuple(self._placed(entry, THUMBNAIL_WIDTH) for entry in issue.dropped)
+        self.reporter.detail(
+            f"images of {issue.path}: {self.fetched - fetched} fetched, "
+            f"{self.encoded - encoded} derived (the rest already in out/media/)"
+        )
         if len(self.unstored) > unstored:
             self.reporter.note(
                 f"offline: {len(self.unstored) - unstored} picture(s) of {issue.path} are not in "
