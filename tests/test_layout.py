@@ -22,6 +22,8 @@ from PIL import Image as PILImage
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from digest.cli import main
+from digest.colour import contrast as colour_contrast
+from digest.design import DESIGN
 from digest.render.body import fit_body
 from tests import stress_publication as stress
 from tests.browser_pages import (
@@ -211,6 +213,80 @@ def test_every_image_fits_its_cell_and_the_column(pages: dict[str, Page], label:
     assert not failures(WIDTHS, check)
 
 
+# Each story with a thumbnail: the picture's box and the text's box, in CSS pixels.
+STORIES_JS = """
+() => [...document.querySelectorAll('.story')].filter((story) => story.checkVisibility()).map((story) => {
+  const box = (element) => { const r = element.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; };
+  return {
+    title: story.querySelector('h3').textContent.trim().slice(0, 40),
+    picture: box(story.querySelector('.thumb img')),
+    text: box(story.querySelector('.story-text')),
+  };
+})
+"""
+# Every loaded, visible image: how wide it is drawn and how many pixels it has (1x or 2x).
+NATURAL_JS = """
+() => [...document.images].filter((image) => image.checkVisibility() && image.naturalWidth > 0)
+  .map((image) => ({src: image.currentSrc || image.src, width: image.getBoundingClientRect().width,
+                    natural: image.naturalWidth}))
+"""
+LEAD_JS = """
+() => [...document.querySelectorAll('.lead-image img')].filter((image) => image.checkVisibility())
+  .map((image) => ({width: image.getBoundingClientRect().width, natural: image.naturalWidth,
+                    column: image.closest('.card').getBoundingClientRect().width}))
+"""
+SAMPLE_WEEK = "sample-weekly-2025-W40-email"
+
+
+def test_stories_have_their_picture_beside_the_text_on_wide_screens_and_above_on_phones(
+    pages: dict[str, Page],
+) -> None:
+    def check(width: int) -> list[str]:
+        stories = at_width(pages[SAMPLE_WEEK], width).evaluate(STORIES_JS)
+        problems = [] if len(stories) >= 2 else [f"{len(stories)} stories with a thumbnail"]
+        for story in stories:
+            picture, text = story["picture"], story["text"]
+            if width >= COLUMN:  # beside: left of the text, tops level
+                if picture[1] > text[0] + 0.5 or abs(picture[2] - text[2]) > 8:
+                    problems.append(f"{story['title']!r}: picture {picture} not beside text {text}")
+            elif picture[3] > text[2] + 0.5:  # above: the text starts below the picture
+                problems.append(f"{story['title']!r}: picture {picture} not above text {text}")
+        return problems
+
+    assert not failures(WIDTHS, check)
+
+
+@pytest.mark.parametrize("label", [SAMPLE_WEEK, f"stress-weekly-{stress.WEEK}-email"])
+def test_lead_story_picture_spans_the_column(pages: dict[str, Page], label: str) -> None:
+    """The lead's picture is drawn across the card's column (less its gutters), at every width."""
+
+    def check(width: int) -> list[str]:
+        leads = at_width(pages[label], width).evaluate(LEAD_JS)
+        if len(leads) != 1:
+            return [f"{len(leads)} lead pictures"]
+        (lead,) = leads
+        wanted = min(lead["column"] - 2 * DESIGN.gutter, lead["natural"])
+        return (
+            [] if abs(lead["width"] - wanted) <= 1 else [f"lead picture {lead}, wanted {wanted}px"]
+        )
+
+    assert not failures(WIDTHS, check)
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_no_image_is_drawn_wider_than_its_own_pixels(pages: dict[str, Page], label: str) -> None:
+    """A small picture (a feed's 150 px thumbnail) is never stretched: blurry, and it shows."""
+
+    def check(width: int) -> list[str]:
+        return [
+            f"{image['src'][-50:]} drawn {image['width']:.0f}px wide, has {image['natural']}px"
+            for image in at_width(pages[label], width).evaluate(NATURAL_JS)
+            if image["width"] > image["natural"] + 0.5
+        ]
+
+    assert not failures(WIDTHS, check)
+
+
 @pytest.mark.parametrize("label", LABELS)
 def test_images_load_from_the_published_folder(pages: dict[str, Page], label: str) -> None:
     """Local images and the logo are published under out/media/; only the deliberately missing
@@ -279,10 +355,46 @@ def test_all_text_meets_wcag_aa_contrast(pages: dict[str, Page], label: str, sch
 
 @pytest.mark.parametrize("label", [label for label in LABELS if label.startswith("sample-")])
 def test_logo_is_shown_in_dark_mode(pages: dict[str, Page], label: str) -> None:
+    """The email swaps in its dark-mode logo (the light one hidden); other pages show a logo."""
     images = at_width(pages[label], 375, "dark").evaluate(IMAGES_JS)
-    logos = [image for image in images if "-logo." in image["src"]]
+    logos = [image for image in images if "-logo" in image["src"]]
     assert logos, "no logo in the page"
     assert all(logo["width"] > 0 and logo["height"] > 0 and logo["loaded"] for logo in logos), logos
+    if BY_LABEL[label].variant == "email":
+        assert [logo["src"].endswith("-logo-dark.png") for logo in logos] == [True], logos
+        light = at_width(pages[label], 375, "light").evaluate(IMAGES_JS)
+        shown = [image["src"] for image in light if "-logo" in image["src"]]
+        assert len(shown) == 1 and not shown[0].endswith("-logo-dark.png"), shown
+
+
+def test_derived_dark_mode_logo_is_legible_on_the_dark_card(built: dict[str, Path]) -> None:
+    """The sample's logo is dark blue on a white box: on the dark card a white pill; the logo digest
+    derives for dark mode (white made transparent, lightness mirrored) reads there as the logo
+    does on white, with no box."""
+
+    def ink(path: Path) -> str:
+        """The logo's own colour: its commonest opaque colour but white (the box it is drawn on)."""
+        with PILImage.open(path) as opened:
+            colours = opened.convert("RGBA").getcolors(1 << 20) or []
+        _, (red, green, blue, _) = max(
+            item for item in colours if item[1][3] > 200 and min(item[1][:3]) < 240
+        )
+        return f"#{red:02x}{green:02x}{blue:02x}"
+
+    (dark_logo,) = built["sample"].glob("media/*-logo-dark.png")
+    original = REPO / "feeds" / "assets" / "logo.png"
+    assert colour_contrast(ink(original), DESIGN.card_dark) < 3, (
+        "the logo was legible on dark already"
+    )
+    assert colour_contrast(ink(dark_logo), DESIGN.card_dark) >= 4.5
+    assert colour_contrast(ink(original), DESIGN.card) >= 4.5
+    with PILImage.open(dark_logo) as opened:
+        white = [
+            c
+            for _, c in opened.convert("RGBA").getcolors(1 << 20) or []
+            if c[3] and min(c[:3]) >= 240
+        ]
+    assert not white, "the dark-mode logo keeps a white box"
 
 
 @pytest.mark.parametrize("label", LABELS)
@@ -471,7 +583,13 @@ def test_entry_body_headings_rank_below_the_title_and_images_fit_outlook() -> No
 def test_a_week_of_forty_entries_stays_under_gmail_clipping(built: dict[str, Path]) -> None:
     path = built["stress"] / f"weekly/{stress.WEEK}" / "email.html"
     document = lxml.html.document_fromstring(path.read_text(encoding="utf-8"))
-    shown = [link for link in document.iter("a") if link.text_content() == "Read more"]
+    shown = [  # the stories shown in full: their title is their link (no "Read more")
+        heading
+        for heading in document.iter("h3")
+        if heading.find("a") is not None
+        and not heading.xpath("ancestor::div[contains(@class, 'event')]")
+    ]
+    assert not [link for link in document.iter("a") if link.text_content() == "Read more"]
     listed = list(document.iter("li"))  # over the section cap: "Also in this issue"
     assert len(shown) + len(listed) == stress.ENTRIES_IN_WEEK
     assert path.stat().st_size < GMAIL_CLIP_BYTES, f"{path.stat().st_size / 1024:.0f} KB"

@@ -2,8 +2,9 @@
 
 A logo drawn for a white card (dark brand colour on transparency) all but disappears on a dark
 one; a white box behind it would look like a sticker. So, unless the publication gives its own,
-digest makes one: every pixel's lightness mirrored (hue, saturation and transparency kept), so a
-dark blue mark becomes a light blue one and white details become dark.
+digest makes one: its white made transparent (the box it is drawn on, white details), then every
+pixel's lightness mirrored (hue, saturation and transparency kept), so a dark blue mark becomes a
+light blue one, and the card shows where the logo was white.
 """
 
 from __future__ import annotations
@@ -74,9 +75,24 @@ def _derived(path: Path, modified: int, size: int) -> tuple[str, bytes] | None:
             image = opened.convert("RGBA")
     except (OSError, UnidentifiedImageError, ValueError):
         return None
-    data = lightness_mirrored(image)
+    data = lightness_mirrored(without_white(image))
     name = f"{hashlib.sha256(data).hexdigest()[:10]}-{path.stem}-dark.png"
     return media_file(name), data
+
+
+WHITE = 240  # every channel at least this: white, or the white of a logo's rounded box
+
+
+def without_white(image: PillowImage) -> PillowImage:
+    """An RGBA logo with its white made transparent: the box a logo is often drawn on (the "white
+    pill" on a dark card) and white details, which would mirror to black, show the card instead."""
+    from PIL import ImageChops
+
+    darkest = ImageChops.darker(ImageChops.darker(*image.split()[:2]), image.getchannel("B"))
+    coloured = darkest.point(lambda value: 0 if value >= WHITE else 255)
+    result = image.copy()
+    result.putalpha(ImageChops.darker(image.getchannel("A"), coloured))
+    return result
 
 
 def lightness_mirrored(image: PillowImage) -> bytes:
