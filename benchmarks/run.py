@@ -23,6 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import case_backfill
+import case_desk
 import case_fetch
 import case_images
 import case_ingest
@@ -33,7 +34,7 @@ import case_xml_attacks
 import case_yearly
 from measure import Row, Table, format_table
 
-CASES = ("ingest", "fetch", "render", "yearly", "rebuild", "preview", "xml-attacks", "backfill", "images")
+CASES = ("ingest", "fetch", "render", "yearly", "rebuild", "preview", "desk", "xml-attacks", "backfill", "images")
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def _cases(runs: Runs, workspace: Path, peaks: list[Row]) -> dict[str, Callable[
         "yearly": yearly,
         "rebuild": lambda: case_rebuild.run(workspace, runs.light),
         "preview": lambda: case_preview.run(workspace, runs.light),
+        "desk": lambda: case_desk.run(workspace, runs.light),
         "xml-attacks": lambda: case_xml_attacks.run(workspace, runs.light),
         # each walk reads 200 pages at 100 ms: about 25 s a run
         "backfill": lambda: case_backfill.run(workspace, runs.heavy),
