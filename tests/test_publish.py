@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from tests.conftest import Publication
 from tests.test_publish_fakes import (
@@ -266,3 +267,16 @@ def test_the_week_from_build_to_sent(
     assert "already sent through 'news' (listmonk campaign 1)" in capsys.readouterr().err
     assert len(listmonk.campaigns) == 1
     assert len(listmonk.calls("PUT", r"/campaigns/1/status")) == 1
+
+
+def test_a_url_that_answers_a_web_page_is_one_line(
+    publication: Publication, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    httpserver.expect_request(re.compile(".*")).respond_with_data(
+        "<html>Sign in</html>", content_type="text/html"
+    )
+    build_issue(publication, LISTMONK.format(url=httpserver.url_for("/")))
+    assert digest(publication, "publish", "--to", "news") == 7
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "GET campaigns: the answer is not JSON (text/html" in line
+    assert "is the profile's URL the service's API?" in line

@@ -71,6 +71,26 @@ def publish(
     report: Callable[[Finding], None] = print,
 ) -> Published:
     """Create or update the issue's draft at the profile's service, test it, send it."""
+    try:
+        return _publish(config, out, profile_name, issue, tests, send, now, report)
+    except (KeyError, TypeError, IndexError) as error:  # an answer not shaped as documented
+        kind = config.publish[profile_name].kind
+        raise PublishError(
+            f"publish.{profile_name}: {kind} answered in a shape digest does not know "
+            f"({type(error).__name__}: {error}); is the profile's URL the service's API?"
+        ) from None
+
+
+def _publish(
+    config: Config,
+    out: Path,
+    profile_name: str,
+    issue: str | None,
+    tests: list[str],
+    send: bool,
+    now: datetime,
+    report: Callable[[Finding], None],
+) -> Published:
     if profile_name not in config.publish:
         known = ", ".join(sorted(config.publish)) or "none"
         raise UsageError(

@@ -321,8 +321,13 @@ class Http:
                     problem, retryable = f"cannot connect: {error}", safe_to_retry
                 else:
                     status = response.status_code
-                    if status < 400:
+                    if status < 300:
                         return response
+                    if status < 400:
+                        raise PublishError(
+                            f"{what}: HTTP {status}: redirected to "
+                            f"{response.headers.get('Location', '?')}; check the profile's URL"
+                        )
                     problem = f"HTTP {status}: {one_line(self.service_message(response))}"
                     if status != 429 and status < 500:
                         raise PublishError(f"{what}: {problem}")
@@ -340,6 +345,18 @@ class Http:
                     )
                 self.sleep(delay)
                 waited += delay
+
+    def json(self, method: str, path: str, **options: Any) -> Any:
+        """The JSON of a request that succeeded; an answer that is none is one line."""
+        response = self.request(method, path, **options)
+        try:
+            return response.json()
+        except ValueError:
+            raise PublishError(
+                f"{self.where}: {method} {path}: the answer is not JSON "
+                f"({response.headers.get('Content-Type', 'no type')}); is the profile's URL "
+                "the service's API?"
+            ) from None
 
 
 def retry_after(response: httpx.Response, default: float) -> float:

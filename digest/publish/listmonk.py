@@ -71,13 +71,13 @@ class Listmonk:
     def find_campaign(self, content: Content, record: dict[str, Any]) -> Campaign | None:
         recorded = str(record.get("campaign_id", ""))
         if recorded.isdigit():
-            response = self.http.request("GET", f"campaigns/{recorded}", params={"no_body": "true"})
-            return _campaign(response.json()["data"])
-        found = self.http.request(
+            answer = self.http.json("GET", f"campaigns/{recorded}", params={"no_body": "true"})
+            return _campaign(answer["data"])
+        found = self.http.json(
             "GET",
             "campaigns",
             params={"tags": tag(content.issue), "no_body": "true", "per_page": "all"},
-        ).json()["data"]["results"]
+        )["data"]["results"]
         mine = [item for item in found if item.get("name") == content.name]
         if not mine:
             return None
@@ -86,7 +86,7 @@ class Listmonk:
     def create_or_update_draft(self, content: Content, campaign: Campaign | None) -> Campaign:
         body = {**self._fields(content), "template_id": self._template_id()}
         if campaign is None:
-            response = self.http.request(
+            answer = self.http.json(
                 "POST",
                 "campaigns",
                 json_body=body,
@@ -95,13 +95,11 @@ class Listmonk:
                 "which finds it by its name and tag instead of making another",
             )
         else:
-            response = self.http.request("PUT", f"campaigns/{campaign.id}", json_body=body)
-        return _campaign(response.json()["data"])
+            answer = self.http.json("PUT", f"campaigns/{campaign.id}", json_body=body)
+        return _campaign(answer["data"])
 
     def checklist(self, content: Content, campaign: Campaign) -> list[Finding]:
-        data = self.http.request(
-            "GET", f"campaigns/{campaign.id}", params={"no_body": "true"}
-        ).json()["data"]
+        data = self.http.json("GET", f"campaigns/{campaign.id}", params={"no_body": "true"})["data"]
         findings = link_findings(content, self.config, "listmonk")
         if str(data.get("status")) not in DRAFT_STATES:
             findings.append(
@@ -111,7 +109,9 @@ class Listmonk:
                     f"listmonk campaign {campaign.id} is {data.get('status')}, not a draft",
                 )
             )
-        lists = {int(item["id"] if isinstance(item, dict) else item) for item in data.get("lists") or []}
+        lists = {
+            int(item["id"] if isinstance(item, dict) else item) for item in data.get("lists") or []
+        }
         missing = sorted(set(self.profile.lists) - lists)
         if missing:
             findings.append(
@@ -141,7 +141,7 @@ class Listmonk:
     def send(
         self, content: Content, campaign: Campaign, progress: Callable[[dict[str, Any]], None]
     ) -> Campaign:
-        response = self.http.request(
+        answer = self.http.json(
             "PUT",
             f"campaigns/{campaign.id}/status",
             json_body={"status": "running"},
@@ -149,7 +149,7 @@ class Listmonk:
             ambiguous=f"look at campaign {campaign.id} in listmonk; digest publish --send again "
             "asks listmonk first and never starts it twice",
         )
-        return _campaign(response.json()["data"])
+        return _campaign(answer["data"])
 
     def _fields(self, content: Content) -> dict[str, Any]:
         prepared = self.prepare(content)
@@ -168,9 +168,7 @@ class Listmonk:
 
     def _template_id(self) -> int:
         """The content-only campaign template, made the first time."""
-        templates = self.http.request("GET", "templates", params={"no_body": "false"}).json()[
-            "data"
-        ]
+        templates = self.http.json("GET", "templates", params={"no_body": "false"})["data"]
         for template in templates or []:
             if template.get("name") == self.profile.template and template.get("type") == "campaign":
                 if CONTENT_ONLY not in str(template.get("body", CONTENT_ONLY)):

@@ -91,13 +91,13 @@ class Mailchimp:
     def find_campaign(self, content: Content, record: dict[str, Any]) -> Campaign | None:
         recorded = str(record.get("campaign_id", ""))
         if recorded:
-            data = self.http.request(
+            data = self.http.json(
                 "GET", f"campaigns/{recorded}", params={"fields": "id,status,settings.title"}
-            ).json()
+            )
             return _campaign(data)
         offset, found = 0, []
         while True:
-            page = self.http.request(
+            page = self.http.json(
                 "GET",
                 "campaigns",
                 params={
@@ -106,7 +106,7 @@ class Mailchimp:
                     "offset": offset,
                     "fields": "campaigns.id,campaigns.status,campaigns.settings.title,total_items",
                 },
-            ).json()
+            )
             campaigns = page.get("campaigns") or []
             found += [
                 item
@@ -130,14 +130,14 @@ class Mailchimp:
             },
         }
         if campaign is None:
-            created = self.http.request(
+            created = self.http.json(
                 "POST",
                 "campaigns",
                 json_body={"type": "regular", **fields},
                 safe_to_retry=False,
                 ambiguous="the campaign may have been made: run digest publish again, "
                 f"which finds it by its title {content.name!r} instead of making another",
-            ).json()
+            )
             campaign = _campaign(created)
         else:
             self.http.request("PATCH", f"campaigns/{campaign.id}", json_body=fields)
@@ -149,7 +149,7 @@ class Mailchimp:
         return campaign
 
     def checklist(self, content: Content, campaign: Campaign) -> list[Finding]:
-        checklist = self.http.request("GET", f"campaigns/{campaign.id}/send-checklist").json()
+        checklist = self.http.json("GET", f"campaigns/{campaign.id}/send-checklist")
         findings = link_findings(content, self.config, "Mailchimp")
         for item in checklist.get("items") or []:
             kind = item.get("type")
