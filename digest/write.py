@@ -31,7 +31,7 @@ def _unchanged(path: Path, data: bytes) -> bool:
 
 
 def _stage(path: Path, data: bytes) -> Path:
-    """Write `data` to a synced temporary file beside `path`; returns the temporary file."""
+    """Write `data` to a temporary file beside `path` (synced by write_tree); returns it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX
@@ -39,8 +39,6 @@ def _stage(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
         os.chmod(name, 0o644)
     except BaseException:
         Path(name).unlink(missing_ok=True)
@@ -63,6 +61,10 @@ def write_tree(root: Path, files: Mapping[str, bytes]) -> list[str]:
         raise OutputError(
             f"{where}: cannot write: {error.strerror or error}; out/ was left as it was"
         ) from None
+    if staged:
+        # one sync for all, not an fsync per file: 4,700 files of a 10-year build --all took
+        # 5-18 s of fsyncs alone. Every file is on disk before the first rename.
+        os.sync()
     for temporary, target in staged:
         os.replace(temporary, target)
     return changed
