@@ -52,13 +52,15 @@ def interleaved(
 
 @dataclass(frozen=True)
 class ChildRun:
-    """One finished child process: its wall time, its own peak resident memory, what it said."""
+    """One finished child process: its wall time, its own peak resident memory, what it said,
+    and its CPU time (user + system)."""
 
     wall: float
     peak_bytes: int
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0
 
     def check(self, what: str) -> ChildRun:
         if self.returncode != 0:
@@ -80,6 +82,7 @@ def run_child(arguments: Sequence[str], cwd: Path | None = None) -> ChildRun:
             result["returncode"],
             out.read_text(errors="replace"),
             err.read_text(errors="replace"),
+            result["cpu"],
         )
 
 

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from digest.archive import Archive
 from digest.ingest.clean import sanitize_html
-from digest.model import Editorial, Entry
+from digest.model import Editorial, Entry, Event
 from digest.model import Image as EntryImage
 
 SECTIONS = ("News", "Publications", "People")
@@ -164,8 +164,10 @@ def year_publication(folder: Path, year: int, per_week: int) -> Path:
 
 
 def _archive_entries(
-    rng: random.Random, count: int, years: range, sources: Sequence[str]
+    rng: random.Random, count: int, years: range, sources: Sequence[str], events: float = 0.0
 ) -> Iterator[Entry]:
+    """`count` feed entries dated at random over `years`; a share `events` of them are events
+    starting one to six weeks after their date."""
     bodies = [sanitize_html(body_html(rng, number), SITE + "/") for number in range(200)]
     start = datetime(years.start, 1, 1, tzinfo=UTC)
     span = (datetime(years.stop, 1, 1, tzinfo=UTC) - start).total_seconds()
@@ -174,7 +176,12 @@ def _archive_entries(
         image = None
         if rng.random() < 0.3:
             image = EntryImage(f"https://images.example.net/{number}.jpg", words(rng, 4))
+        event = None
+        if events and rng.random() < events:
+            begins = published + timedelta(days=rng.randint(7, 42), hours=rng.randint(0, 8))
+            event = Event(begins, begins + timedelta(hours=2), f"Auditorium {number % 7}")
         yield Entry(
+            event=event,
             id=f"{SITE}/?p={number}",
             source=sources[number % len(sources)],
             title=words(rng, rng.randint(5, 10)).capitalize(),
@@ -189,15 +196,24 @@ def _archive_entries(
         )
 
 
-def archive_publication(folder: Path, count: int, years: range, batch: int = 5000) -> Path:
-    """A publication whose archive already holds `count` feed entries spread over `years`."""
+def archive_publication(
+    folder: Path,
+    count: int,
+    years: range,
+    batch: int = 5000,
+    source_count: int = 5,
+    events: float = 0.0,
+) -> Path:
+    """A publication whose archive already holds `count` feed entries of `source_count` sources
+    spread over `years`, a share `events` of them events."""
     rng = random.Random(42)
     sources = [
-        (f"Partner {index}", f"https://partner{index}.example.net/feed/") for index in range(5)
+        (f"Partner {index}", f"https://partner{index}.example.net/feed/")
+        for index in range(source_count)
     ]
     write_config(folder, sources)
     now = datetime(years.stop, 1, 2, tzinfo=UTC)
-    entries = _archive_entries(rng, count, years, [name for name, _ in sources])
+    entries = _archive_entries(rng, count, years, [name for name, _ in sources], events)
     decided: dict[str, Editorial] = {}
     with Archive(folder / "archive.sqlite") as archive:
         while chunk := [entry for _, entry in zip(range(batch), entries, strict=False)]:

@@ -32,9 +32,22 @@ import case_rebuild
 import case_render
 import case_xml_attacks
 import case_yearly
+import case_years
 from measure import Row, Table, format_table
 
-CASES = ("ingest", "fetch", "render", "yearly", "rebuild", "preview", "desk", "xml-attacks", "backfill", "images")
+CASES = (
+    "ingest",
+    "fetch",
+    "render",
+    "yearly",
+    "rebuild",
+    "preview",
+    "desk",
+    "xml-attacks",
+    "backfill",
+    "images",
+    "years",
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,11 @@ def _cases(runs: Runs, workspace: Path, peaks: list[Row]) -> dict[str, Callable[
         peaks.extend(found)
         return table
 
+    def years() -> Table:
+        table, found = case_years.run(workspace, runs.heavy)
+        peaks.extend(found)
+        return table
+
     return {
         "ingest": ingest,
         "fetch": lambda: case_fetch.run(workspace, runs.light),
@@ -92,6 +110,8 @@ def _cases(runs: Runs, workspace: Path, peaks: list[Row]) -> dict[str, Callable[
         "backfill": lambda: case_backfill.run(workspace, runs.heavy),
         # 30 pictures fetched and derived, then the same build again: about 10 s a run
         "images": images,
+        # three builds --all from scratch (1, 5 and 10 years): about 30 s a run
+        "years": years,
     }
 
 

@@ -25,7 +25,13 @@ def main(arguments: list[str]) -> None:
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     scale = 1 if sys.platform == "darwin" else 1024  # Linux reports kilobytes
-    result = {"wall": wall, "peak_bytes": usage.ru_maxrss * scale, "returncode": process.returncode}
+    cpu = usage.ru_utime + usage.ru_stime  # the child's own CPU seconds, user and system
+    result = {
+        "wall": wall,
+        "cpu": cpu,
+        "peak_bytes": usage.ru_maxrss * scale,
+        "returncode": process.returncode,
+    }
     report.write_text(json.dumps(result))
 
 
