@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from digest.cli import main
 from digest.colour import MINIMUM_TEXT_CONTRAST, contrast
+from tests.conftest import Publication
 
 WEEK = "weekly/2025-W40"
 PACKAGED_FOOTER = "You receive this email because you subscribed to ICR News Digest."
@@ -205,3 +207,132 @@ def test_brand_colour_is_checked_on_the_grey_the_call_to_action_box_is_drawn_on(
     assert build(sample, "--year", "2022") == 3
     [line] = capsys.readouterr().err.strip().splitlines()
     assert f"publication.brand_color: {grey} on the light grey of call-to-action boxes" in line
+
+
+# --- the packaged layout ------------------------------------------------------------------------
+
+
+def small_png(width: int, height: int) -> bytes:
+    """A picture of its own size, as a feed's small thumbnail would be."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 110, 90)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def story(publication: Publication, name: str, day: int, **fields: str) -> None:
+    lines = [
+        "---",
+        f"title: Story {name}",
+        f"date: 2025-10-0{day}T10:00",
+        f"link: https://news.test/{name}",
+        f"summary: What story {name} is about, in one line of plain text.",
+        *(f"{key}: {value}" for key, value in fields.items()),
+        "---",
+        f"The story {name}.",
+    ]
+    publication.entry(f"{name}.md", "\n".join(lines) + "\n")
+
+
+def built_week(publication: Publication, extra: str = "") -> tuple[str, str]:
+    publication.configure(extra)
+    code = main(["build", "--config", str(publication.root), "--quiet", "--week", "2025-W40"])
+    assert code == 0
+    out = publication.root / "out" / WEEK
+    return (out / "email.html").read_text("utf-8"), (out / "email.txt").read_text("utf-8")
+
+
+def test_first_story_leads_large_and_small_pictures_are_never_stretched(
+    publication: Publication,
+) -> None:
+    """No lead chosen: the first story of the first section is shown large (its picture across the
+    column, its link naming it); the next has a thumbnail. A 150 px picture stays 150 px in both."""
+    publication.file("feeds/entries/images/small.png", small_png(150, 100))
+    for name, day in (("one", 1), ("two", 2)):
+        story(
+            publication,
+            name,
+            day,
+            image="feeds/entries/images/small.png",
+            image_alt=f"Picture {name}",
+        )
+    html, _ = built_week(publication)
+    document = lxml.html.document_fromstring(html)
+    (lead,) = document.xpath("//*[contains(@class, 'lead-image')]//img")
+    (thumbnail,) = document.xpath("//*[contains(@class, 'thumb')]//img")
+    # newest first: story two (2 October) leads
+    assert (lead.get("alt"), thumbnail.get("alt")) == ("Picture two", "Picture one")
+    for image in (lead, thumbnail):
+        assert int(image.get("width")) <= 150, lxml.html.tostring(image)
+    assert "max-width: 150px" in thumbnail.get("style").replace(":", ": ").replace(":  ", ": ")
+    (lead_title,) = document.xpath("//h3[contains(@class, 'lead-title')]")
+    assert lead_title.text_content() == "Story two"
+    links = [anchor.text_content().strip() for anchor in document.iter("a")]
+    assert "Read “Story two”" in links and "Read more" not in links
+
+
+def test_footer_has_the_postal_address_and_the_reason_in_both_parts(
+    publication: Publication,
+) -> None:
+    story(publication, "one", 1)
+    address = "Institute for Tests, Testveien 1, 0123 Oslo, Norway"
+    html, text = built_week(publication)
+    assert "You receive this email because you subscribed to Test Digest." in html
+    assert address not in html
+    publication.config_text = publication.config_text.replace(
+        'timezone = "Europe/Oslo"', f'timezone = "Europe/Oslo"\naddress = "{address}"'
+    )
+    html, text = built_week(
+        publication, '\n[email]\nreason = "You are on this list as a member of the institute."\n'
+    )
+    for part in (html, text):
+        assert address in part
+        assert "You are on this list as a member of the institute." in part
+        assert "because you subscribed" not in part
+
+
+def test_teaser_highlights_are_number_title_summary_and_link(publication: Publication) -> None:
+    for number in range(1, 4):
+        publication.entry(
+            f"2022/h{number}.md",
+            f"""
+            ---
+            title: Highlight {number}
+            date: 2022-0{number}-10T10:00
+            link: https://news.test/h{number}
+            summary: The highlight {number} in one line. A second sentence that makes it longer than a teaser should be, so that it has to be cut somewhere before the end of this.
+            highlight: true
+            ---
+            The whole story of highlight {number}, which only the full form shows.
+            """,
+        )
+    publication.configure('\n[highlights]\nform = "teaser"\n')
+    assert main(["build", "--config", str(publication.root), "--quiet", "--year", "2022"]) == 0
+    out = publication.root / "out" / "yearly" / "2022"
+    html, text = ((out / name).read_text("utf-8") for name in ("email.html", "email.txt"))
+    document = lxml.html.document_fromstring(html)
+    teasers = document.xpath("//div[contains(@class, 'teaser')]")
+    headings = [teaser.xpath("string(.//h3)").split() for teaser in teasers]
+    assert [number for number, *_ in headings] == ["1.", "2.", "3."]
+    assert sorted(" ".join(title) for _, *title in headings) == [
+        f"Highlight {number}" for number in (1, 2, 3)
+    ]
+    first = headings[0][-1]
+    assert teasers[0].xpath("string(.//h3/a/@href)") == f"https://news.test/h{first}"
+    summary = teasers[0].xpath("string(.//p)")
+    assert summary.startswith(f"The highlight {first} in one line.") and summary.endswith("…")
+    assert len(summary) <= 140
+    assert "only the full form shows" not in html and "only the full form shows" not in text
+    assert all(f"https://news.test/h{number}" in text for number in (1, 2, 3))
+
+
+def test_norwegian_wrapper_is_described_in_norwegian(publication: Publication) -> None:
+    publication.config_text = publication.config_text.replace('language = "en"', 'language = "nb"')
+    story(publication, "one", 1)
+    html, _ = built_week(publication)
+    wrapper = lxml.html.document_fromstring(html).xpath("//*[@role='article']")[0]
+    assert wrapper.get("aria-roledescription") == "e-post"
+    assert (wrapper.get("lang"), wrapper.get("xml:lang")) == ("nb", "nb")
