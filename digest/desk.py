@@ -184,6 +184,42 @@ def move(
     return editorial.rewrite(config, key, change, expected=expected)
 
 
+def move_highlight(
+    config: Config,
+    year: str,
+    entry_id: str,
+    step: int,
+    shown_ids: Sequence[str],
+    expected: str | None,
+) -> str:
+    """Move a highlight of the yearly issue `step` places among `shown_ids` (the highlights in
+    their shown order): the picks become the shown order down to the lower of the two places,
+    so the highlights above it keep their numbers; each pick keeps its caption and credit."""
+    ids = list(shown_ids)
+    if entry_id not in ids:
+        raise EntryError(f"{entry_id!r} is not a highlight of {year}; reload the page")
+    place = ids.index(entry_id)
+    target = max(0, min(len(ids) - 1, place + step))
+    ids.insert(target, ids.pop(place))
+    wanted = ids[: max(place, target) + 1]
+
+    def change(document: TOMLDocument) -> None:
+        picks = document.get("highlights")
+        tables = {str(table.get("id")): table for table in picks} if isinstance(picks, AoT) else {}
+        ordered = tomlkit.aot()
+        for number, each in enumerate([*wanted, *(i for i in tables if i not in wanted)]):
+            table = tables.get(each)
+            if table is None:
+                table = tomlkit.table()
+                table["id"] = _one_line(each, "entry id")
+            if number:
+                table.trivia.indent = "\n"
+            ordered.append(table)
+        document["highlights"] = ordered
+
+    return editorial.rewrite(config, year, change, expected=expected)
+
+
 def omit(config: Config, key: str, entry_id: str, expected: str | None) -> str:
     """Leave `entry_id` out of this issue (`omit = true`); the lead key goes if it named it."""
 

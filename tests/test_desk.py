@@ -135,6 +135,29 @@ def test_a_highlight_year_that_is_no_year_writes_nothing(config: Config) -> None
     assert not (config.root / "digest.toml.toml").exists()
 
 
+def test_moving_a_highlight_pins_the_numbers_above_it_and_keeps_captions(
+    config: Config,
+) -> None:
+    picks = [f"entry:2022/0{number}-" for number in (1, 2, 3)]
+    shown = [
+        "entry:2022/01-growing-our-community",
+        "entry:2022/02-arranging-popular-meeting-places",
+        "entry:2022/03-building-successful-companies",
+        "a:fourth",
+        "a:fifth",
+    ]
+    assert all(shown[index].startswith(pick) for index, pick in enumerate(picks))
+    desk.move_highlight(config, "2022", shown[1], 1, shown, editorial.version_of(config, "2022"))
+    written = [pick["id"] for pick in decisions(config, "2022")["highlights"]]  # type: ignore[index, attr-defined]
+    assert written == [shown[0], shown[2], shown[1]]
+    desk.move_highlight(config, "2022", "a:fifth", -1, shown, editorial.version_of(config, "2022"))
+    written = [pick["id"] for pick in decisions(config, "2022")["highlights"]]  # type: ignore[index, attr-defined]
+    assert written == [*shown[:3], "a:fifth", "a:fourth"]
+    text = decision_text(config, "2022")
+    assert "# The highlights in the order they are numbered" in text
+    assert '[[highlights]]\nid = "a:fifth"\n\n[[highlights]]\nid = "a:fourth"\n' in text
+
+
 def test_kicker_and_summary_replace_and_empty_removes(config: Config) -> None:
     version = editorial.version_of(config, WEEK)
     desk.set_words(config, WEEK, "a:story", "Award", "First line.\nSecond line.", version)
@@ -494,3 +517,24 @@ def test_approve_button_signs_the_previewed_issue_off_and_shows_it(
         "approved by Ada Editor on 2025-10-02 12:00 UTC, as built here", timeout=LIVE_TIMEOUT_MS
     )
     context.close()
+
+
+def test_pages_run_only_their_own_scripts(served: tuple[PreviewServer, Config]) -> None:
+    """A nonce per response: an injected inline script or handler would not run."""
+    server, _ = served
+    policies = []
+    for _ in range(2):
+        address = urlsplit(server.url)
+        connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+        connection.request("GET", "/" + PAGE)
+        response = connection.getresponse()
+        html = response.read().decode()
+        policy = response.getheader("Content-Security-Policy") or ""
+        connection.close()
+        nonce = re.search(r"script-src 'nonce-([^']+)'", policy)
+        assert nonce and f'<script nonce="{nonce.group(1)}">' in html
+        assert html.count("<script") == html.count(f'nonce="{nonce.group(1)}"')
+        assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";")[0]
+        assert "form-action 'self'" in policy and "frame-ancestors 'none'" in policy
+        policies.append(policy)
+    assert policies[0] != policies[1]

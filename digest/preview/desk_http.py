@@ -147,14 +147,16 @@ def _move(step: int) -> Action:
     ) -> str:
         lineup = builder.lineup(issue)
         entry = fields.get("entry", "")
-        ids = next(
+        kind, ids = next(
             (
-                [story.id for story in stories]
+                (kind, [story.id for story in stories])
                 for _, kind, stories in (lineup.sections if lineup else ())
-                if kind == "news" and any(story.id == entry for story in stories)
+                if kind in ("news", "highlights") and any(story.id == entry for story in stories)
             ),
-            [],
+            ("news", []),
         )
+        if kind == "highlights":
+            return desk.move_highlight(config, key, entry, step, ids, fields["expected"])
         return desk.move(config, key, entry, step, ids, fields["expected"])
 
     return moving
