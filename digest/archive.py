@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS entries (
     link_key    TEXT                    -- links.story_link of the entry's link
 );
 CREATE INDEX IF NOT EXISTS entries_by_published_id ON entries (published, id);  -- covers queries by period
-CREATE INDEX IF NOT EXISTS entries_by_event ON entries (event_start) WHERE event_start IS NOT NULL;
+-- an event query reads both ends from the index: only the events it returns are read from the table
+CREATE INDEX IF NOT EXISTS entries_by_event_span ON entries (event_start, event_end) WHERE event_start IS NOT NULL;
 CREATE TABLE IF NOT EXISTS editorial (
     entry_id  TEXT PRIMARY KEY,         -- the entry decided about; it may not be archived (yet)
     origin    TEXT NOT NULL,            -- who decided: "entries" for entry files' front matter
@@ -90,9 +91,14 @@ CREATE TABLE IF NOT EXISTS image_derivatives (
     height INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
-# After the migration: an archive of schema 1 gets its link_key column first.
+# After the migration: an archive of schema 1 gets its link_key column first. An older archive
+# gets the indexes it lacks when first opened: entries_by_source (remove_missing, for the entry
+# files, read the whole table without it: seconds on a million entries) and entries_by_event_span,
+# which replaces entries_by_event (event_start alone: every earlier event was read from the table).
 INDEXES = """
 CREATE INDEX IF NOT EXISTS entries_by_link ON entries (link_key) WHERE link_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_by_source ON entries (source, id);
+DROP INDEX IF EXISTS entries_by_event;
 """
 
 
