@@ -505,7 +505,7 @@ def test_approve_button_signs_the_previewed_issue_off_and_shows_it(
 ) -> None:
     server, config = served
     context, page = open_issue(browser, server)
-    expect(page.locator("#approval-state")).to_contain_text("is not approved")
+    expect(page.locator("#approval-state")).to_have_text("not approved yet")
     page.get_by_label("Approved by").fill("Ada Editor")
     page.get_by_role("button", name="Approve").click()
     assert until(lambda: "approval" in decisions(config)), page.locator("#desk").inner_text()

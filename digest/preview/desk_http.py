@@ -204,7 +204,8 @@ def approval_state(builder: PreviewBuilder, issue: str) -> approval.ApprovalStat
     try:
         return approval.state(builder.private_config, builder.out, issue)
     except DigestError as error:
-        return approval.ApprovalState(False, None, None, "; ".join(error.problems))
+        # by "" (not None): the page shows the problem, not "not approved yet"
+        return approval.ApprovalState(False, "", None, "; ".join(error.problems))
 
 
 def _refusal(refused: Refused, wants_json: bool) -> Answer:
