@@ -127,9 +127,9 @@ def with_neighbours(
     config: Config,
     env: jinja2.Environment,
 ) -> dict[str, bytes]:
-    """The web pages (out/ path -> bytes, by issue path in `pages`) with their links to the
-    previous and next issue as they are now; a page whose template has no such place is
-    returned as it was."""
+    """The web pages of `pages` (by issue path) whose links to the previous and next issue
+    changed, with those links as they are now, by out/ path; a page whose template has no
+    such place is left as it is."""
     around = neighbours(summaries, published)
     updated = {}
     for issue_path, page in pages.items():
@@ -147,5 +147,7 @@ def with_neighbours(
         place = _ISSUES.search(html)
         if place:
             html = f"{html[: place.start()]}{ISSUES_START}{links}{ISSUES_END}{html[place.end() :]}"
-        updated[paths.issue_file(issue_path, paths.WEB_PAGE)] = html.encode()
+        filled = html.encode()
+        if filled != page:  # most pages keep their neighbours: nothing to write again
+            updated[paths.issue_file(issue_path, paths.WEB_PAGE)] = filled
     return updated
