@@ -538,3 +538,36 @@ def test_pages_run_only_their_own_scripts(served: tuple[PreviewServer, Config]) 
         assert "form-action 'self'" in policy and "frame-ancestors 'none'" in policy
         policies.append(policy)
     assert policies[0] != policies[1]
+
+
+def test_without_javascript_the_forms_still_edit(
+    browser: Browser, served: tuple[PreviewServer, Config]
+) -> None:
+    """The forms post themselves (the token in a field); the answer leads back to the issue."""
+    server, config = served
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server.url + PAGE)
+    with page.expect_navigation():
+        story(page, LYNCH).get_by_role("button", name="Leave out").click()
+    assert page.url == server.url + PAGE
+    assert entry_table(config, LYNCH) == {"id": LYNCH, "omit": True}
+    context.close()
+
+
+def test_a_broken_decision_file_hides_the_desk_and_the_page_says_why(
+    served: tuple[PreviewServer, Config],
+) -> None:
+    server, config = served
+    path = config.root / "feeds" / "issues" / f"{WEEK}.toml"
+    path.write_text(decision_text(config) + "\nlead = 'twice'\n", encoding="utf-8")
+    assert until(lambda: bool(server.builder.snapshot.problems))
+    address = urlsplit(server.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    connection.request("GET", "/" + PAGE)
+    response = connection.getresponse()
+    html = response.read().decode()
+    connection.close()
+    assert response.status == 200
+    assert "feeds/issues/2025-W40.toml" in html and 'id="problems"' in html
+    assert 'id="desk"' not in html  # nothing to edit until the file is fixed by hand

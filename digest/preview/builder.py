@@ -257,7 +257,10 @@ class PreviewBuilder:
             for name, version in cached.versions.items()
         ):
             return cached
-        found = self.lineup_of(_private(snapshot.config, self.archive), issue)
+        try:
+            found = self.lineup_of(_private(snapshot.config, self.archive), issue)
+        except DigestError:
+            return None  # a decision file that cannot be read: the page shows the build's error
         self._lineups = {key: found}
         return found
 

@@ -83,7 +83,7 @@ def check_origin(request: BaseHTTPRequestHandler, server: PreviewServer) -> None
         host_port = urlsplit(f"//{host}").port
     except ValueError:
         host_port = None
-    if origin != f"http://{host}" or host_port != port:
+    if origin != f"http://{host}" or (host_port or 80) != port:
         raise Refused(HTTPStatus.FORBIDDEN, f"refused: {origin} is not this preview's origin")
 
 
