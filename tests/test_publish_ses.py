@@ -16,6 +16,7 @@ from moto.server import ThreadedMotoServer
 
 from tests.conftest import Publication
 from tests.test_publish_fakes import build_issue, digest, record
+from tests.test_send import free_port
 
 SES = """
 [publish.list]
@@ -29,10 +30,10 @@ rate = 1000
 
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    yield f"http://127.0.0.1:{port}"
     server.stop()
 
 
