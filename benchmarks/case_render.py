@@ -26,7 +26,8 @@ from digest.write import write_tree
 
 WEEK = "2025-W40"
 ENTRIES = 30
-ISSUE_TARGET = 0.150  # CPU seconds for the whole issue
+ISSUE_TARGET = 0.150  # CPU seconds for the whole issue: select, render, write
+RENDER_TARGET = 0.030  # CPU seconds for render_issue, premailer inlining included
 YEAR = 2024
 PER_WEEK = 10
 BUILD_ALL_TARGET = 10.0  # seconds, wall
@@ -83,10 +84,20 @@ def _stages(workspace: Path, runs: int, table: Table) -> None:
                 _cpu_and_wall(measured),
                 f"mjml-python alone on the same MJML {milliseconds(alone.cpu)} CPU",
                 times(ratio),
-                f"< {ISSUE_TARGET * 1000:.0f} ms CPU",
-                measured.cpu < ISSUE_TARGET,
+                f"< {RENDER_TARGET * 1000:.0f} ms CPU",
+                measured.cpu < RENDER_TARGET,
             )
         )
+    stages = ("select: archive query + weekly_issue", "whole render_issue")
+    whole = sum(timing[stage].cpu for stage in (*stages, "writing: write_tree into a fresh folder"))
+    table.add(
+        Row(
+            "whole issue: select + render_issue + write_tree",
+            f"{milliseconds(whole)} CPU",
+            target=f"< {ISSUE_TARGET * 1000:.0f} ms CPU",
+            ok=whole < ISSUE_TARGET,
+        )
+    )
     table.notes.append(
         f"issue: {ENTRIES} Markdown entries in {WEEK}, 3 sections, {len(mjml):,} bytes of MJML, "
         f"{len(files[f'{issue.path}/email.html']):,} bytes of email.html; templates compiled before timing"

@@ -164,14 +164,19 @@ def year_publication(folder: Path, year: int, per_week: int) -> Path:
 
 
 def _archive_entries(
-    rng: random.Random, count: int, years: range, sources: Sequence[str], events: float = 0.0
+    rng: random.Random,
+    count: int,
+    years: range,
+    sources: Sequence[str],
+    events: float = 0.0,
+    first: int = 0,
 ) -> Iterator[Entry]:
     """`count` feed entries dated at random over `years`; a share `events` of them are events
     starting one to six weeks after their date."""
     bodies = [sanitize_html(body_html(rng, number), SITE + "/") for number in range(200)]
     start = datetime(years.start, 1, 1, tzinfo=UTC)
     span = (datetime(years.stop, 1, 1, tzinfo=UTC) - start).total_seconds()
-    for number in range(count):
+    for number in range(first, first + count):
         published = start + timedelta(seconds=int(rng.random() * span))
         image = None
         if rng.random() < 0.3:
@@ -206,18 +211,34 @@ def archive_publication(
 ) -> Path:
     """A publication whose archive already holds `count` feed entries of `source_count` sources
     spread over `years`, a share `events` of them events."""
+    return layered_publication(folder, [(count, years)], batch, source_count, events)
+
+
+def layered_publication(
+    folder: Path,
+    layers: Sequence[tuple[int, range]],
+    batch: int = 5000,
+    source_count: int = 5,
+    events: float = 0.0,
+) -> Path:
+    """A publication whose archive holds, for each (count, years) of `layers`, `count` feed
+    entries spread over `years`: a dense history and a recent stretch at another pace."""
     rng = random.Random(42)
     sources = [
         (f"Partner {index}", f"https://partner{index}.example.net/feed/")
         for index in range(source_count)
     ]
     write_config(folder, sources)
-    now = datetime(years.stop, 1, 2, tzinfo=UTC)
-    entries = _archive_entries(rng, count, years, [name for name, _ in sources], events)
+    names = [name for name, _ in sources]
+    now = datetime(max(years.stop for _, years in layers), 1, 2, tzinfo=UTC)
     decided: dict[str, Editorial] = {}
+    first = 0
     with Archive(folder / "archive.sqlite") as archive:
-        while chunk := [entry for _, entry in zip(range(batch), entries, strict=False)]:
-            archive.store(chunk, now)
-            decided.update({e.id: e.editorial for e in chunk if e.editorial.decides_anything})
+        for count, years in layers:
+            entries = _archive_entries(rng, count, years, names, events, first)
+            while chunk := [entry for _, entry in zip(range(batch), entries, strict=False)]:
+                archive.store(chunk, now)
+                decided.update({e.id: e.editorial for e in chunk if e.editorial.decides_anything})
+            first += count
         archive.store_editorial("editor", decided)  # an editor's decisions, apart from the feeds
     return folder
