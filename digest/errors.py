@@ -78,6 +78,19 @@ class NotApproved(DigestError):
     exit_code = ExitCode.NOT_APPROVED
 
 
+class PublishError(DigestError):
+    """`digest publish`: the email service could not be reached, refused a request, or its
+    checklist stops a send."""
+
+    exit_code = ExitCode.SEND_FAILED
+
+
+class AlreadySent(DigestError):
+    """`digest publish`: the issue's campaign went out already; it is never sent again."""
+
+    exit_code = ExitCode.FOUND_PROBLEMS
+
+
 class AddressError(DigestError):
     """`digest serve` cannot listen where it was told (port in use, no permission): a command-line problem."""
 

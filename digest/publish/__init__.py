@@ -1,11 +1,11 @@
-"""Hand a built issue to an email service: the profile protocol, what every service shares.
+"""Hand a built issue to an email service: the profile protocol, and what every service shares.
 
 A service module (listmonk.py, mailchimp.py, ses.py; Brevo, Mailgun or Postmark would be one
-more each) implements `Service` and registers its `kind` in SERVICES. Everything else is
-here and the same for all: the issue's built files read as `Content`, the service's merge
-tags put where digest writes its unsubscribe and web links (with the service's own template
-syntax in feed text escaped), HTTP with retries that honour Retry-After, and the record of
-what was published (`feeds/issues/<key>.published.json`) that keeps publishing idempotent.
+more each, with its table in config.py) implements `Service` and is named in SERVICES. The
+rest is the same for every service: the built issue read as `Content`, and `hand_off`, the
+idempotent steps (find the campaign, create or update the draft, record it, checklist, test,
+send, record again) around the record in `record.py`. `merge.py` puts a service's merge tags
+in; `http.py` is HTTP with retries for the services with a web API.
 """
 
 from __future__ import annotations
@@ -13,41 +13,29 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
-import html
-import json
+import importlib
 import os
-import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from digest import paths
-from digest.config import Config, ListmonkProfile, MailchimpProfile, SesProfile
-from digest.errors import DigestError, ExitCode
-from digest.write import write_tree
+from digest.config import Config
+from digest.errors import AlreadySent, PublishError
 
-if TYPE_CHECKING:
-    import httpx
-
-Profile = ListmonkProfile | MailchimpProfile | SesProfile
 State = Literal["draft", "sending", "sent"]
 Severity = Literal["error", "warning"]
+Action = Literal["created", "updated", "unchanged", "resumed"]
 
-
-class PublishError(DigestError):
-    """The service could not be reached, refused a request, or is not ready to send."""
-
-    exit_code = ExitCode.SEND_FAILED
-
-
-class AlreadySent(DigestError):
-    """The campaign of this issue was sent already: digest never sends it again."""
-
-    exit_code = ExitCode.FOUND_PROBLEMS
+# kind (publish.NAME.kind) -> the module and class that speak to that service
+SERVICES = {
+    "listmonk": ("digest.publish.listmonk", "Listmonk"),
+    "mailchimp": ("digest.publish.mailchimp", "Mailchimp"),
+    "ses": ("digest.publish.ses", "Ses"),
+}
 
 
 @dataclass(frozen=True)
@@ -123,17 +111,9 @@ class Service(Protocol):
 def service_for(name: str, config: Config) -> Service:
     """The service profile `name` configures, its credentials read from the environment now."""
     profile = config.publish[name]
-    if isinstance(profile, ListmonkProfile):
-        from digest.publish.listmonk import Listmonk
-
-        return Listmonk(name, profile, config)
-    if isinstance(profile, MailchimpProfile):
-        from digest.publish.mailchimp import Mailchimp
-
-        return Mailchimp(name, profile, config)
-    from digest.publish.ses import Ses
-
-    return Ses(name, profile, config)
+    module, cls = SERVICES[profile.kind]
+    service: Service = getattr(importlib.import_module(module), cls)(name, profile, config)
+    return service
 
 
 def credential(variable: str, profile_name: str, what: str) -> str:
@@ -180,215 +160,96 @@ def read_content(config: Config, out: Path, issue: str) -> Content:
 
 
 @dataclass(frozen=True)
-class MergeTags:
-    """A service's own tags for digest's links, and how its template syntax is escaped."""
+class Published:
+    """What one hand-off did, for the summary line."""
 
-    unsubscribe: str
-    web_version: str
-    escape_html: Callable[[str], str]
-    escape_text: Callable[[str], str]
-
-
-def with_merge_tags(content: Content, config: Config, tags: MergeTags) -> Content:
-    """The content with the service's tags where digest wrote the unsubscribe and web-version
-    links, and every other occurrence of the service's template syntax escaped, so a story's
-    text can never be read as a template instruction. The build's own files stay as they are."""
-    links = {"\0unsubscribe\0": config.email.unsubscribe_url, "\0web\0": web_url(config, content)}
-
-    def transform(text: str, escape: Callable[[str], str], as_html: bool) -> str:
-        for token, url in links.items():
-            if not url:
-                continue
-            # the link whole, never the start of a longer one (the web version's events.ics)
-            if as_html:
-                pattern = rf"""(?<=href=["']){re.escape(html.escape(url))}(?=["'])"""
-            else:
-                pattern = rf"(?<![^\s<(\[]){re.escape(url)}(?![^\s>)\]])"
-            text = re.sub(pattern, token, text)
-        text = escape(text)
-        text = text.replace("\0unsubscribe\0", tags.unsubscribe)
-        return text.replace("\0web\0", tags.web_version)
-
-    return replace(
-        content,
-        subject=tags.escape_text(content.subject),
-        html=transform(content.html, tags.escape_html, True),
-        text=transform(content.text, tags.escape_text, False),
-    )
+    issue: str
+    profile: str
+    kind: str
+    campaign: Campaign
+    action: Action
+    findings: list[Finding] = field(default_factory=list)
+    tested: tuple[str, ...] = ()
+    sent: bool = False
 
 
-def web_url(config: Config, content: Content) -> str:
-    """Where the build says the issue's web version is."""
-    return paths.issue_web_url(config.publication.url, content.issue)
+def hand_off(
+    config: Config,
+    profile_name: str,
+    content: Content,
+    tests: list[str],
+    send: bool,
+    now: datetime,
+    report: Callable[[Finding], None],
+) -> Published:
+    """The idempotent steps, the same for every service: a campaign recorded or found by its
+    name is updated, never made twice; one sent is never changed or sent again; the record is
+    written after each step the service confirmed. Approval is the caller's to check first."""
+    from digest.publish.record import read_record, write_record
 
+    issue, kind = content.issue, config.publish[profile_name].kind
+    record = read_record(config, issue).get(profile_name, {})
+    if record.get("state") == "sent":
+        raise already_sent(content, profile_name, kind, record)
+    service = service_for(profile_name, config)
 
-def link_findings(content: Content, config: Config, service: str) -> list[Finding]:
-    """Digest's own part of the checklist: links a service's tags could not be put in."""
-    if config.email.unsubscribe_url:
-        return []
-    return [
-        Finding(
-            content.issue,
-            "warning",
-            f"email.unsubscribe_url is not set, so the email has no unsubscribe link for "
-            f"{service}'s own tag to replace; set it in digest.toml (any URL: digest puts the "
-            "service's tag in its place)",
-        )
-    ]
+    def save(campaign: Campaign, **more: Any) -> None:
+        entry = {
+            "kind": kind,
+            "campaign_id": campaign.id,
+            "name": content.name,
+            "state": campaign.state,
+            "content_hash": content.digest,
+            **more,
+        }
+        write_record(config, issue, profile_name, entry, now)
 
-
-# ---- the record: feeds/issues/<key>.published.json ----
-
-
-def record_path(config: Config, issue: str) -> Path:
-    """Beside the issue's decision file in the [editorial] folder."""
-    key = issue.rsplit("/", 1)[-1]
-    return paths.published_file(config.resolve(config.editorial.path), key)
-
-
-def read_record(config: Config, issue: str) -> dict[str, Any]:
-    """Every profile's entry for the issue; {} before the first publish."""
-    path = record_path(config, issue)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as error:
+    campaign = service.find_campaign(content, record)
+    if campaign is not None and campaign.state == "sent":
+        save(campaign)  # sent from the service itself, or by a run killed before it recorded
+        raise already_sent(content, profile_name, kind, {**record, "campaign_id": campaign.id})
+    action: Action
+    if campaign is not None and campaign.state == "sending":
+        action = "resumed"  # stopped midway: some have this content already, so it stays
+    elif (
+        campaign is None
+        or record.get("content_hash") != content.digest
+        or record.get("campaign_id") != campaign.id
+    ):
+        action = "created" if campaign is None else "updated"
+        campaign = service.create_or_update_draft(content, campaign)
+        save(campaign)
+    else:
+        action = "unchanged"
+    findings = service.checklist(content, campaign)
+    for finding in findings:
+        report(finding)
+    if tests:
+        service.send_test(content, campaign, tests)
+    result = Published(issue, profile_name, kind, campaign, action, findings, tuple(tests))
+    if not send:
+        return result
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:
         raise PublishError(
-            f"{path}: cannot read: {error}; digest publish keeps campaign ids there: "
-            "restore it from git, or delete it and digest finds the campaigns again by name"
-        ) from None
-    profiles = data.get("profiles") if isinstance(data, dict) else None
-    return profiles if isinstance(profiles, dict) else {}
+            f"{issue}: not sent: {len(errors)} error(s) in {kind}'s checklist (above); "
+            "fix them and run digest publish --send again"
+        )
+    sending = campaign
+
+    def progress(state: dict[str, Any]) -> None:
+        save(replace(sending, state=state.get("state", "sending")), **state)
+
+    campaign = service.send(content, campaign, progress)
+    save(campaign, **{key: value for key, value in campaign.extra.items() if key != "status"})
+    return replace(result, campaign=campaign, sent=True)
 
 
-def write_record(
-    config: Config, issue: str, profile_name: str, entry: dict[str, Any], now: datetime
-) -> None:
-    """Record one profile's campaign atomically (a temporary file renamed over the old)."""
-    path = record_path(config, issue)
-    profiles = read_record(config, issue)
-    profiles[profile_name] = {**entry, "updated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
-    document = {"issue": issue, "profiles": dict(sorted(profiles.items()))}
-    data = (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
-    write_tree(path.parent, {path.name: data})
-
-
-# ---- HTTP with retries, for the services with a web API ----
-
-
-@dataclass
-class Http:
-    """One service's API over httpx: timeouts, 429 and 5xx retried with backoff (honouring
-    Retry-After, all waits of a request capped by `max_wait`), a 4xx reported with the
-    service's own message in one line."""
-
-    base_url: str
-    where: str  # how messages name the service: "listmonk https://lists.example.org/"
-    profile: Profile
-    auth: tuple[str, str]
-    service_message: Callable[[httpx.Response], str]
-    sleep: Callable[[float], None] = time.sleep
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        params: Any = None,
-        safe_to_retry: bool = True,
-        ambiguous: str = "",
-    ) -> httpx.Response:
-        """The response of a request that succeeded (2xx). `safe_to_retry=False` for a request
-        that must not be made twice (create, send): then only a 429, which the service
-        answers before doing anything, is retried, and `ambiguous` says what to do instead."""
-        import httpx
-
-        profile, waited, attempt = self.profile, 0.0, 0
-        url = self.base_url + path.lstrip("/")
-        what = f"{self.where}: {method} {path}"
-        with httpx.Client(
-            timeout=profile.timeout, auth=self.auth, follow_redirects=False
-        ) as client:
-            while True:
-                delay = profile.backoff * 2**attempt
-                try:
-                    response = client.request(method, url, json=json_body, params=params)
-                except httpx.TimeoutException:
-                    problem, retryable = f"timed out after {profile.timeout:g} s", safe_to_retry
-                except httpx.TransportError as error:
-                    problem, retryable = f"cannot connect: {error}", safe_to_retry
-                else:
-                    status = response.status_code
-                    if status < 300:
-                        return response
-                    if status < 400:
-                        raise PublishError(
-                            f"{what}: HTTP {status}: redirected to "
-                            f"{response.headers.get('Location', '?')}; check the profile's URL"
-                        )
-                    problem = f"HTTP {status}: {one_line(self.service_message(response))}"
-                    if status != 429 and status < 500:
-                        raise PublishError(f"{what}: {problem}")
-                    retryable = safe_to_retry or status == 429
-                    delay = retry_after(response, delay)
-                if not retryable:
-                    raise PublishError(f"{what}: {problem}; {ambiguous}".rstrip("; "))
-                attempt += 1
-                if attempt > profile.retries:
-                    raise PublishError(f"{what}: {problem}; gave up after {attempt} tries")
-                if waited + delay > profile.max_wait:
-                    raise PublishError(
-                        f"{what}: {problem}; waiting {delay:g} s more would pass the profile's "
-                        f"max_wait of {profile.max_wait:g} s; run digest publish again later"
-                    )
-                self.sleep(delay)
-                waited += delay
-
-    def json(self, method: str, path: str, **options: Any) -> Any:
-        """The JSON of a request that succeeded; an answer that is none is one line."""
-        response = self.request(method, path, **options)
-        try:
-            return response.json()
-        except ValueError:
-            raise PublishError(
-                f"{self.where}: {method} {path}: the answer is not JSON "
-                f"({response.headers.get('Content-Type', 'no type')}); is the profile's URL "
-                "the service's API?"
-            ) from None
-
-
-def retry_after(response: httpx.Response, default: float) -> float:
-    """Retry-After in seconds (a number or an HTTP date), else `default`."""
-    from email.utils import parsedate_to_datetime
-
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return default
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return default
-    return max(0.0, when.timestamp() - time.time())
-
-
-def one_line(text: str) -> str:
-    """A service's message as one line of reasonable length."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 300 else flat[:297] + "…"
-
-
-def json_message(response: httpx.Response, *keys: str) -> str:
-    """The first of `keys` in a JSON error body, else the body as text, else the reason."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        found = [str(body[key]) for key in keys if body.get(key)]
-        if found:
-            return ": ".join(found)
-    return response.text.strip() or response.reason_phrase
+def already_sent(content: Content, profile: str, kind: str, record: dict[str, Any]) -> AlreadySent:
+    """The one line for a campaign that went out already."""
+    when = f" (recorded {record['updated_at']})" if record.get("updated_at") else ""
+    return AlreadySent(
+        f"{content.issue}: already sent through '{profile}' ({kind} campaign "
+        f"{record.get('campaign_id', '?')}){when}; digest never sends an issue twice, "
+        "so nothing was changed or sent"
+    )

@@ -14,19 +14,10 @@ from email.utils import formataddr
 from typing import Any
 
 from digest.config import Config, ListmonkProfile
-from digest.publish import (
-    Campaign,
-    Content,
-    Finding,
-    Http,
-    MergeTags,
-    PublishError,
-    State,
-    credential,
-    json_message,
-    link_findings,
-    with_merge_tags,
-)
+from digest.errors import PublishError
+from digest.publish import Campaign, Content, Finding, State, credential
+from digest.publish.http import Http, json_message
+from digest.publish.merge import MergeTags, link_findings, with_merge_tags
 
 CONTENT_ONLY = '{{ template "content" . }}'
 # listmonk's statuses: only a draft may change; any other means the sending has begun or ended

@@ -14,19 +14,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from digest.config import Config, MailchimpProfile
-from digest.publish import (
-    Campaign,
-    Content,
-    Finding,
-    Http,
-    MergeTags,
-    PublishError,
-    State,
-    credential,
-    link_findings,
-    one_line,
-    with_merge_tags,
-)
+from digest.errors import PublishError
+from digest.publish import Campaign, Content, Finding, State, credential
+from digest.publish.http import Http, one_line
+from digest.publish.merge import MergeTags, link_findings, with_merge_tags
 
 if TYPE_CHECKING:
     import httpx

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from digest.config import Config, SesProfile
-from digest.publish import Campaign, Content, Finding, PublishError, credential, link_findings
+from digest.errors import PublishError
+from digest.publish import Campaign, Content, Finding, credential
+from digest.publish.merge import link_findings
 
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # SES's limit for a raw message
 MAX_LINE = 998  # RFC 5322 (and SES): characters a line, without its CRLF

@@ -1,0 +1,52 @@
+"""What digest publish handed to each service, per issue: feeds/issues/<key>.published.json.
+
+Beside the issue's decision file, one entry per profile: the campaign id, its state (draft,
+sending, sent), the hash of the content the service holds and when it was recorded. Written
+atomically after every step the service confirmed; it never holds a credential.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from digest import paths
+from digest.config import Config
+from digest.errors import PublishError
+from digest.write import write_tree
+
+
+def record_path(config: Config, issue: str) -> Path:
+    """Beside the issue's decision file in the [editorial] folder."""
+    key = issue.rsplit("/", 1)[-1]
+    return paths.published_file(config.resolve(config.editorial.path), key)
+
+
+def read_record(config: Config, issue: str) -> dict[str, Any]:
+    """Every profile's entry for the issue; {} before the first publish."""
+    path = record_path(config, issue)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        raise PublishError(
+            f"{path}: cannot read: {error}; digest publish keeps campaign ids there: "
+            "restore it from git, or delete it and digest finds the campaigns again by name"
+        ) from None
+    profiles = data.get("profiles") if isinstance(data, dict) else None
+    return profiles if isinstance(profiles, dict) else {}
+
+
+def write_record(
+    config: Config, issue: str, profile_name: str, entry: dict[str, Any], now: datetime
+) -> None:
+    """Record one profile's campaign atomically (a temporary file renamed over the old)."""
+    path = record_path(config, issue)
+    profiles = read_record(config, issue)
+    profiles[profile_name] = {**entry, "updated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    document = {"issue": issue, "profiles": dict(sorted(profiles.items()))}
+    data = (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    write_tree(path.parent, {path.name: data})
