@@ -8,6 +8,11 @@ in dark mode, and a mistake in an entry.
 
     .venv/bin/python scripts/screenshots.py                 # into docs/screenshots/
     .venv/bin/python scripts/screenshots.py --out FOLDER    # somewhere else
+    .venv/bin/python scripts/screenshots.py --issues artifacts/issue-14   # the emails themselves
+
+With --issues, the sample's week 40 and 2022 are built (offline) and their email.html taken
+whole, at 375 and 1000 px, and in dark mode at 375 px, as ISSUE-WIDTH.png (64 colours, to
+keep them small) into FOLDER, instead of the preview's pictures.
 
 A picture is rewritten only when it changed, so a run that changes nothing leaves docs/ alone.
 Needs the test dependencies (Playwright) and /usr/bin/chromium. tests/test_serve.py takes the
@@ -32,16 +37,19 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # for tests.browser_pages when run as a script
     sys.path.insert(0, str(REPO))
 
+from digest.cli import main as digest_main  # noqa: E402
 from digest.preview.server import PreviewServer  # noqa: E402
 from digest.report import Reporter  # noqa: E402
 from tests.browser_pages import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    OfflineRoutes,
+    Site,
     email_frame,
     preview_context,
     previewing,
 )
-from tests.stress_publication import placeholder_png  # noqa: E402
+from tests.stress_publication import MISSING_IMAGE_HOST, placeholder_png  # noqa: E402
 
 DOCS = REPO / "docs" / "screenshots"
 NAMES = ("list", "issue", "phone", "dark", "error")
@@ -107,15 +115,73 @@ def take(context: BrowserContext, server: PreviewServer, folder: Path) -> dict[s
     return shots
 
 
+SAMPLE_URL = "https://digest.example.org/"
+COLOURS = 64  # the emails' pictures: enough to tell the layout, a few hundred KB a page
+ISSUE_SHOTS = {  # issue -> (width, colour scheme) of each picture
+    "weekly/2025-W40": [(375, "light"), (1000, "light"), (375, "dark")],
+    "yearly/2022": [(375, "light"), (1000, "light"), (375, "dark")],
+}
+
+
+def issue_pictures(folder: Path) -> list[Path]:
+    """The sample's emails, built offline from a copy of the sample and taken whole."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="digest-screenshots-") as temporary:
+        root = Path(temporary)
+        shutil.copy(REPO / "digest.toml", root / "digest.toml")
+        shutil.copytree(REPO / "feeds", root / "feeds")
+        for issue in ISSUE_SHOTS:
+            kind, key = issue.split("/")
+            period = ["--week", key] if kind == "weekly" else ["--year", key]
+            code = digest_main(["build", "--config", str(root), "--offline", "--quiet", *period])
+            if code != 0:
+                raise SystemExit(f"digest build {' '.join(period)}: exit code {code}")
+        routes = OfflineRoutes(
+            [Site(SAMPLE_URL, root / "out")], placeholder_png(), MISSING_IMAGE_HOST
+        )
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1000, "height": HEIGHT})
+            context.route("**/*", routes)
+            page = context.new_page()
+            for issue, shots in ISSUE_SHOTS.items():
+                kind, key = issue.split("/")
+                page.goto(f"{SAMPLE_URL}{issue}/email.html", wait_until="load")
+                for width, scheme in shots:
+                    page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+                    page.set_viewport_size({"width": width, "height": HEIGHT})
+                    picture = Image.open(io.BytesIO(page.screenshot(full_page=True)))
+                    small = picture.convert("RGB").quantize(COLOURS)
+                    dark = "-dark" if scheme == "dark" else ""
+                    path = folder / f"{kind}-{key}-email{dark}-{width}.png"
+                    buffer = io.BytesIO()
+                    small.save(buffer, format="PNG", optimize=True)
+                    if not path.exists() or path.read_bytes() != buffer.getvalue():
+                        path.write_bytes(buffer.getvalue())
+                    written.append(path)
+            browser.close()
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=DOCS, help="folder for the pictures")
+    parser.add_argument(
+        "--issues", type=Path, metavar="FOLDER", help="take the sample's emails into FOLDER instead"
+    )
     arguments = parser.parse_args(argv)
     if not CHROMIUM.exists():
         print(
             f"error: Chromium not found at {CHROMIUM} (apt-get install chromium)", file=sys.stderr
         )
         return 1
+    if arguments.issues:
+        for path in issue_pictures(arguments.issues):
+            print(path)
+        return 0
     with sample_preview() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = preview_context(browser, server.url, placeholder_png(), WIDTH, HEIGHT)
