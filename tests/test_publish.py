@@ -9,6 +9,10 @@ import re
 import pytest
 from pytest_httpserver import HTTPServer
 
+from digest.config import Config
+from digest.publish import Content
+from digest.publish.listmonk import TAGS
+from digest.publish.merge import with_merge_tags
 from tests.conftest import Publication
 from tests.test_publish_fakes import (
     HOSTILE_TITLE,
@@ -280,3 +284,63 @@ def test_a_url_that_answers_a_web_page_is_one_line(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "GET campaigns: the answer is not JSON (text/html" in line
     assert "is the profile's URL the service's API?" in line
+
+
+def test_a_mistyped_profile_is_named_by_its_key_with_the_closest_one(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publication.configure(
+        """
+        [publish.news]
+        kind = "listmonk"
+        url = "https://lists.example.org"
+        user = "digest"
+        lsts = [3]
+
+        [publish.other]
+        kind = "sendgrid"
+        """
+    )
+    assert digest(publication, "publish", "--to", "news") == 3
+    error = capsys.readouterr().err
+    assert "publish.news.lsts: unknown key; did you mean 'lists'?" in error
+    assert "publish.news.lists: missing (required)" in error
+    assert "publish.other.kind: expected one of listmonk, mailchimp, ses" in error
+
+
+def test_only_the_links_digest_wrote_become_tags() -> None:
+    settings = Config.model_validate(
+        {
+            "publication": {"title": "T", "url": "https://digest.test/", "timezone": "UTC"},
+            "email": {"unsubscribe_url": "https://digest.test/unsubscribe"},
+        }
+    )
+    web = "https://digest.test/weekly/2025-W40/"
+    html = (
+        f'<a href="{web}">View in your browser</a> <a href="{web}events.ics">All events</a> '
+        '<a href="https://digest.test/unsubscribe">Unsubscribe</a> '
+        '<a href="https://digest.test/unsubscribe-help">Help</a>'
+    )
+    text = f"View in your browser: {web}\nAll events: {web}events.ics\nUnsubscribe: https://digest.test/unsubscribe\n"
+    content = Content(
+        "weekly/2025-W40",
+        "digest weekly/2025-W40",
+        "S",
+        html,
+        text,
+        b"",
+        "T",
+        "a@digest.test",
+        "a@digest.test",
+    )
+    tagged = with_merge_tags(content, settings, TAGS)
+    assert tagged.html == (
+        '<a href="{{ MessageURL }}">View in your browser</a> '
+        f'<a href="{web}events.ics">All events</a> '
+        '<a href="{{ UnsubscribeURL }}">Unsubscribe</a> '
+        '<a href="https://digest.test/unsubscribe-help">Help</a>'
+    )
+    assert tagged.text == (
+        "View in your browser: {{ MessageURL }}\n"
+        f"All events: {web}events.ics\nUnsubscribe: {{{{ UnsubscribeURL }}}}\n"
+    )
