@@ -162,3 +162,23 @@ def test_missing_aws_credentials_name_the_variable(
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     assert digest(publication, "publish", "--to", "list") == 7
     assert "$AWS_SECRET_ACCESS_KEY is not set" in capsys.readouterr().err
+
+
+def test_a_recipients_file_is_read_and_a_bad_line_stops_the_send(
+    publication: Publication, ses: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = SES.format(url=ses).replace(
+        'recipients = ["ada@subscriber.test", "bob@subscriber.test", "cy@subscriber.test"]',
+        'recipients_file = "subscribers.txt"',
+    )
+    publication.file("subscribers.txt", "# staff\nada@subscriber.test\nnot an address\n")
+    build_issue(publication, profile)
+    assert digest(publication, "approve", "--issue", "weekly/2025-W40", "--by", "Ada") == 0
+    assert digest(publication, "publish", "--to", "list", "--send") == 7
+    assert "publish.list: 'not an address' is not an email address" in capsys.readouterr().out
+    assert received(ses) == []
+    publication.file(
+        "subscribers.txt", "# staff\nada@subscriber.test\n\nbob@subscriber.test # Bob\n"
+    )
+    assert digest(publication, "publish", "--to", "list", "--send") == 0
+    assert [recipient(m) for m in received(ses)] == ["ada@subscriber.test", "bob@subscriber.test"]

@@ -104,13 +104,29 @@ class Ses:
                     f"message.eml line {long_lines[0]} is over {MAX_LINE} characters, which SES refuses",
                 )
             )
-        if not self.recipients():
+        recipients = self.recipients()
+        if not recipients:
             findings.append(
                 Finding(issue, "error", f"publish.{self.name}: no recipient to send to")
             )
+        for address in recipients:
+            if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", address):
+                findings.append(
+                    Finding(
+                        issue, "error", f"publish.{self.name}: {address!r} is not an email address"
+                    )
+                )
         address = content.from_address
         identities = [address, address.rsplit("@", 1)[-1]]
-        answer = self._call(self.client.get_identity_verification_attributes, Identities=identities)
+        try:
+            answer = self._call(
+                self.client.get_identity_verification_attributes, Identities=identities
+            )
+        except PublishError as error:  # a key allowed to send but not to read identities
+            findings.append(
+                Finding(issue, "warning", f"cannot check the sending identity: {error}")
+            )
+            return findings
         states = {
             key: value.get("VerificationStatus")
             for key, value in answer.get("VerificationAttributes", {}).items()
