@@ -349,10 +349,11 @@ def _add_publish(commands: _Commands) -> None:
     )
     publish.add_argument(
         "--test",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="ADDRESS",
-        help="ask the service to send its test to this address (repeatable)",
+        help="ask the service to send its own test to these addresses",
     )
     publish.add_argument(
         "--send",

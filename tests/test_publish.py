@@ -115,19 +115,10 @@ def test_test_addresses_get_listmonk_s_own_test(
     publication: Publication, listmonk: FakeListmonk
 ) -> None:
     built(publication, listmonk)
-    code = digest(
-        publication,
-        "publish",
-        "--to",
-        "news",
-        "--test",
-        "ed@digest.test",
-        "--test",
-        "ada@digest.test",
-    )
-    assert code == 0
+    tests = ["--test", "ed@digest.test", "ada@digest.test", "--test", "cy@digest.test"]
+    assert digest(publication, "publish", "--to", "news", *tests) == 0
     (test,) = listmonk.tests
-    assert test["subscribers"] == ["ed@digest.test", "ada@digest.test"]
+    assert test["subscribers"] == ["ed@digest.test", "ada@digest.test", "cy@digest.test"]
     assert listmonk.campaigns[1]["status"] == "draft"
 
 
