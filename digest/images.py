@@ -228,6 +228,7 @@ class Pictures:
         self.encoded = 0  # derivatives made in this build (not found in out/media/)
         self.unstored: set[str] = set()  # offline, never fetched: linked at their source
         self.fetched = 0  # pictures fetched from the web in this build
+        self.unresolved: dict[str, str] = {}  # host -> why: a feed names one host many times
 
     @property
     def hotlink(self) -> bool:
@@ -261,7 +262,15 @@ class Pictures:
         from digest.ingest.fetch import fetch_checked, web_client
 
         def route(url: str) -> netguard.Target:
-            return netguard.target(url, self.config.images.allow_hosts)
+            host = (urlsplit(url).hostname or "").lower()
+            if host in self.unresolved:
+                raise netguard.Refused(self.unresolved[host])
+            try:
+                return netguard.target(url, self.config.images.allow_hosts)
+            except netguard.Refused as refused:
+                if str(refused).startswith("cannot resolve"):
+                    self.unresolved[host] = str(refused)
+                raise
 
         with web_client(self.config, for_images=True) as client:
 

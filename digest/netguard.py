@@ -89,7 +89,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(answer[4][0]) for answer in answers))
 
 
-def target(url: str, allow_hosts: Iterable[str], resolve: Resolver = system_resolver) -> Target:
+def target(url: str, allow_hosts: Iterable[str], resolve: Resolver | None = None) -> Target:
     """Where to connect for `url`, checked; raises Refused naming the reason.
 
     An IP literal is checked as it is; a name is resolved and every address checked (one bad
@@ -118,7 +118,8 @@ def target(url: str, allow_hosts: Iterable[str], resolve: Resolver = system_reso
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
         literal = False
-        addresses = [ipaddress.ip_address(found.split("%")[0]) for found in resolve(host, port)]
+        answers = (resolve or system_resolver)(host, port)
+        addresses = [ipaddress.ip_address(found.split("%")[0]) for found in answers]
         if not addresses:
             raise Refused(f"{host} resolves to no address") from None
     for address in addresses:
