@@ -427,3 +427,29 @@ def test_an_offline_build_links_a_never_fetched_picture_at_its_source_until_it_i
     assert build(publication) == 0  # online: fetched, kept, and published
     [tag] = shown(publication)
     assert media(publication, tag).is_file() and len(server.log) == 1
+
+
+def test_an_image_the_editor_puts_in_the_decision_file_is_fetched_and_made_for_email(
+    publication: Publication, server: HTTPServer
+) -> None:
+    server.expect_request("/feed.jpg").respond_with_data(photo(300, 200), content_type="image/jpeg")
+    server.expect_request("/editor.jpg").respond_with_data(
+        photo(2000, 1000), content_type="image/jpeg"
+    )
+    publish_feed(publication, server, item("Story", server.url_for("/feed.jpg")))
+    publication.file(
+        f"feeds/issues/{WEEK}.toml",
+        f"""
+        [[entries]]
+        id = "https://news.test/1-Story"
+        image = "{server.url_for("/editor.jpg")}"
+        """,
+    )
+    assert build(publication) == 0
+    [tag] = shown(publication)
+    assert (tag["width"], tag["height"]) == (
+        str(DESIGN.column_width),
+        str(DESIGN.column_width // 2),
+    )
+    with PILImage.open(media(publication, tag)) as published:
+        assert published.size == (2 * DESIGN.column_width, DESIGN.column_width)
