@@ -327,8 +327,8 @@ def test_strings_table_puts_the_publications_own_words_in(publication: Publicati
             """strings."Week {week}, {year}": 'Week {wk}': unknown placeholder wk; this string has: {week}, {year}""",
         ),
         (
-            '"Read more" = "<b>More</b>"',
-            """strings."Read more": '<b>More</b>': plain text only, no markup""",
+            '"Add to calendar" = "<b>Add</b>"',
+            """strings."Add to calendar": '<b>Add</b>': plain text only, no markup""",
         ),
     ],
 )
