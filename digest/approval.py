@@ -25,6 +25,8 @@ from digest.config import Config
 from digest.errors import DigestError, NotApproved, UsageError
 from digest.write import locked
 
+NOT_HASHED = frozenset({paths.SUMMARY, paths.WEB_PAGE})  # see built_files
+
 
 @dataclass(frozen=True)
 class Approval:
@@ -59,7 +61,7 @@ def approve(config: Config, out: Path, issue: str, by: str, now: datetime) -> Ap
     archive_folder = paths.archive_path(config).parent
     with locked(archive_folder):  # no build rewrites out/ while its files are hashed
         files = built_files(out, issue)
-        missing = sorted(set(_listed(out, issue) or ()) - {paths.SUMMARY} - set(files or {}))
+        missing = sorted(set(_listed(out, issue) or ()) - NOT_HASHED - set(files or {}))
         if files is None or missing:
             lacking = f" (its {missing[0]} is missing)" if missing else ""
             raise UsageError(
@@ -126,16 +128,17 @@ def require(config: Config, out: Path, issue: str) -> None:
 
 def built_files(out: Path, issue: str) -> dict[str, str] | None:
     """SHA-256 of every file the last build wrote into the issue's folder (its issue.json
-    lists them), by name, sorted; None when the issue is not built. issue.json itself is
-    left out: it is digest's bookkeeping (the render fingerprint, which a change to
-    digest.toml alters), not what subscribers get. A listed file that is missing is left out,
-    so that it shows as removed."""
+    lists them) that subscribers receive, by name, sorted; None when the issue is not built.
+    Left out: issue.json, digest's bookkeeping (the render fingerprint, which a change to
+    digest.toml alters), and the web version, whose previous/next links change whenever a
+    neighbouring issue is built (its content is the email's, which is hashed). A listed file
+    that is missing is left out, so that it shows as removed."""
     folder = out / issue
     listed = _listed(out, issue)
     if listed is None:
         return None
     hashes = {}
-    for name in sorted(set(listed) - {paths.SUMMARY}):
+    for name in sorted(set(listed) - NOT_HASHED):
         try:
             hashes[name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
         except OSError:
