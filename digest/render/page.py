@@ -32,6 +32,7 @@ ISSUES_START = "<!-- digest:issues -->"
 ISSUES_END = "<!-- /digest:issues -->"
 _ISSUES = re.compile(re.escape(ISSUES_START) + ".*?" + re.escape(ISSUES_END), re.DOTALL)
 _URL_ATTRIBUTE = re.compile(r'(\s(?:src|href)=")([^"]*)(")')
+_QUERY_OR_FRAGMENT = re.compile(r"[?#]")
 
 Neighbours = tuple["IssueSummary | None", "IssueSummary | None"]  # older, newer
 
@@ -64,10 +65,11 @@ def page_links(config: Config, root: str) -> dict[str, Any]:
         if not url.startswith(site_url):
             return url
         tail = url[len(site_url) :]
-        path, mark, rest = tail.partition("#") if "#" in tail else tail.partition("?")
+        path = _QUERY_OR_FRAGMENT.split(tail, maxsplit=1)[0]
+        rest = tail[len(path) :]  # a query or fragment, kept
         if not paths.is_written_by_digest(path):
             return url
-        return f"{root}{paths.served_file(path)}{mark}{rest}"
+        return f"{root}{paths.served_file(path)}{rest}"
 
     def on_site_html(html: str) -> str:
         return _URL_ATTRIBUTE.sub(
