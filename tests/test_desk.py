@@ -508,7 +508,7 @@ def test_approve_button_signs_the_previewed_issue_off_and_shows_it(
     expect(page.locator("#approval-state")).to_have_text("not approved yet")
     page.get_by_label("Approved by").fill("Ada Editor")
     page.get_by_role("button", name="Approve").click()
-    assert until(lambda: "approval" in decisions(config)), page.locator("#desk").inner_text()
+    assert until(lambda: "approval" in decisions(config), 30), page.locator("#desk").inner_text()
     recorded = decisions(config)["approval"]
     assert recorded["by"] == "Ada Editor" and "email.html" in recorded["files"]  # type: ignore[index, operator]
     assert decision_text(config).startswith("# The editor's decisions for the weekly issue")
