@@ -167,12 +167,12 @@ def run(workspace: Path, runs: int) -> Table:
         events = _Events(server)
         try:
             (entry_id, title), (other_id, other_title) = LEADS
-            click = partial(_click_lead, server, config, entry_id)
-            save = partial(_hand_save, config, other_id)
+            clicking = partial(_click_lead, server, config, entry_id)
+            saving = partial(_hand_save, config, other_id)
             for number in range(runs):
-                clicks.append(_served_after(server, events, click, title))
+                clicks.append(_served_after(server, events, clicking, title))
                 _settle(server)
-                saves.append(_served_after(server, events, save, other_title))
+                saves.append(_served_after(server, events, saving, other_title))
                 _settle(server)
                 _hand_save(built_config, LEADS[number % 2][0])  # a change to rebuild, each run
                 rebuilds.append(run_child(build).check("build").wall)
