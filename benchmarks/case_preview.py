@@ -17,6 +17,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from case_years import years_publication
 from measure import BENCHMARKS, PYTHON, Row, Table, run_child, seconds, times
 
 from digest.commands.serve import preview
@@ -28,6 +29,10 @@ ENTRY = Path("feeds/entries/2025/welcome-new-phd-candidates.md")
 TITLE = "title: Welcome to this autumn's new PhD candidates"
 TARGET = 1.0  # seconds from the save to the rebuilt issue being served
 GIVE_UP = 30.0
+YEARS_WEEK = "2025-W03"  # the week after case 10's 10-year archive, in progress at YEARS_NOW
+YEARS_NOW = datetime(2025, 1, 16, 12, 0, tzinfo=UTC)
+YEARS_ENTRY = Path("entries/new-year.md")
+SETTLE_GIVE_UP = 300.0  # the first build of the 10-year preview builds 533 issues
 
 
 def _sample(folder: Path) -> Path:
@@ -38,17 +43,37 @@ def _sample(folder: Path) -> Path:
     return folder / "digest.toml"
 
 
-def _retitle(config: Path, marker: str) -> None:
-    entry = config.parent / ENTRY
+def _years(workspace: Path, name: str) -> Path:
+    """A copy of case 10's 10-year publication with one entry file in YEARS_WEEK, the week in
+    progress at YEARS_NOW; the copy keeps case 10's own publication as it is."""
+    folder = workspace / name
+    source = years_publication(workspace, 10)
+    shutil.rmtree(folder, ignore_errors=True)  # a kept workspace (run.py --workspace) has it
+    folder.mkdir(parents=True)
+    for file in ("digest.toml", "archive.sqlite"):
+        shutil.copy(source / file, folder / file)
+    shutil.copytree(source / "assets", folder / "assets")
+    entry = folder / YEARS_ENTRY
+    entry.parent.mkdir(parents=True)
+    entry.write_text(
+        f"---\n{TITLE}\ndate: 2025-01-14T10:00\nsection: News\n---\n"
+        "The first story of the new year, written while the week is in progress.\n",
+        encoding="utf-8",
+    )
+    return folder / "digest.toml"
+
+
+def _retitle(config: Path, marker: str, name: Path = ENTRY) -> None:
+    entry = config.parent / name
     lines = entry.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[1] = f"{TITLE} ({marker})\n"
     entry.write_text("".join(lines), encoding="utf-8")
 
 
-def _served_after_save(config: Path, url: str, marker: str) -> float:
+def _served_after_save(config: Path, url: str, marker: str, name: Path = ENTRY) -> float:
     """Save the entry with `marker` in its title; seconds until the preview serves it."""
     started = time.perf_counter()
-    _retitle(config, marker)
+    _retitle(config, marker, name)
     while time.perf_counter() - started < GIVE_UP:
         with urllib.request.urlopen(url, timeout=GIVE_UP) as response:
             if marker.encode() in response.read():
@@ -57,35 +82,59 @@ def _served_after_save(config: Path, url: str, marker: str) -> float:
     raise RuntimeError(f"the preview did not show {marker!r} within {GIVE_UP:g} s")
 
 
-def run(workspace: Path, runs: int) -> Table:
-    table = Table(
-        f"7. live preview of the sample's {WEEK}: save an entry -> served, median of {runs} runs"
-    )
-    previewed, built = _sample(workspace / "preview"), _sample(workspace / "preview-build")
-    build = [PYTHON, "-m", "digest", "build", "--week", WEEK, "--offline", "--quiet"]
+def _measure(
+    previewed: Path,
+    built: Path,
+    week: str,
+    now: datetime,
+    entry: Path,
+    runs: int,
+    settle: bool,
+) -> tuple[list[float], list[float]]:
+    """Seconds from each save to the rebuilt week served, and of the same edit then `digest
+    build --week` in a child. With `settle`, each run waits until the preview has also
+    rebuilt every other issue (on a big archive that takes seconds), so a run never waits
+    for the rebuild the previous run started."""
+    build = [PYTHON, "-m", "digest", "build", "--week", week, "--offline", "--quiet"]
     build += ["--config", str(built)]
     run_child(build).check("first build")
     serve_times: list[float] = []
     build_times: list[float] = []
-    with preview(
-        previewed, load(previewed), port=0, offline=True, clock=lambda: IN_PROGRESS
-    ) as server:
+    with preview(previewed, load(previewed), port=0, offline=True, clock=lambda: now) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        url = f"{server.url}build/weekly/{WEEK}/email.html"
+        url = f"{server.url}build/weekly/{week}/email.html"
         try:
             for number in range(runs):
-                serve_times.append(_served_after_save(previewed, url, f"preview run {number}"))
+                serve_times.append(
+                    _served_after_save(previewed, url, f"preview run {number}", entry)
+                )
                 time.sleep(0.3)  # let the rest of the preview (the other issues) settle
-                _retitle(built, f"build run {number}")
+                if settle:
+                    _settled(server.builder)
+                _retitle(built, f"build run {number}", entry)
                 build_times.append(run_child(build).check("build").wall)
         finally:
             server.shutdown()
             thread.join(10)
+    return serve_times, build_times
+
+
+def _settled(builder: object) -> None:
+    """Wait until the rebuild under way, if any, has finished (it holds the build lock)."""
+    lock = builder._build_lock  # type: ignore[attr-defined]  # the preview's own lock
+    if not lock.acquire(timeout=SETTLE_GIVE_UP):
+        raise RuntimeError(f"the preview did not finish rebuilding within {SETTLE_GIVE_UP:g} s")
+    lock.release()
+
+
+def _rows(
+    table: Table, what: str, week: str, serve_times: list[float], build_times: list[float]
+) -> None:
     served, rebuilt = statistics.median(serve_times), statistics.median(build_times)
     table.add(
         Row(
-            "digest serve: save an entry -> rebuilt email.html served",
+            f"digest serve{what}: save an entry -> rebuilt email.html served",
             seconds(served),
             f"digest build --week {seconds(rebuilt)}",
             times(served / rebuilt),
@@ -96,4 +145,16 @@ def run(workspace: Path, runs: int) -> Table:
     table.add(
         Row("  fastest / slowest run", f"{seconds(min(serve_times))} / {seconds(max(serve_times))}")
     )
+
+
+def run(workspace: Path, runs: int) -> Table:
+    table = Table(
+        f"7. live preview of the sample's {WEEK}, and of a week after case 10's 10 years: "
+        f"save an entry -> served, median of {runs} runs"
+    )
+    previewed, built = _sample(workspace / "preview"), _sample(workspace / "preview-build")
+    _rows(table, "", WEEK, *_measure(previewed, built, WEEK, IN_PROGRESS, ENTRY, runs, False))
+    previewed, built = _years(workspace, "preview-years"), _years(workspace, "preview-years-build")
+    measured = _measure(previewed, built, YEARS_WEEK, YEARS_NOW, YEARS_ENTRY, runs, True)
+    _rows(table, f" on 10 years ({YEARS_WEEK})", YEARS_WEEK, *measured)
     return table

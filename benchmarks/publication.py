@@ -163,6 +163,43 @@ def year_publication(folder: Path, year: int, per_week: int) -> Path:
     return folder
 
 
+class _Texts:
+    """Titles, summaries, alt texts and categories: new for each entry, or (`pooled`) drawn
+    from a few thousand made first, for archives of a million entries (a third of the time
+    making one went into writing random words)."""
+
+    def __init__(self, rng: random.Random, pooled: bool) -> None:
+        self.rng = rng
+        self.pools: dict[str, list[object]] = {}
+        if pooled:
+            self.pools = {
+                "title": [self._title() for _ in range(5000)],
+                "summary": [self._summary() for _ in range(2000)],
+                "alt": [words(rng, 4) for _ in range(2000)],
+                "categories": [tuple(words(rng, 2).split()) for _ in range(500)],
+            }
+
+    def _title(self) -> str:
+        return words(self.rng, self.rng.randint(5, 10)).capitalize()
+
+    def _summary(self) -> str:
+        return paragraph(self.rng)[3:300]
+
+    def title(self) -> str:
+        return str(self.rng.choice(self.pools["title"])) if self.pools else self._title()
+
+    def summary(self) -> str:
+        return str(self.rng.choice(self.pools["summary"])) if self.pools else self._summary()
+
+    def alt(self) -> str:
+        return str(self.rng.choice(self.pools["alt"])) if self.pools else words(self.rng, 4)
+
+    def categories(self) -> tuple[str, ...]:
+        if self.pools:
+            return tuple(self.rng.choice(self.pools["categories"]))  # type: ignore[arg-type]
+        return tuple(words(self.rng, 2).split())
+
+
 def _archive_entries(
     rng: random.Random,
     count: int,
@@ -170,17 +207,19 @@ def _archive_entries(
     sources: Sequence[str],
     events: float = 0.0,
     first: int = 0,
+    pooled: bool = False,
 ) -> Iterator[Entry]:
     """`count` feed entries dated at random over `years`; a share `events` of them are events
     starting one to six weeks after their date."""
     bodies = [sanitize_html(body_html(rng, number), SITE + "/") for number in range(200)]
+    texts = _Texts(rng, pooled)
     start = datetime(years.start, 1, 1, tzinfo=UTC)
     span = (datetime(years.stop, 1, 1, tzinfo=UTC) - start).total_seconds()
     for number in range(first, first + count):
         published = start + timedelta(seconds=int(rng.random() * span))
         image = None
         if rng.random() < 0.3:
-            image = EntryImage(f"https://images.example.net/{number}.jpg", words(rng, 4))
+            image = EntryImage(f"https://images.example.net/{number}.jpg", texts.alt())
         event = None
         if events and rng.random() < events:
             begins = published + timedelta(days=rng.randint(7, 42), hours=rng.randint(0, 8))
@@ -189,14 +228,14 @@ def _archive_entries(
             event=event,
             id=f"{SITE}/?p={number}",
             source=sources[number % len(sources)],
-            title=words(rng, rng.randint(5, 10)).capitalize(),
+            title=texts.title(),
             published=published,
             section=rng.choice(SECTIONS),
             link=f"{SITE}/{published:%Y/%m}/story-{number}/",
-            summary=paragraph(rng)[3:300],
+            summary=texts.summary(),
             html=rng.choice(bodies),
             image=image,
-            categories=tuple(words(rng, 2).split()),
+            categories=texts.categories(),
             editorial=Editorial(highlight=rng.random() < 0.015, weight=rng.randint(0, 100)),
         )
 
@@ -220,9 +259,11 @@ def layered_publication(
     batch: int = 5000,
     source_count: int = 5,
     events: float = 0.0,
+    pooled: bool = False,
 ) -> Path:
     """A publication whose archive holds, for each (count, years) of `layers`, `count` feed
-    entries spread over `years`: a dense history and a recent stretch at another pace."""
+    entries spread over `years`: a dense history and a recent stretch at another pace.
+    `pooled`: texts drawn from pools (see _Texts), for a million entries."""
     rng = random.Random(42)
     sources = [
         (f"Partner {index}", f"https://partner{index}.example.net/feed/")
@@ -235,7 +276,7 @@ def layered_publication(
     first = 0
     with Archive(folder / "archive.sqlite") as archive:
         for count, years in layers:
-            entries = _archive_entries(rng, count, years, names, events, first)
+            entries = _archive_entries(rng, count, years, names, events, first, pooled)
             while chunk := [entry for _, entry in zip(range(batch), entries, strict=False)]:
                 archive.store(chunk, now)
                 decided.update({e.id: e.editorial for e in chunk if e.editorial.decides_anything})
