@@ -178,3 +178,129 @@ def small_feed(number: int) -> bytes:
         f"<channel><title>Partner {number}</title><link>{SITE}/partner-{number}/</link>"
         f"<description>Partner {number}</description>\n{items}</channel></rss>\n"
     ).encode()
+
+
+# -- a corpus shaped like real WordPress feeds (wordpress.org's own feed template, a block theme)
+
+WORDPRESS_NAMESPACES = (
+    'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+    'xmlns:wfw="http://wellformedweb.org/CommentAPI/" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:atom="http://www.w3.org/2005/Atom" '
+    'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/" '
+    'xmlns:slash="http://purl.org/rss/1.0/modules/slash/" '
+    'xmlns:media="http://search.yahoo.com/mrss/"'
+)
+IMAGE_SIZES = ((300, 200), (768, 512), (1024, 683), (1536, 1024), (2048, 1365))
+
+
+def _upload(number: int, name: str, size: tuple[int, int] | None = None) -> str:
+    suffix = f"-{size[0]}x{size[1]}" if size else ""
+    return f"{SITE}/wp-content/uploads/2025/{number % 12 + 1:02d}/{name}{suffix}.jpg"
+
+
+def wordpress_figure(rng: random.Random, number: int, index: int) -> str:
+    """A block editor's image: <figure> with a srcset of five sizes, sizes, lazy loading, a caption."""
+    name = f"{'-'.join(words(rng, 3).split())}-{number}-{index}"
+    width, height = IMAGE_SIZES[2]
+    srcset = ", ".join(f"{_upload(number, name, size)} {size[0]}w" for size in IMAGE_SIZES)
+    return (
+        f'<figure class="wp-block-image size-large"><img decoding="async" loading="lazy" '
+        f'width="{width}" height="{height}" src="{_upload(number, name, (width, height))}" '
+        f'alt="{words(rng, rng.randint(3, 8))}" class="wp-image-{number * 10 + index}" '
+        f'srcset="{srcset}" sizes="auto, (max-width: {width}px) 100vw, {width}px" />'
+        f'<figcaption class="wp-element-caption">{words(rng, rng.randint(6, 14)).capitalize()}. '
+        f"Photo: <em>{words(rng, 2).title()}</em></figcaption></figure>"
+    )
+
+
+def wordpress_block(rng: random.Random, number: int, index: int) -> str:
+    """One block of a post's body: mostly paragraphs, now and then a heading, list, quote or image."""
+    kind = rng.random()
+    if kind < 0.12:
+        return wordpress_figure(rng, number, index)
+    if kind < 0.20:
+        return f'<h2 class="wp-block-heading">{words(rng, rng.randint(3, 7)).capitalize()}</h2>'
+    if kind < 0.26:
+        items = "".join(
+            f"<li>{words(rng, rng.randint(5, 12))}</li>" for _ in range(rng.randint(3, 6))
+        )
+        return f'<ul class="wp-block-list">{items}</ul>'
+    if kind < 0.30:
+        return (
+            f'<blockquote class="wp-block-quote"><p>{words(rng, rng.randint(15, 30)).capitalize()}.'
+            f"</p><cite>{words(rng, 2).title()}</cite></blockquote>"
+        )
+    if kind < 0.31:
+        return (
+            '<figure class="wp-block-embed is-type-video is-provider-youtube"><div '
+            f'class="wp-block-embed__wrapper"><iframe loading="lazy" title="{words(rng, 4)}" '
+            f'width="500" height="281" src="https://www.youtube.com/embed/{number:011d}?feature=oembed" '
+            'frameborder="0" allowfullscreen></iframe></div></figure>'
+        )
+    return paragraph(rng)
+
+
+def wordpress_body(rng: random.Random, number: int) -> str:
+    """content:encoded of 5-15 KB: blocks as the block editor writes them, then Yoast's footer."""
+    target, blocks, size = rng.randint(5_000, 15_000), [], 0
+    while size < target:
+        block = wordpress_block(rng, number, len(blocks))
+        blocks.append(block)
+        size += len(block) + 1
+    blocks.append(
+        f'<p>The post <a href="{SITE}/{number}/">{words(rng, 5)}</a> appeared first on '
+        f'<a href="{SITE}">Example News</a>.</p>'
+    )
+    return "\n".join(blocks)
+
+
+def wordpress_item(rng: random.Random, number: int, published: datetime) -> str:
+    slug = f"{published:%Y/%m/%d}/{'-'.join(words(rng, 5).split())}-{number}"
+    link = f"{SITE}/{slug}/"
+    categories = "".join(
+        f"\n\t\t<category><![CDATA[{name}]]></category>"
+        for name in rng.sample(CATEGORIES, rng.randint(1, 4))
+    )
+    excerpt = (
+        f"<p>{words(rng, rng.randint(40, 55)).capitalize()} [&hellip;]</p>\n"
+        f'<p>The post <a href="{link}">{words(rng, 5)}</a> appeared first on '
+        f'<a href="{SITE}">Example News</a>.</p>'
+    )
+    featured = _upload(number, f"featured-{number}", (1024, 683))
+    return (
+        f"\t<item>\n\t\t<title>{title(rng, number)}</title>\n\t\t<link>{link}</link>\n"
+        f"\t\t<comments>{link}#respond</comments>\n"
+        f"\t\t<dc:creator><![CDATA[{words(rng, 2).title()}]]></dc:creator>\n"
+        f"\t\t<pubDate>{format_datetime(published)}</pubDate>{categories}\n"
+        f'\t\t<guid isPermaLink="false">{SITE}/?p={number}</guid>\n\n'
+        f"\t\t<description>{_cdata(excerpt)}</description>\n"
+        f"\t\t<content:encoded>{_cdata(wordpress_body(rng, number))}</content:encoded>\n"
+        f"\t\t<wfw:commentRss>{link}feed/</wfw:commentRss>\n"
+        f"\t\t<slash:comments>{rng.randint(0, 12)}</slash:comments>\n"
+        f'\t\t<media:content url="{featured}" medium="image" width="1024" height="683">'
+        f'<media:title type="html">{escape(words(rng, 4))}</media:title></media:content>\n'
+        "\t</item>\n"
+    )
+
+
+def wordpress_feed(rng: random.Random, count: int, newest: datetime) -> bytes:
+    """An RSS 2.0 feed as WordPress writes it (wp-includes/feed-rss2.php) with a media plugin:
+    long block-editor bodies with figures, captions and srcsets; categories; dc:creator; wfw,
+    slash and sy elements; a media:content featured image."""
+    items = "".join(
+        wordpress_item(rng, count - index, moment)
+        for index, moment in enumerate(_dates(rng, count, newest))
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"\n\t'
+        + WORDPRESS_NAMESPACES.replace(" xmlns", "\n\txmlns")
+        + "\n\t>\n\n<channel>\n\t<title>Example News</title>\n"
+        f'\t<atom:link href="{SITE}/feed/" rel="self" type="application/rss+xml" />\n'
+        f"\t<link>{SITE}</link>\n\t<description>News from the example institute</description>\n"
+        f"\t<lastBuildDate>{format_datetime(newest)}</lastBuildDate>\n\t<language>en-GB</language>\n"
+        "\t<sy:updatePeriod>\n\thourly\t</sy:updatePeriod>\n"
+        "\t<sy:updateFrequency>\n\t1\t</sy:updateFrequency>\n"
+        "\t<generator>https://wordpress.org/?v=6.7.1</generator>\n"
+        f"{items}</channel>\n</rss>\n"
+    ).encode()
