@@ -15,6 +15,7 @@ bytes. A picture that cannot be used leaves its entry text-only, with one warnin
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import re
 import warnings
@@ -328,7 +329,12 @@ class Pictures:
         """The issue with each entry's picture made for its place, or dropped with a warning."""
         if self.hotlink:
             return issue
-        self.gather(list(issue.entries))
+        bodies = [entry for section in issue.sections if section.kind == "highlights"
+                  for entry in section.entries]  # fmt: skip
+        self.gather_urls(
+            [entry.image.url for entry in issue.entries if entry.image and entry.image.url]
+            + [url for entry in bodies for url in _body_urls(entry.html)]
+        )
         first = _shown_first(issue)
         unstored, encoded, fetched = len(self.unstored), self.encoded, self.fetched
         sections = []
@@ -336,9 +342,11 @@ class Pictures:
             entries = []
             for entry in section.entries:
                 lead = section.kind in ("lead", "highlights") or entry.id == first
-                entries.append(self._placed(entry, LEAD_WIDTH if lead else THUMBNAIL_WIDTH))
+                placed = self._placed(entry, LEAD_WIDTH if lead else THUMBNAIL_WIDTH)
+                if section.kind == "highlights" and "<img" in placed.html:  # a body is shown
+                    placed = replace(placed, html=_IMG_TAG.sub(self._body_image, placed.html))
+                entries.append(placed)
             sections.append(replace(section, entries=tuple(entries)))
-        dropped = tuple(self._placed(entry, THUMBNAIL_WIDTH) for entry in issue.dropped)
         self.reporter.detail(
             f"images of {issue.path}: {self.fetched - fetched} fetched, "
             f"{self.encoded - encoded} derived (the rest already in out/media/)"
@@ -348,7 +356,25 @@ class Pictures:
                 f"offline: {len(self.unstored) - unstored} picture(s) of {issue.path} are not in "
                 "the archive yet and are linked at their source; digest fetch keeps them"
             )
-        return replace(issue, sections=tuple(sections), dropped=dropped)
+        return replace(issue, sections=tuple(sections))  # headline links show no picture
+
+    def _body_image(self, match: re.Match[str]) -> str:
+        """An <img> of a shown body (a highlight's) made for the column; dropped if unusable."""
+        tag = match.group(0)
+        source = _SRC.search(tag)
+        url = html.unescape(source.group(1)) if source else ""
+        if not url.startswith(("http://", "https://")):
+            return tag
+        if self.offline and url not in self.failed and not self.archive.stored_images([url]):
+            self.unstored.add(url)
+            return tag
+        derived = self.publish(url, LEAD_WIDTH)
+        if derived is None:
+            return ""
+        src = web_url(self.config.publication.url, derived.out_path)
+        tag = _SIZE.sub("", _SRC.sub(f' src="{src}"', tag, count=1))
+        size = f' width="{derived.shown_width}" height="{derived.shown_height}"'
+        return tag[:4] + size + tag[4:]
 
     def _placed(self, entry: Entry, display_width: int) -> Entry:
         if entry.image is None or not entry.image.url:
@@ -412,6 +438,18 @@ def _shown_first(issue: Issue) -> str | None:
         return None
     news = [section for section in issue.sections if section.kind == "news" and section.entries]
     return news[0].entries[0].id if news else None
+
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_SRC = re.compile(r'\ssrc="([^"]*)"', re.IGNORECASE)
+_SIZE = re.compile(r'\s(?:width|height)="[^"]*"', re.IGNORECASE)
+
+
+def _body_urls(body: str) -> list[str]:
+    """The http(s) pictures of a body (sanitised HTML: attributes double-quoted)."""
+    found = (_SRC.search(tag) for tag in _IMG_TAG.findall(body))
+    urls = (html.unescape(match.group(1)) for match in found if match)
+    return [url for url in urls if url.startswith(("http://", "https://"))]
 
 
 def _stem(url: str) -> str:

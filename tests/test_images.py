@@ -26,6 +26,7 @@ from digest.ingest.fetch import fetch_checked, web_client
 from tests.conftest import Publication, rss
 
 WEEK = "2025-W40"
+IMAGES_TABLE = '[images]\nallow_hosts = ["127.0.0.1"]\n'
 EMAIL = f"out/weekly/{WEEK}/email.html"
 IMG_TAG = re.compile(r"<img\b[^>]*>")
 
@@ -453,3 +454,35 @@ def test_an_image_the_editor_puts_in_the_decision_file_is_fetched_and_made_for_e
     )
     with PILImage.open(media(publication, tag)) as published:
         assert published.size == (2 * DESIGN.column_width, DESIGN.column_width)
+
+
+def test_a_picture_in_a_highlights_body_is_made_for_the_column_too(
+    publication: Publication, server: HTTPServer
+) -> None:
+    server.expect_request("/figure.png").respond_with_data(
+        graphic_with_alpha(1600, 800), content_type="image/png"
+    )
+    server.expect_request("/gone.png").respond_with_data("", status=404)
+    publication.configure(IMAGES_TABLE)
+    publication.entry(
+        "2024/award.md",
+        f"""
+        ---
+        title: The award
+        date: 2024-05-02
+        highlight: true
+        ---
+        The figure:
+
+        ![Survival curves]({server.url_for("/figure.png")})
+
+        ![Missing]({server.url_for("/gone.png")})
+        """,
+    )
+    assert main(["build", "--config", str(publication.root), "--quiet", "--year", "2024"]) == 0
+    html = (publication.root / "out/yearly/2024/email.html").read_text(encoding="utf-8")
+    [figure] = [tag for tag in IMG_TAG.findall(html) if "Survival" in tag]
+    assert re.search(r'src="https://digest\.test/media/[0-9a-f]{16}-figure\.png"', figure), figure
+    assert f'width="{DESIGN.column_width}"' in figure
+    assert f'height="{DESIGN.column_width // 2}"' in figure
+    assert "gone.png" not in html and "The figure:" in html
