@@ -1,4 +1,4 @@
-"""Case 11, million: a week's build and a year's highlights from an archive of 1,000,000 entries.
+"""Case 14, million: a week's build and a year's highlights from an archive of 1,000,000 entries.
 
 The archive is a dense history and a recent year at a publication's own pace: 998,700 entries
 of 20 sources over 1990-2023 (~560 a week, as a backfilled partner archive; 3% events, 1.5%
@@ -114,7 +114,7 @@ def _short(sql: str) -> str:
 def run(workspace: Path, runs: int) -> tuple[Table, list[Row]]:
     """The million table, and its peak-memory rows for the memory table."""
     table = Table(
-        f"11. million: a week and a year from an archive of {ENTRIES:,} entries, child processes, "
+        f"14. million: a week and a year from an archive of {ENTRIES:,} entries, child processes, "
         f"median of {runs} runs"
     )
     big, made = _publication(workspace / "million", ENTRIES - RECENT, HISTORY)

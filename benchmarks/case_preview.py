@@ -5,6 +5,9 @@ while 2025-W40 is the week in progress. Each run changes the title of an entry o
 then waits until the preview's email.html, fetched over HTTP, carries the new title: the time
 includes the file watcher noticing the save, the rebuild, and the request. The baseline is
 the same edit followed by `python -m digest build --week 2025-W40 --offline` (whole command).
+The same again on a copy of case 13's 10-year archive, 2025-W03 in progress with one entry
+file: there every save also rebuilds the other 533 issues' site after the week is served,
+so each run first waits for that to finish.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ ENTRY = Path("feeds/entries/2025/welcome-new-phd-candidates.md")
 TITLE = "title: Welcome to this autumn's new PhD candidates"
 TARGET = 1.0  # seconds from the save to the rebuilt issue being served
 GIVE_UP = 30.0
-YEARS_WEEK = "2025-W03"  # the week after case 10's 10-year archive, in progress at YEARS_NOW
+YEARS_WEEK = "2025-W03"  # the week after case 13's 10-year archive, in progress at YEARS_NOW
 YEARS_NOW = datetime(2025, 1, 16, 12, 0, tzinfo=UTC)
 YEARS_ENTRY = Path("entries/new-year.md")
 SETTLE_GIVE_UP = 300.0  # the first build of the 10-year preview builds 533 issues
@@ -44,8 +47,8 @@ def _sample(folder: Path) -> Path:
 
 
 def _years(workspace: Path, name: str) -> Path:
-    """A copy of case 10's 10-year publication with one entry file in YEARS_WEEK, the week in
-    progress at YEARS_NOW; the copy keeps case 10's own publication as it is."""
+    """A copy of case 13's 10-year publication with one entry file in YEARS_WEEK, the week in
+    progress at YEARS_NOW; the copy keeps case 13's own publication as it is."""
     folder = workspace / name
     source = years_publication(workspace, 10)
     shutil.rmtree(folder, ignore_errors=True)  # a kept workspace (run.py --workspace) has it
@@ -149,7 +152,7 @@ def _rows(
 
 def run(workspace: Path, runs: int) -> Table:
     table = Table(
-        f"7. live preview of the sample's {WEEK}, and of a week after case 10's 10 years: "
+        f"7. live preview of the sample's {WEEK}, and of a week after case 13's 10 years: "
         f"save an entry -> served, median of {runs} runs"
     )
     previewed, built = _sample(workspace / "preview"), _sample(workspace / "preview-build")

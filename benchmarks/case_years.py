@@ -1,4 +1,4 @@
-"""Case 10, years: `digest build --all` from scratch on archives of 1, 5 and 10 years of weekly issues.
+"""Case 13, years: `digest build --all` from scratch on archives of 1, 5 and 10 years of weekly issues.
 
 Each archive holds ~25 entries a week from 20 sources (3% of them events, 1.5% highlights), over
 the years before 2025, stored with `Archive.store`; out/ starts empty. Each build runs in a child
@@ -53,7 +53,7 @@ def _build_all(folder: Path) -> tuple[float, float, int, int]:
 def run(workspace: Path, runs: int) -> tuple[Table, list[Row]]:
     """The years table, and the 10-year peak-memory row for the memory table."""
     table = Table(
-        f"10. years: digest build --all --offline from scratch, {PER_WEEK} entries a week from "
+        f"13. years: digest build --all --offline from scratch, {PER_WEEK} entries a week from "
         f"{SOURCES} sources, child processes, median of {runs} runs"
     )
     started = time.perf_counter()
