@@ -80,8 +80,25 @@ def calendar_files(issue: Issue, config: Config) -> dict[str, bytes]:
         CALENDAR: render_calendar(entries, config, f"{config.publication.title}: {issue.title}")
     }
     for entry in entries:
-        files[event_file_name(entry)] = render_calendar((entry,), config, entry.title)
+        files[event_file_name(entry)] = _event_calendar(entry, config)
     return files
+
+
+_EVENT_CALENDARS: dict[tuple[Entry, str, str], bytes] = {}
+_EVENT_CALENDARS_KEPT = 1024
+
+
+def _event_calendar(entry: Entry, config: Config) -> bytes:
+    """One event's own .ics, made once per process: an event is in every issue of the weeks
+    before it (build --all renders it up to `upcoming_weeks` times), and its file depends only
+    on the entry and the publication's zone and host."""
+    key = (entry, config.publication.timezone, config.publication.host)
+    found = _EVENT_CALENDARS.get(key)
+    if found is None:
+        if len(_EVENT_CALENDARS) >= _EVENT_CALENDARS_KEPT:
+            _EVENT_CALENDARS.clear()
+        found = _EVENT_CALENDARS[key] = render_calendar((entry,), config, entry.title)
+    return found
 
 
 def issue_calendar(issue: Issue, config: Config) -> IssueCalendar | None:
