@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -80,13 +82,30 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _TEREDO = ipaddress.IPv6Network("2001::/32")
 
 
+DNS_TIMEOUT = 10.0  # seconds: getaddrinfo has no time-out of its own
+
+
 def system_resolver(host: str, port: int) -> list[str]:
-    """Every address the system's resolver gives for `host` (IPv4 and IPv6)."""
-    try:
-        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise Refused(f"cannot resolve {host}: {error}") from None
-    return list(dict.fromkeys(str(answer[4][0]) for answer in answers))
+    """Every address the system's resolver gives for `host` (IPv4 and IPv6), within DNS_TIMEOUT.
+
+    The lookup runs in a daemon thread, so a resolver that never answers costs a build
+    DNS_TIMEOUT, not forever."""
+    found: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as error:  # socket.gaierror is an OSError
+            found.append(error)
+
+    thread = threading.Thread(target=lookup, name=f"resolve {host}", daemon=True)
+    thread.start()
+    thread.join(DNS_TIMEOUT)
+    if not found:
+        raise Refused(f"cannot resolve {host}: no answer within {DNS_TIMEOUT:g} s")
+    if isinstance(found[0], BaseException):
+        raise Refused(f"cannot resolve {host}: {found[0]}")
+    return list(dict.fromkeys(str(answer[4][0]) for answer in found[0]))
 
 
 def target(url: str, allow_hosts: Iterable[str], resolve: Resolver | None = None) -> Target:

@@ -8,6 +8,7 @@ import io
 import random
 import re
 import struct
+import threading
 import tracemalloc
 import zlib
 from collections.abc import Iterator
@@ -486,3 +487,23 @@ def test_a_picture_in_a_highlights_body_is_made_for_the_column_too(
     assert f'width="{DESIGN.column_width}"' in figure
     assert f'height="{DESIGN.column_width // 2}"' in figure
     assert "gone.png" not in html and "The figure:" in html
+
+
+def test_a_resolver_that_never_answers_costs_its_time_out_not_the_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answered = threading.Event()
+
+    def silent(*arguments: object, **options: object) -> list[object]:
+        answered.wait(5)  # released at the end of the test
+        return []
+
+    monkeypatch.setattr(netguard.socket, "getaddrinfo", silent)
+    monkeypatch.setattr(netguard, "DNS_TIMEOUT", 0.2)
+    try:
+        with pytest.raises(
+            netguard.Refused, match=r"cannot resolve slow\.test: no answer within 0\.2 s"
+        ):
+            netguard.target("https://slow.test/a.jpg", [])
+    finally:
+        answered.set()
