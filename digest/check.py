@@ -273,6 +273,29 @@ def _check_client_hardening(document: lxml.html.HtmlElement, add: Add) -> None:
     _check_wrapper(document, add)
     _check_hidden_text(document, add)
     _check_inline_emphasis(document, add)
+    _check_link_text(document, add)
+
+
+# Link text that says nothing of where it goes; repeated under every story, spam filters and
+# screen readers (which list a page's links by their text) both count it against the email.
+GENERIC_LINK_TEXT = {
+    "read more", "more", "learn more", "continue reading", "click here", "here", "link",
+    "les mer", "mer", "klikk her", "her",
+}  # fmt: skip
+
+
+def _check_link_text(document: lxml.html.HtmlElement, add: Add) -> None:
+    targets: dict[str, set[str]] = {}
+    for anchor in document.iter("a"):
+        text = " ".join(anchor.text_content().split()).strip(" .…»›→").lower()
+        if text in GENERIC_LINK_TEXT:
+            targets.setdefault(text, set()).add(anchor.get("href") or "")
+    for text, hrefs in sorted(targets.items()):
+        if len(hrefs) > 1:
+            add(
+                "warning",
+                f"{len(hrefs)} links to different places all say {text!r}: let the title be the link, or name the story in the link",
+            )
 
 
 def _check_wrapper(document: lxml.html.HtmlElement, add: Add) -> None:

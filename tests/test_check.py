@@ -183,3 +183,16 @@ def test_what_real_clients_need_is_asked_for(built: Path) -> None:
         "1 link(s) without an inline text-decoration",
     ):
         assert f"warning: {ISSUE}: {expected}" in found, expected
+
+
+def test_a_repeated_read_more_is_a_warning(built: Path) -> None:
+    tamper(
+        built,
+        "</body>",
+        '<p><a href="https://example.org/a" style="text-decoration: underline">Read more</a>'
+        '<a href="https://example.org/b" style="text-decoration: underline">Read more…</a></p></body>',
+    )
+    assert (
+        f"warning: {ISSUE}: 2 links to different places all say 'read more': let the title be "
+        "the link, or name the story in the link"
+    ) in messages(built)
