@@ -23,6 +23,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,7 @@ def parse_posix_rule(text: str) -> _Rule | None:
     return _Rule(standard, standard_name, daylight, match["dst"].strip("<>"), start, end)
 
 
+@cache  # read once per process: build --all writes a VTIMEZONE into every calendar file
 def _posix_string(key: str) -> str:
     """The POSIX TZ string at the end of the zone's TZif file, found as `zoneinfo` finds it."""
     parts = key.split("/")
