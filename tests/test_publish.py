@@ -13,6 +13,7 @@ from digest.config import Config
 from digest.publish import Content
 from digest.publish.listmonk import TAGS
 from digest.publish.merge import with_merge_tags
+from digest.write import locked
 from tests.conftest import Publication
 from tests.test_publish_fakes import (
     HOSTILE_TITLE,
@@ -335,3 +336,14 @@ def test_only_the_links_digest_wrote_become_tags() -> None:
         "View in your browser: {{ MessageURL }}\n"
         f"All events: {web}events.ics\nUnsubscribe: {{{{ UnsubscribeURL }}}}\n"
     )
+
+
+def test_a_build_under_way_makes_publish_wait_its_turn(
+    publication: Publication, listmonk: FakeListmonk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built(publication, listmonk)
+    with locked(publication.root):  # as a build or fetch holds it (the archive's folder)
+        assert digest(publication, "publish", "--to", "news") == 6
+    assert "another digest build or fetch is running" in capsys.readouterr().err
+    assert listmonk.requests == []
+    assert digest(publication, "publish", "--to", "news") == 0

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from digest import paths
 from digest.commands.send import chosen_issue
 from digest.config import Config
 from digest.errors import PublishError, UsageError
-from digest.publish import Finding, Published, hand_off, read_content
+from digest.publish import Content, Finding, Published, hand_off, read_content
+from digest.write import locked
 
 
 def check_test_address(address: str) -> None:
@@ -50,11 +52,25 @@ def publish(
     for address in tests:
         check_test_address(address)
     issue = chosen_issue(out, issue)
-    if send:
-        from digest.approval import require
+    # one publish at a time, and no build rewriting out/ under it (BusyError, exit 6)
+    with locked(paths.archive_path(config).parent):
+        if send:
+            from digest.approval import require
 
-        require(config, out, issue)  # NotApproved (exit 8) before anything reaches the service
-    content = read_content(config, out, issue)
+            require(config, out, issue)  # NotApproved (exit 8) before the service hears of it
+        content = read_content(config, out, issue)
+        return _hand_off(config, profile_name, content, tests, send, now, report)
+
+
+def _hand_off(
+    config: Config,
+    profile_name: str,
+    content: Content,
+    tests: list[str],
+    send: bool,
+    now: datetime,
+    report: Callable[[Finding], None],
+) -> Published:
     try:
         return hand_off(config, profile_name, content, tests, send, now, report)
     except (KeyError, TypeError, IndexError) as error:  # an answer not shaped as documented
