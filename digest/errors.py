@@ -80,9 +80,10 @@ class NotApproved(DigestError):
 
 class PublishError(DigestError):
     """`digest publish`: the email service could not be reached, refused a request, or its
-    checklist stops a send."""
+    checklist stops a send. `status` is the service's HTTP status, when it answered one."""
 
     exit_code = ExitCode.SEND_FAILED
+    status: int | None = None
 
 
 class AlreadySent(DigestError):

@@ -347,3 +347,16 @@ def test_a_build_under_way_makes_publish_wait_its_turn(
     assert "another digest build or fetch is running" in capsys.readouterr().err
     assert listmonk.requests == []
     assert digest(publication, "publish", "--to", "news") == 0
+
+
+def test_a_draft_deleted_in_listmonk_is_made_again_and_recorded(
+    publication: Publication, listmonk: FakeListmonk
+) -> None:
+    built(publication, listmonk)
+    assert digest(publication, "publish", "--to", "news") == 0
+    listmonk.campaigns.clear()  # someone deleted the draft in listmonk
+    built(publication, listmonk, summary="Now with more.")
+    assert digest(publication, "publish", "--to", "news") == 0
+    assert list(listmonk.campaigns) == [2]
+    assert "Now with more." in listmonk.campaigns[2]["body"]
+    assert record(publication)["profiles"]["news"]["campaign_id"] == "2"

@@ -128,6 +128,7 @@ class FakeListmonk(Fake):
             }
         ]
         self.tests: list[dict[str, Any]] = []
+        self.made = 0  # campaigns made so far
 
     def answer(self, method: str, path: str, args: Any, body: Any) -> tuple[int, Any]:
         if (method, path) == ("GET", "/templates"):
@@ -151,7 +152,7 @@ class FakeListmonk(Fake):
         if (method, path) == ("POST", "/campaigns"):
             if not body.get("lists") or not body.get("name") or not body.get("subject"):
                 return 400, {"message": "invalid campaign: name, subject and lists are required"}
-            number = len(self.campaigns) + 1
+            number = self.made = self.made + 1  # ids are never given twice, as in listmonk
             self.campaigns[number] = {
                 **body,
                 "id": number,
@@ -206,6 +207,7 @@ class FakeMailchimp(Fake):
             }
         ]
         self.tests: list[dict[str, Any]] = []
+        self.made = 0  # campaigns made so far
 
     def answer(self, method: str, path: str, args: Any, body: Any) -> tuple[int, Any]:
         if (method, path) == ("GET", "/campaigns"):
@@ -218,7 +220,8 @@ class FakeMailchimp(Fake):
             page = [self.public(c) for c in found[offset : offset + count]]
             return 200, {"campaigns": page, "total_items": len(found)}
         if (method, path) == ("POST", "/campaigns"):
-            number = f"c{len(self.campaigns) + 1:04d}"
+            self.made += 1
+            number = f"c{self.made:04d}"
             self.campaigns[number] = {"id": number, "status": "save", **body}
             return 200, self.public(self.campaigns[number])
         match = re.fullmatch(

@@ -179,3 +179,14 @@ def test_a_key_without_its_data_centre_is_one_line(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "$MAILCHIMP_API_KEY: not a Mailchimp API key, which ends in its data centre" in line
     assert "0123456789abcdef" not in line.split("(like")[0]
+
+
+def test_a_draft_deleted_in_mailchimp_is_made_again_and_recorded(
+    publication: Publication, mailchimp: FakeMailchimp
+) -> None:
+    built(publication, mailchimp)
+    assert digest(publication, "publish", "--to", "mc") == 0
+    mailchimp.campaigns.clear()
+    assert digest(publication, "publish", "--to", "mc") == 0
+    assert list(mailchimp.campaigns) == ["c0002"]
+    assert record(publication)["profiles"]["mc"]["campaign_id"] == "c0002"

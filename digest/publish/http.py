@@ -68,7 +68,9 @@ class Http:
                         )
                     problem = f"HTTP {status}: {one_line(self.service_message(response))}"
                     if status != 429 and status < 500:
-                        raise PublishError(f"{what}: {problem}")
+                        refused = PublishError(f"{what}: {problem}")
+                        refused.status = status
+                        raise refused
                     retryable = safe_to_retry or status == 429
                     delay = retry_after(response, delay)
                 if not retryable:

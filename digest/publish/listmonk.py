@@ -62,8 +62,12 @@ class Listmonk:
     def find_campaign(self, content: Content, record: dict[str, Any]) -> Campaign | None:
         recorded = str(record.get("campaign_id", ""))
         if recorded.isdigit():
-            answer = self.http.json("GET", f"campaigns/{recorded}", params={"no_body": "true"})
-            return _campaign(answer["data"])
+            try:
+                answer = self.http.json("GET", f"campaigns/{recorded}", params={"no_body": "true"})
+                return _campaign(answer["data"])
+            except PublishError as error:
+                if error.status != 404:
+                    raise  # deleted in listmonk: looked for by its tag, else made again
         found = self.http.json(
             "GET",
             "campaigns",

@@ -82,10 +82,14 @@ class Mailchimp:
     def find_campaign(self, content: Content, record: dict[str, Any]) -> Campaign | None:
         recorded = str(record.get("campaign_id", ""))
         if recorded:
-            data = self.http.json(
-                "GET", f"campaigns/{recorded}", params={"fields": "id,status,settings.title"}
-            )
-            return _campaign(data)
+            try:
+                data = self.http.json(
+                    "GET", f"campaigns/{recorded}", params={"fields": "id,status,settings.title"}
+                )
+                return _campaign(data)
+            except PublishError as error:
+                if error.status != 404:
+                    raise  # deleted in Mailchimp: looked for by its title, else made again
         offset, found = 0, []
         while True:
             page = self.http.json(
