@@ -36,7 +36,7 @@ class Story:
     id: str
     title: str
     section: str  # the section it is shown in (for the lead: its own section)
-    kind: str  # "lead", "news", "events", "highlights" or "omitted"
+    kind: str  # "lead", "news", "events", "highlights", "links" (over a cap) or "omitted"
     year: str  # the key of its year's decision file, where it can be picked as a highlight
     picked: bool  # a [[highlights]] pick in that file
     kicker: str  # the decision file's own kicker, "" when none (the entry's shows as a hint)
@@ -94,14 +94,17 @@ def lineup(config: Config, issue: Issue, omitted: Iterable[Entry] = ()) -> Lineu
             shown_summary=entry.summary,
         )
 
-    sections = tuple(
+    sections: tuple[tuple[str, str, tuple[Story, ...]], ...] = tuple(
         (
             section.title,
-            section.kind,
+            str(section.kind),
             tuple(story(entry, section.kind, section.title) for entry in section.entries),
         )
         for section in issue.sections
     )
+    if issue.dropped:  # over a cap: headline links under "Also in this issue"
+        links = tuple(story(entry, "links", entry.section) for entry in issue.dropped)
+        sections = (*sections, ("Also in this issue", "links", links))
     left_out = tuple(story(entry, "omitted", entry.section) for entry in omitted)
     keys = {issue.key, *(item.year for _, _, stories in sections for item in stories)}
     keys |= {item.year for item in left_out}

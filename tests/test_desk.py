@@ -24,10 +24,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from digest import desk, editorial
+from digest import desk, editorial, select
 from digest.config import Config, load
 from digest.editorial import StaleEdit
 from digest.errors import EntryError
+from digest.model import Entry, Issue, Section
 from digest.preview.desk_http import MAX_BODY
 from digest.preview.server import PreviewServer
 from tests import stress_publication
@@ -573,3 +574,46 @@ def test_a_broken_decision_file_hides_the_desk_and_the_page_says_why(
     assert response.status == 200
     assert "feeds/issues/2025-W40.toml" in html and 'id="problems"' in html
     assert 'id="desk"' not in html  # nothing to edit until the file is fixed by hand
+
+
+def test_lineup_shows_each_story_with_its_decisions_and_the_versions_it_was_read_at(
+    config: Config,
+) -> None:
+    """What the desk shows comes from the issue and the files: the lead first, a story over a
+    cap under "Also in this issue", what was left out, and each file's version."""
+    zone = config.publication.zone
+    week = select.week_period(WEEK, zone)
+    published = datetime(2025, 10, 1, 9, 0, tzinfo=UTC)
+
+    def entry(entry_id: str, section: str = "News") -> Entry:
+        return Entry(entry_id, "ICR news", f"Title of {entry_id}", published, section)
+
+    desk.set_highlight(config, "2025", "a:news", True, "")
+    issue = Issue(
+        period=week,
+        title="Week 40, 2025",
+        sections=(
+            Section("Publications", (entry(LEAD, "Publications"),), kind="lead"),
+            Section("News", (entry("a:news"),)),
+            Section("Publications", (entry(OLWEUS, "Publications"),)),
+        ),
+        date=week.end,
+        dropped=(entry("a:capped"),),
+    )
+    shown = desk.lineup(config, issue, omitted=[entry("a:omitted")])
+    assert [(title, kind) for title, kind, _ in shown.sections] == [
+        ("Publications", "lead"),
+        ("News", "news"),
+        ("Publications", "news"),
+        ("Also in this issue", "links"),
+    ]
+    news, publications = shown.sections[1][2][0], shown.sections[2][2][0]
+    assert news.picked and news.year == "2025" and not publications.picked
+    assert publications.kicker == "Nature Reviews Cancer"  # the file's own words, to edit
+    assert [story.id for story in shown.omitted] == ["a:omitted"]
+    assert shown.intro.startswith("Two of the institute's groups")
+    assert shown.versions == {
+        "2025": editorial.version_of(config, "2025"),
+        WEEK: editorial.version_of(config, WEEK),
+    }
+    assert shown.file == "feeds/issues/2025-W40.toml"
