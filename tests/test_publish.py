@@ -360,3 +360,31 @@ def test_a_draft_deleted_in_listmonk_is_made_again_and_recorded(
     assert list(listmonk.campaigns) == [2]
     assert "Now with more." in listmonk.campaigns[2]["body"]
     assert record(publication)["profiles"]["news"]["campaign_id"] == "2"
+
+
+def test_a_template_of_that_name_that_wraps_the_content_is_refused(
+    publication: Publication, listmonk: FakeListmonk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built(publication, listmonk)
+    listmonk.templates.append(
+        {
+            "id": 9,
+            "name": "digest: content only",
+            "type": "campaign",
+            "body": '<div>{{ template "content" . }}</div>',
+        }
+    )
+    assert digest(publication, "publish", "--to", "news") == 7
+    assert 'must hold only {{ template "content" . }}' in capsys.readouterr().err
+    assert listmonk.campaigns == {}
+
+
+def test_the_content_only_template_is_made_once(
+    publication: Publication, listmonk: FakeListmonk
+) -> None:
+    built(publication, listmonk)
+    assert digest(publication, "publish", "--to", "news") == 0
+    built(publication, listmonk, summary="Another.")
+    assert digest(publication, "publish", "--to", "news") == 0
+    assert len(listmonk.calls("POST", "/templates")) == 1
+    assert listmonk.campaigns[1]["template_id"] == 2

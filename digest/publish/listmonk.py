@@ -166,11 +166,11 @@ class Listmonk:
         templates = self.http.json("GET", "templates", params={"no_body": "false"})["data"]
         for template in templates or []:
             if template.get("name") == self.profile.template and template.get("type") == "campaign":
-                if CONTENT_ONLY not in str(template.get("body", CONTENT_ONLY)):
+                if str(template.get("body", CONTENT_ONLY)).strip() != CONTENT_ONLY:
                     raise PublishError(
                         f"listmonk {self.profile.url}: template {self.profile.template!r} must hold "
-                        f"{CONTENT_ONLY} (email.html is a whole email); fix it in listmonk or name "
-                        "another with publish template"
+                        f"only {CONTENT_ONLY} (email.html is a whole email, and would be wrapped "
+                        "in the rest); make it so in listmonk, or name another in publish template"
                     )
                 return int(template["id"])
         made = self.http.request(
