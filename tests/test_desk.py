@@ -574,6 +574,11 @@ def test_a_broken_decision_file_hides_the_desk_and_the_page_says_why(
     assert response.status == 200
     assert "feeds/issues/2025-W40.toml" in html and 'id="problems"' in html
     assert 'id="desk"' not in html  # nothing to edit until the file is fixed by hand
+    # and what the preview shows is the last good build: not an issue to sign off
+    fields = {"action": "approve", "by": "Ada", "expected": "", "token": server.token}
+    status, text = post(server, fields, {"Origin": server.url.rstrip("/")})
+    assert status == 409 and "could not be built" in text
+    assert "[approval]" not in decision_text(config)
 
 
 def test_lineup_shows_each_story_with_its_decisions_and_the_versions_it_was_read_at(

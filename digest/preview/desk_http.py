@@ -189,7 +189,14 @@ ACTIONS: dict[str, Action] = {
 def _approve(
     builder: PreviewBuilder, config: Any, issue: str, key: str, fields: Mapping[str, str]
 ) -> str:
-    """Sign the preview's build of the issue off (digest approve, for the files shown here)."""
+    """Sign the preview's build of the issue off (digest approve, for the files shown here);
+    not while the latest change failed to build: the files shown are then an older build."""
+    if builder.snapshot.problems:
+        raise Refused(
+            HTTPStatus.CONFLICT,
+            "refused: the latest change could not be built, so this is not the issue as it "
+            "stands; fix the problem shown above, then approve",
+        )
     approval.approve(
         builder.private_config, builder.out, issue, fields.get("by", ""), builder.clock()
     )
