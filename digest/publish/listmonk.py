@@ -57,6 +57,7 @@ class Listmonk:
         )
 
     def prepare(self, content: Content) -> Content:
+        """The copy listmonk gets: its tags in, Go template syntax in the text escaped."""
         return with_merge_tags(content, self.config, TAGS)
 
     def find_campaign(self, content: Content, record: dict[str, Any]) -> Campaign | None:
