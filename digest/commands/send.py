@@ -143,7 +143,11 @@ def send(
                 connection.starttls(context=ssl.create_default_context())
             if smtp.user and password is not None:
                 connection.login(smtp.user, password)
-            connection.sendmail(config.sender_address, recipients, data)
+            # as send_message would: SMTPUTF8 for an address that is not ASCII
+            utf8 = not all(address.isascii() for address in (config.sender_address, *recipients))
+            connection.sendmail(
+                config.sender_address, recipients, data, mail_options=["SMTPUTF8"] if utf8 else []
+            )
     except smtplib.SMTPException as error:
         raise SendError(f"{where}: the SMTP server refused the message: {error}") from None
     except (OSError, ssl.SSLError) as error:
