@@ -54,7 +54,6 @@ FUTURE_TOLERANCE = timedelta(days=2)
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 
-
 @dataclass(frozen=True)
 class ParsedFeed:
     """What one feed yielded: its entries, and one-line warnings about what was odd."""
@@ -82,6 +81,7 @@ def parse_feed(
     # Items with the RSS Event module's elements step aside from the fast reader by themselves.
     fast = reader == "auto" and source.events is None
     feed = fastfeed.read(document) if fast else None
+    from_xml = feed is not None  # lxml's text holds no character XML forbids
     if feed is None:
         feed = read_with_feedparser(document, source)
     feed_link = web_url(feed.link, base_url) or base_url
@@ -90,7 +90,14 @@ def parse_feed(
     seen_ids: set[str] = set()
     for position, item in enumerate(feed.items):
         entry = entry_from(
-            item, source, config, fetched_at, (feed_link, feed_title), warnings, position
+            item,
+            source,
+            config,
+            fetched_at,
+            (feed_link, feed_title),
+            warnings,
+            position,
+            from_xml=from_xml,
         )
         if entry is None:
             continue
@@ -214,9 +221,10 @@ def stable_id(
     return "sha1:" + hashlib.sha1(f"{source}\x1f{title}\x1f{stamp}".encode()).hexdigest()
 
 
-def _section(item: RawItem, source: Source, config: Config) -> str:
+def _section(categories: tuple[str, ...], source: Source, config: Config) -> str:
+    """The section of the first category the source maps, else the source's, else the default."""
     mapping = {key.casefold(): value for key, value in source.categories.items()}
-    for category in _categories(item):
+    for category in categories:
         if category.casefold() in mapping:
             return mapping[category.casefold()]
     return source.section or config.default_section
@@ -290,9 +298,12 @@ def entry_from(
     feed: tuple[str, str],
     warnings: list[str],
     position: int,
+    *,
+    from_xml: bool = False,
 ) -> Entry | None:
     """One item as an Entry, by our rules whichever reader found it; `feed` is the feed's
-    (link, title), `warnings` gets what was odd. None for an item with nothing."""
+    (link, title), `warnings` gets what was odd. None for an item with nothing. `from_xml`:
+    its text is an XML parser's (see sanitize_html)."""
     base, site = feed
     where = f"item {position + 1}"
     title = title_text(item.title)
@@ -301,7 +312,7 @@ def entry_from(
     updated = item.updated
     raw_html, html_base, from_content = _body(item)
     body_base = absolute_url(html_base, base) if html_base else (link or base)
-    html = sanitize_html(raw_html, body_base)
+    html = sanitize_html(raw_html, body_base, from_xml=from_xml)
     # The summary's footer goes while it is still HTML, where its links tell it from a story.
     text = plain_text(without_footer(item.summary)) or plain_text(html)
     if not title:
@@ -326,18 +337,19 @@ def entry_from(
         published = fetched_at
     image, html = _lead_image(item, html, link or base, from_content)
     event = _event(item, config.publication.zone, f"{where} ({title[:40]})", warnings)
+    categories = _categories(item)
     return Entry(
         id=entry_id,
         source=source.name,
         title=title,
         published=published,
         updated=updated,
-        section=_section(item, source, config),
+        section=_section(categories, source, config),
         link=link,
         summary=summarize(text, title=title, site=site),
         html=html,
         image=image,
-        categories=_categories(item),
+        categories=categories,
         event=event,
     )
 
