@@ -3,7 +3,7 @@
 The saved feeds link pictures on their sites (www.icr.example.org, www.oslocancercluster.example),
 which do not exist; digest.toml's `[images] saved` reads them from this folder instead, so the
 sample shows its pictures on a fresh clone with no network. Run once, deterministically
-(`.venv/bin/python feeds/saved/images/make_images.py`): the same Pillow writes the same bytes.
+(`.venv/bin/python feeds/saved-images/make_images.py`): the same Pillow writes the same bytes.
 """
 
 from __future__ import annotations
