@@ -336,3 +336,27 @@ def test_norwegian_wrapper_is_described_in_norwegian(publication: Publication) -
     wrapper = lxml.html.document_fromstring(html).xpath("//*[@role='article']")[0]
     assert wrapper.get("aria-roledescription") == "e-post"
     assert (wrapper.get("lang"), wrapper.get("xml:lang")) == ("nb", "nb")
+
+
+def test_logo_dark_is_published_and_shown_in_dark_mode_only(publication: Publication) -> None:
+    """publication.logo_dark, a file of its own, is published beside the logo; the email shows it
+    where the dark-mode styles apply (hidden otherwise, and from Outlook)."""
+    publication.file("feeds/assets/logo.png", small_png(400, 96))
+    publication.file("feeds/assets/logo-night.png", small_png(400, 97))
+    publication.config_text = publication.config_text.replace(
+        'timezone = "Europe/Oslo"',
+        'timezone = "Europe/Oslo"\nlogo = "feeds/assets/logo.png"\nlogo_dark = "feeds/assets/logo-night.png"',
+    )
+    story(publication, "one", 1)
+    html, _ = built_week(publication)
+    document = lxml.html.document_fromstring(html)
+    (dark,) = document.xpath("//*[contains(@class, 'logo-dark')]//img")
+    assert dark.get("src").startswith("https://digest.test/media/") and dark.get("src").endswith(
+        "-logo-night.png"
+    )
+    published = publication.root / "out" / dark.get("src").removeprefix("https://digest.test/")
+    assert published.read_bytes() == (publication.root / "feeds/assets/logo-night.png").read_bytes()
+    hidden = dark.xpath("ancestor::div[contains(@class, 'logo-dark')]")[0].get("style")
+    assert "display: none" in hidden.replace(":", ": ").replace(":  ", ": ")
+    assert "mso-hide: all" in hidden.replace(":", ": ").replace(":  ", ": ")
+    assert "<!--[if !mso]><!-->" in html
