@@ -410,16 +410,34 @@ class _Renderer:
         return render_site(summaries, self.config, self.env, pages, built)
 
 
-def _web_pages(out: Path, files: Mapping[str, bytes], built: Iterable[str]) -> dict[str, bytes]:
+class _WebPages(Mapping[str, bytes]):
+    """Each built issue's web page, by issue path: as just rendered, else as out/ has it; read
+    when asked for, so the site stage holds one at a time (533 pages of a 10-year archive are
+    ~30 MB)."""
+
+    def __init__(self, out: Path, files: Mapping[str, bytes], built: Iterable[str]) -> None:
+        self.out, self.files = out, files
+        self.names = {
+            issue_path: name
+            for issue_path in built
+            if (name := paths.issue_file(issue_path, paths.WEB_PAGE)) in files
+            or (out / name).is_file()
+        }
+
+    def __getitem__(self, issue_path: str) -> bytes:
+        name = self.names[issue_path]
+        return self.files[name] if name in self.files else (self.out / name).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def _web_pages(out: Path, files: Mapping[str, bytes], built: Iterable[str]) -> Mapping[str, bytes]:
     """Each built issue's web page, by issue path: as just rendered, else as out/ has it."""
-    pages = {}
-    for issue_path in built:
-        name = paths.issue_file(issue_path, paths.WEB_PAGE)
-        if name in files:
-            pages[issue_path] = files[name]
-        elif (out / name).is_file():
-            pages[issue_path] = (out / name).read_bytes()
-    return pages
+    return _WebPages(out, files, built)
 
 
 def _asset_files(config: Config, entry_assets: tuple[Asset, ...]) -> dict[str, bytes]:
