@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from digest import approval, desk, editorial
+from digest.config import Config
 from digest.editorial import StaleEdit
 from digest.errors import DigestError
 
@@ -143,7 +144,7 @@ def edit(builder: PreviewBuilder, issue: str, fields: Mapping[str, str]) -> str:
 
 def _move(step: int) -> Action:
     def moving(
-        builder: PreviewBuilder, config: Any, issue: str, key: str, fields: Mapping[str, str]
+        builder: PreviewBuilder, config: Config, issue: str, key: str, fields: Mapping[str, str]
     ) -> str:
         lineup = builder.lineup(issue)
         entry = fields.get("entry", "")
@@ -162,7 +163,7 @@ def _move(step: int) -> Action:
     return moving
 
 
-Action = Callable[["PreviewBuilder", Any, str, str, Mapping[str, str]], str]
+Action = Callable[["PreviewBuilder", Config, str, str, Mapping[str, str]], str]
 
 ACTIONS: dict[str, Action] = {
     "lead": lambda b, c, i, k, f: desk.set_lead(c, k, f.get("entry", ""), f["expected"]),
@@ -187,7 +188,7 @@ ACTIONS: dict[str, Action] = {
 
 
 def _approve(
-    builder: PreviewBuilder, config: Any, issue: str, key: str, fields: Mapping[str, str]
+    builder: PreviewBuilder, config: Config, issue: str, key: str, fields: Mapping[str, str]
 ) -> str:
     """Sign the preview's build of the issue off (digest approve, for the files shown here);
     not while the latest change failed to build: the files shown are then an older build."""
