@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-# Schema 4: the pictures issues show (digest/images.py), kept so a picture outlives its source.
+# Schema 4: the pictures issues show (digest/images/), kept so a picture outlives its source.
 # New tables only, so an older archive gets them as it is opened: no rows to move.
 IMAGE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (
@@ -592,7 +592,7 @@ class Archive:
                 (_iso(now), error, source),
             )
 
-    # The images stage's store (digest/images.py): each picture once, by the URL entries name.
+    # The images stage's store (digest/images/): each picture once, by the URL entries name.
 
     def stored_images(self, urls: Iterable[str]) -> dict[str, tuple[str, int, int]]:
         """(sha256, width, height) of each of `urls` that is stored."""

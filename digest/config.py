@@ -263,7 +263,7 @@ class Fetch(_Table):
 
 
 class Images(_Table):
-    """How the pictures an issue shows are fetched, stored and published (digest/images.py)."""
+    """How the pictures an issue shows are fetched, stored and published (digest/images/)."""
 
     mode: Literal["store", "hotlink"] = "store"  # hotlink: the feeds' image URLs, as they are
     max_bytes: Annotated[int, Field(ge=10_000, le=5_000_000)] = 150_000  # per published image

@@ -23,6 +23,7 @@ from digest import images, netguard
 from digest.cli import main
 from digest.config import load
 from digest.design import DESIGN
+from digest.images import pixels
 from digest.ingest.fetch import fetch_checked, web_client
 from tests.conftest import Publication, rss
 
@@ -236,7 +237,7 @@ def test_a_decompression_bomb_is_refused_without_using_much_memory() -> None:
     tracemalloc.start()
     try:
         with pytest.raises(images.Unusable, match="pixels"):
-            images.master(bomb)
+            pixels.master(bomb)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -374,8 +375,8 @@ def test_a_second_build_offline_uses_the_archive_and_writes_identical_bytes(
     assert len(shown(publication, "again")) == 2
 
     made: list[int] = []
-    derive = images.derive
-    monkeypatch.setattr(images, "derive", lambda *args: made.append(1) or derive(*args))
+    derive = pixels.derive
+    monkeypatch.setattr(pixels, "derive", lambda *args: made.append(1) or derive(*args))
     (publication.root / "out" / f"weekly/{WEEK}/email.html").unlink()  # the issue is rendered again
     assert build(publication, "--offline") == 0
     assert made == []  # its pictures are in out/media/ already: none is encoded again

@@ -1,0 +1,24 @@
+"""Images made for email: the images stage (`stage.py`) and the pixels it works with (`pixels.py`).
+
+The pipeline and the render stage use what is named here; README "Images" says what it does.
+"""
+
+from digest.images.pixels import Unusable
+from digest.images.stage import (
+    LEAD_WIDTH,
+    THUMBNAIL_WIDTH,
+    Derived,
+    Pictures,
+    publish_logo,
+    published_logo,
+)
+
+__all__ = [
+    "LEAD_WIDTH",
+    "THUMBNAIL_WIDTH",
+    "Derived",
+    "Pictures",
+    "Unusable",
+    "publish_logo",
+    "published_logo",
+]
