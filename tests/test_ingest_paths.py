@@ -6,15 +6,18 @@ each one to the path it stands in for, byte for byte.
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from digest.archive import _json, entry_to_json
+from digest.ingest import clean
 from digest.ingest.clean import _NOT_XML, sanitize_html
 from digest.model import Entry, Event, Image
 
@@ -121,3 +124,60 @@ def test_lxml_never_gives_a_character_xml_forbids(references: list[int], text: s
         return  # the fast reader returns None and feedparser's path takes the document
     found = root.findtext("item/description") or ""
     assert not _NOT_XML.search(found)
+
+
+FIGURE_PIECES = st.sampled_from(
+    ["<figure>", '<figure class="wp-block-image">', "</figure>", "<figures>", "<figure_x>",
+     "<figure", ">", '<img src="/a.jpg">', "<figcaption>c</figcaption>", "text", "\n", "</figure >",
+     "<FIGURE>", "<figure\u00e9>"]
+)  # fmt: skip
+
+
+@given(st.lists(FIGURE_PIECES, max_size=14).map("".join))
+@settings(max_examples=500)
+def test_figures_are_found_where_the_regular_expression_finds_them(fragment: str) -> None:
+    expected = [(match.start(), match.end()) for match in clean._FIGURE.finditer(fragment)]
+    assert list(clean._figures(fragment)) == expected
+
+
+def _tracking_pixel_by_urlsplit(tag: str) -> bool:
+    """clean._is_tracking_pixel as it was: the host always from urlsplit."""
+    attributes = dict(clean._ATTRIBUTE.findall(tag))
+    width, height = (
+        int(value)
+        if (value := attributes.get(name)) is not None and clean._DIMENSION.fullmatch(value)
+        else None
+        for name in ("width", "height")
+    )
+    if width is not None and height is not None and width <= 1 and height <= 1:
+        return True
+    if 0 in (width, height):
+        return True
+    src = html.unescape(attributes.get("src", ""))
+    host = urlsplit(src).hostname or ""
+    return not src.startswith(("http://", "https://")) or host.endswith(clean.TRACKER_HOSTS)
+
+
+URL_PIECES = st.sampled_from(
+    ["http://", "https://", "pixel.wp.com", "PIXEL.WP.COM", "stats.wordpress.com", "news.example.org",
+     "user@", ":8080", "/g.gif", "?blog=1", "&amp;", "&#10;", "&#9;", "\t", "\n", "[", "]", "::1",
+     "x", ".", "é", "\uff0f", "feeds.feedburner.com.evil.example", "mailto:"]
+)  # fmt: skip
+
+
+@given(
+    st.lists(URL_PIECES, max_size=8).map("".join),
+    st.sampled_from(["", ' width="1" height="1"', ' width="600"', ' height="0"']),
+)
+@settings(max_examples=500)
+def test_tracking_pixels_are_told_as_urlsplit_tells_them(src: str, size: str) -> None:
+    tag = f'<img src="{src}"{size}>'
+    try:
+        expected: bool | type[Exception] = _tracking_pixel_by_urlsplit(tag)
+    except ValueError:
+        expected = ValueError
+    try:
+        found: bool | type[Exception] = clean._is_tracking_pixel(tag)
+    except ValueError:
+        found = ValueError
+    assert found == expected

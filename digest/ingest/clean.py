@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
@@ -136,9 +137,15 @@ def _is_tracking_pixel(tag: str) -> bool:
     if 0 in (width, height):
         return True
     src = html.unescape(attributes.get("src", ""))
+    web = src.startswith(("http://", "https://"))  # a mailto: (or no) URL is nothing to show
+    # urlsplit raises only for brackets or non-ASCII, and changes the text only by dropping
+    # tabs and line breaks: without them, the lowered URL holds the host urlsplit would give.
+    if src.isascii() and not any(character in src for character in "[]\t\r\n"):
+        lowered = src.lower()
+        if not web or not any(tracker in lowered for tracker in TRACKER_HOSTS):
+            return not web  # the common case, without taking the URL apart
     host = urlsplit(src).hostname or ""
-    # an image from a mailto: (or no) URL is nothing to show
-    return not src.startswith(("http://", "https://")) or host.endswith(TRACKER_HOSTS)
+    return not web or host.endswith(TRACKER_HOSTS)
 
 
 _ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
@@ -492,15 +499,49 @@ def first_image(fragment: str) -> FoundImage | None:
     )
 
 
+def _figures(fragment: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each match of _FIGURE in `fragment`, in order, found by str.find: the
+    pattern's tempered dot tested every character of every body (tests/test_ingest_paths.py
+    holds the two equal)."""
+    position = 0
+    while (start := fragment.find("<figure", position)) != -1:
+        position = start + 1  # where the scan goes on when there is no match here
+        if _is_word_character(fragment[start + 7 : start + 8]):
+            continue  # "<figures": no word boundary after "<figure"
+        tag_end = fragment.find(">", start + 7)
+        close = fragment.find("</figure>", tag_end + 1) if tag_end != -1 else -1
+        if close == -1:
+            return  # no later "<figure" finds a ">" and a "</figure>" after it either
+        if _figure_opens(fragment, tag_end + 1, close):
+            continue  # the innermost figure is matched from its own "<figure"
+        yield start, close + 9
+        position = close + 9
+
+
+def _is_word_character(character: str) -> bool:
+    """Is it what the regular expressions' \\w matches (so no \\b before it)?"""
+    return character.isalnum() or character == "_"
+
+
+def _figure_opens(fragment: str, start: int, end: int) -> bool:
+    """Does a "<figure" tag (with a word boundary after it) begin in fragment[start:end]?"""
+    while (found := fragment.find("<figure", start, end)) != -1:
+        if not _is_word_character(fragment[found + 7 : found + 8]):
+            return True
+        start = found + 1
+    return False
+
+
 def remove_image(fragment: str, src: str) -> tuple[str, str]:
     """(fragment without the image, the caption of its <figure>): it is shown as the lead image instead."""
     escaped = src.replace("&", "&amp;").replace('"', "&quot;").replace("\xa0", "&nbsp;")
     escaped = escaped.replace("<", "&lt;").replace(">", "&gt;")  # as nh3 serialises attributes
     marker = f'src="{escaped}"'
-    for figure in _FIGURE.finditer(fragment):
-        if marker in figure.group(0):
-            caption = _FIGCAPTION.search(figure.group(0))
-            rest = fragment[: figure.start()] + fragment[figure.end() :]
+    for start, end in _figures(fragment):
+        figure = fragment[start:end]
+        if marker in figure:
+            caption = _FIGCAPTION.search(figure)
+            rest = fragment[:start] + fragment[end:]
             return rest.strip(), plain_text(caption.group(1)) if caption else ""
     without = _IMG_TAG.sub(lambda m: "" if marker in m.group(0) else m.group(0), fragment, count=1)
     return _EMPTY_WRAPPER.sub("", without).strip(), ""

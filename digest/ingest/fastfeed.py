@@ -47,6 +47,7 @@ ATOM_ENTRY_ELEMENTS = {
         "contributor",
     )
 } | {f"{MEDIA}content", f"{MEDIA}thumbnail", f"{MEDIA}group"}
+ENCODED = f"{CONTENT}encoded"
 MEDIA_ELEMENTS = {
     f"{MEDIA}{name}" for name in ("content", "thumbnail", "group", "credit", "description", "title")
 }
@@ -161,45 +162,74 @@ def _media(item: Any, has_media: bool) -> tuple[tuple[Media, ...], tuple[str, ..
     return contents, thumbnails, credits[0] if credits else ""
 
 
+def _children(item: Any, allowed: set[str]) -> tuple[dict[str, Any], list[Any], bool]:
+    """(the first child of each tag, the categories and enclosures in order, Media RSS or not)
+    of an RSS item, in one pass over its children; _Unsupported as `_only` says."""
+    first: dict[str, Any] = {}
+    repeated: list[Any] = []
+    media = False
+    for child in item:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # comments and processing instructions
+        if tag not in allowed:
+            raise _Unsupported
+        if tag == "category" or tag == "enclosure":
+            repeated.append(child)
+        elif tag.startswith(MEDIA):
+            media = True
+            for grandchild in child.iter():
+                if (
+                    isinstance(grandchild.tag, str)
+                    and grandchild is not child
+                    and grandchild.tag not in MEDIA_ELEMENTS
+                ):
+                    raise _Unsupported
+        if tag not in first:
+            first[tag] = child
+    return first, repeated, media
+
+
 def _rss(root: Any) -> RawFeed:
     channel = root.find("channel")
     if channel is None:
         raise _Unsupported
     items = []
     for item in channel.iterfind("item"):
-        media, thumbnails, credit = _media(item, _only(item, RSS_ITEM_ELEMENTS))
-        title, link_element = item.find("title"), item.find("link")
+        first, repeated, has_media = _children(item, RSS_ITEM_ELEMENTS)
+        media, thumbnails, credit = _media(item, has_media)
+        get = first.get
+        title, link_element = get("title"), get("link")
         link = _text(link_element) if link_element is not None else None
-        guid_element = item.find("guid")
+        guid_element = get("guid")
         guid = ""
         if guid_element is not None:
             guid = _text(guid_element)
             permalink = guid_element.get("isPermaLink", "true").strip().lower() != "false"
             if link is None and permalink and guid.startswith(("http://", "https://")):
                 link = guid  # as feedparser does: a permalink guid is the link
-        published = item.find("pubDate")
-        description = item.find("description")
-        encoded = item.find(f"{CONTENT}encoded")
+        published = get("pubDate")
+        published_text = _text(published) if published is not None else ""
+        description = get("description")
+        encoded = get(ENCODED)
         if encoded is not None and description is None:
             raise _Unsupported  # feedparser then makes a summary of its own
+        categories = [_text(child) for child in repeated if child.tag == "category"]
         items.append(
             RawItem(
                 title=_text(title) if title is not None else "",
                 link=link or "",
                 guid=guid,
-                published=_rfc822(_text(published))
-                if published is not None and _text(published)
-                else None,
+                published=_rfc822(published_text) if published_text else None,
                 summary=_text(description) if description is not None else "",
                 summary_base=_base(description),
                 content=_text(encoded) if encoded is not None else "",
                 content_base=_base(encoded),
-                categories=tuple(
-                    _text(category) for category in item.iterfind("category") if _text(category)
-                ),
+                categories=tuple(category for category in categories if category),
                 enclosures=tuple(
-                    Enclosure(url=enclosure.get("url", ""), type=enclosure.get("type", ""))
-                    for enclosure in item.iterfind("enclosure")
+                    Enclosure(url=child.get("url", ""), type=child.get("type", ""))
+                    for child in repeated
+                    if child.tag == "enclosure"
                 ),
                 media=media,
                 thumbnails=thumbnails,

@@ -57,7 +57,7 @@ class FeedUnreadable(Exception):
 
 def prepare(data: bytes) -> tuple[bytes, list[str]]:
     """(the document as UTF-8 without DOCTYPE, warnings); FeedUnreadable for what must not be parsed."""
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(), which copies a large feed
         raise FeedUnreadable("the document is empty")
     decoded, encoding = _decode(data)
     text = decoded.lstrip()
