@@ -36,7 +36,9 @@ class Story:
     id: str
     title: str
     section: str  # the section it is shown in (for the lead: its own section)
-    kind: str  # "lead", "news", "events", "highlights", "links" (over a cap) or "omitted"
+    # "lead", "news", "events", "highlights", "links" (over a cap), "omitted", or "archive":
+    # archived in the issue's year but not in its highlights
+    kind: str
     year: str  # the key of its year's decision file, where it can be picked as a highlight
     picked: bool  # a [[highlights]] pick in that file
     kicker: str  # the decision file's own kicker, "" when none (the entry's shows as a hint)
@@ -62,9 +64,12 @@ class Lineup:
     file: str  # the decision file as messages name it
 
 
-def lineup(config: Config, issue: Issue, omitted: Iterable[Entry] = ()) -> Lineup:
+def lineup(
+    config: Config, issue: Issue, omitted: Iterable[Entry] = (), archived: Iterable[Entry] = ()
+) -> Lineup:
     """What the desk shows of `issue`; `omitted` are the entries its file leaves out (the
-    caller reads them from the archive: `omitted_ids`), so that they can be put back."""
+    caller reads them from the archive: `omitted_ids`), so that they can be put back; for a
+    yearly issue, `archived` are more of the year's entries, to pick as highlights."""
     zone = config.publication.zone
     own = _raw(config, issue.key)
     decided = {str(item.get("id")): item for item in own.get("entries", []) if "id" in item}
@@ -105,6 +110,10 @@ def lineup(config: Config, issue: Issue, omitted: Iterable[Entry] = ()) -> Lineu
     if issue.dropped:  # over a cap: headline links under "Also in this issue"
         links = tuple(story(entry, "links", entry.section) for entry in issue.dropped)
         sections = (*sections, ("Also in this issue", "links", links))
+    shown = {item.id for _, _, stories in sections for item in stories}
+    more = tuple(story(e, "archive", e.section) for e in archived if e.id not in shown)
+    if more:
+        sections = (*sections, (f"More from {issue.key}, newest first", "archive", more))
     left_out = tuple(story(entry, "omitted", entry.section) for entry in omitted)
     keys = {issue.key, *(item.year for _, _, stories in sections for item in stories)}
     keys |= {item.year for item in left_out}

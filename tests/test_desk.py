@@ -622,3 +622,27 @@ def test_lineup_shows_each_story_with_its_decisions_and_the_versions_it_was_read
         WEEK: editorial.version_of(config, WEEK),
     }
     assert shown.file == "feeds/issues/2025-W40.toml"
+
+
+def test_a_yearly_issue_picks_a_highlight_from_the_archive(
+    browser: Browser, served: tuple[PreviewServer, Config]
+) -> None:
+    """A feed item of 2022 that no highlight ranking took becomes highlight #4 with a click."""
+    server, config = served
+    gold_label = "https://www.oslocancercluster.example/?p=18497"
+    context = preview_context(browser, server.url, stress_publication.placeholder_png())
+    page = context.new_page()
+    page.goto(server.url + "issue/yearly/2022/")
+    offered = page.locator("h3", has_text="More from 2022")
+    expect(offered).to_be_visible()
+    assert "Gold Label certificate renewed" not in email_text(page)  # ranked 11th of 10
+    story(page, gold_label).get_by_role("button", name="Highlight of 2022").click()
+    assert until(lambda: len(decisions(config, "2022")["highlights"]) == 4)
+    assert decisions(config, "2022")["highlights"][-1] == {"id": gold_label}
+    assert decision_text(config, "2022").startswith("# The editor's decisions for the yearly")
+    # reloaded: the fourth highlight, in the email too
+    expect(page.locator("li.story").nth(3)).to_have_attribute(
+        "data-id", gold_label, timeout=LIVE_TIMEOUT_MS
+    )
+    assert until(lambda: "Gold Label certificate renewed" in email_text(page))
+    context.close()

@@ -94,6 +94,9 @@ def _build(
     return build(config, out, target, reporter, offline=not fetch, now=now, preview=True)
 
 
+MORE_TO_PICK = 40  # entries of the year a yearly issue's desk offers besides its highlights
+
+
 def _lineup(config: Config, issue: str) -> desk.Lineup | None:
     """The desk's view of the issue at `issue` ("weekly/2025-W40"), selected as a build selects
     it from the preview's archive, with the entries its decision file leaves out."""
@@ -107,7 +110,11 @@ def _lineup(config: Config, issue: str) -> desk.Lineup | None:
         if selected is None:
             return None
         omitted = archive.with_ids(desk.omitted_ids(config, key))
-    return desk.lineup(config, selected, omitted)
+        archived = []
+        if kind == "yearly":  # the newest of the year that no decision names, to pick from
+            newest = archive.newest_undecided(period.start, period.end, MORE_TO_PICK)
+            archived = archive.with_ids(entry_id for entry_id, _ in newest)
+    return desk.lineup(config, selected, omitted, archived)
 
 
 @contextmanager
