@@ -7,11 +7,14 @@ from __future__ import annotations
 import io
 import random
 import re
+import shutil
+import ssl
 import struct
+import subprocess
 import threading
 import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -508,3 +511,41 @@ def test_a_resolver_that_never_answers_costs_its_time_out_not_the_build(
             netguard.target("https://slow.test/a.jpg", [])
     finally:
         answered.set()
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """An HTTPS server on 127.0.0.1 whose certificate names images.test (and only that), which
+    the HTTP client trusts through SSL_CERT_FILE."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=images.test", "-addext", "subjectAltName=DNS:images.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    running = HTTPServer(host="127.0.0.1", ssl_context=context)
+    running.start()
+    yield running
+    running.stop()
+
+
+def test_over_https_the_checked_address_is_reached_under_the_host_name_its_certificate_names(
+    publication: Publication, tls_server: HTTPServer
+) -> None:
+    tls_server.expect_request("/a.jpg").respond_with_data(photo(50, 50), content_type="image/jpeg")
+    config = load(publication.configure())
+
+    def at(host: str) -> Callable[[str], netguard.Target]:
+        return lambda url: netguard.Target("https", host, tls_server.port, "127.0.0.1", "/a.jpg")
+
+    with web_client(config, for_images=True) as client:
+        good = fetch_checked(client, "https://images.test/a.jpg", config, at("images.test"))
+        wrong = fetch_checked(client, "https://other.test/a.jpg", config, at("other.test"))
+    assert good.error is None and good.body and good.body.startswith(b"\xff\xd8")
+    assert wrong.body is None and wrong.error and "TLS error" in wrong.error
