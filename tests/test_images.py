@@ -28,7 +28,7 @@ from digest.config import load
 from digest.design import DESIGN
 from digest.images import pixels
 from digest.ingest.fetch import fetch_checked, web_client
-from tests.conftest import Publication, rss
+from tests.conftest import NOW, Publication, rss
 
 WEEK = "2025-W40"
 IMAGES_TABLE = '[images]\nallow_hosts = ["127.0.0.1"]\n'
@@ -549,3 +549,37 @@ def test_over_https_the_checked_address_is_reached_under_the_host_name_its_certi
         wrong = fetch_checked(client, "https://other.test/a.jpg", config, at("other.test"))
     assert good.error is None and good.body and good.body.startswith(b"\xff\xd8")
     assert wrong.body is None and wrong.error and "TLS error" in wrong.error
+
+
+def test_a_remote_logo_is_fetched_kept_and_shown_at_half_its_pixels(
+    publication: Publication, server: HTTPServer
+) -> None:
+    server.expect_request("/logo.png").respond_with_data(
+        graphic_with_alpha(400, 100), content_type="image/png"
+    )
+    publication.entry("2025/news.md", "---\ntitle: News\ndate: 2025-10-01\n---\nBody.\n")
+    publication.config_text = publication.config_text.replace(
+        'language = "en"', f'language = "en"\nlogo = "{server.url_for("/logo.png")}"'
+    )
+    publication.configure(IMAGES_TABLE)
+    assert build(publication) == 0
+    html = (publication.root / EMAIL).read_text(encoding="utf-8")
+    [logo] = [tag for tag in IMG_TAG.findall(html) if 'alt="Test Digest"' in tag][:1]
+    assert 'width="200"' in logo and 'height="50"' in logo
+    src = re.search(r'src="https://digest\.test/(media/[0-9a-f]{16}-logo\.png)"', logo)
+    assert src and (publication.root / "out" / src.group(1)).is_file()
+
+
+def test_an_archive_from_before_images_opens_with_its_image_tables(tmp_path: Path) -> None:
+    import sqlite3
+
+    from digest.archive import SCHEMA, Archive
+
+    path = tmp_path / "archive.sqlite"
+    with sqlite3.connect(path) as old:  # schema 3, as digest wrote it before images were kept
+        old.executescript(SCHEMA)
+    with Archive(path) as archive:
+        archive.store_image("https://a.test/x.jpg", b"bytes", "0" * 64, (3, 2), NOW)
+        assert archive.stored_images(["https://a.test/x.jpg"]) == {
+            "https://a.test/x.jpg": ("0" * 64, 3, 2)
+        }

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 RULES = "1"  # how derivatives are made: a change here makes every derivative again
 LEAD_WIDTH = DESIGN.column_width  # the lead story and highlights: across the column
 THUMBNAIL_WIDTH = DESIGN.thumbnail_width  # the other stories, beside the text
-LOGO_WIDTH = 180  # a logo is a 2x image: shown at half its pixels, at most this wide
+LOGO_WIDTH = DESIGN.column_width  # a 2x logo: shown at half its pixels, within the column
 _HASHED_NAME = re.compile(r"^[0-9a-f]{10}-")  # the hash assets.py puts before a local file's name
 
 
