@@ -442,14 +442,16 @@ def _web_pages(out: Path, files: Mapping[str, bytes], built: Iterable[str]) -> M
 
 def _asset_files(config: Config, entry_assets: tuple[Asset, ...]) -> dict[str, bytes]:
     """Local files the output links to (entry images, a local logo), as out/ paths and bytes."""
+    from digest.render.logo import dark_logo_files
     found = list(entry_assets)
     logo = config.publication.logo
     if logo and not assets.is_remote(logo):
         found.append(assets.publish(config.resolve(logo)))
     try:
-        return {asset.out_path: asset.source.read_bytes() for asset in found}
+        files = {asset.out_path: asset.source.read_bytes() for asset in found}
     except OSError as error:
         raise OutputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
+    return files | dark_logo_files(config)  # the logo for dark mode, given or derived
 
 
 def _body_hash(body: bytes) -> str:
