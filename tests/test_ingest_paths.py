@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -178,6 +179,49 @@ def test_tracking_pixels_are_told_as_urlsplit_tells_them(src: str, size: str) ->
         expected = ValueError
     try:
         found: bool | type[Exception] = clean._is_tracking_pixel(tag)
+    except ValueError:
+        found = ValueError
+    assert found == expected
+
+
+def _absolute_url_by_urljoin(url: str, base: str | None) -> str | None:
+    """clean.absolute_url as it was: every URL through urljoin and urlsplit."""
+    url = url.strip()
+    if not url:
+        return None
+    if any(ch in url for ch in "\r\n\t\x00"):
+        url = re.sub(r"[\r\n\t\x00]", "", url)
+    if clean._NOT_XML.search(url):
+        return None
+    resolved = urljoin(base, url) if base else url
+    parts = urlsplit(resolved)
+    if parts.scheme == "mailto":
+        return resolved
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return resolved
+
+
+LINK_PIECES = st.sampled_from(
+    ["http://", "https://", "HTTP://", "ftp://", "mailto:", "//", "/", "news.example.org", "x", ":80",
+     "user@", "?", "?a=1", "#", "#top", ";p", "[", "]", "[::1]", "..", "./", " ", "\t", "\n", "é",
+     "%20", "\\", "&amp;", "\x01", "\u3002"]
+)  # fmt: skip
+BASES = st.sampled_from(
+    [None, "", "https://news.example.org/2025/10/post/", "http://news.example.org", "https://[::1]/",
+     "https://[bad/", "https://h\u00e9.example/", "ftp://files.example/"]
+)  # fmt: skip
+
+
+@given(st.lists(LINK_PIECES, max_size=8).map("".join), BASES)
+@settings(max_examples=1000)
+def test_links_resolve_as_urljoin_resolves_them(url: str, base: str | None) -> None:
+    try:
+        expected: str | type[Exception] | None = _absolute_url_by_urljoin(url, base)
+    except ValueError:
+        expected = ValueError
+    try:
+        found: str | type[Exception] | None = clean.absolute_url(url, base)
     except ValueError:
         found = ValueError
     assert found == expected

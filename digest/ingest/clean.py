@@ -115,6 +115,8 @@ def absolute_url(url: str, base: str | None) -> str | None:
         url = re.sub(r"[\r\n\t\x00]", "", url)
     if _NOT_XML.search(url):
         return None
+    if _plainly_absolute(url) and (not base or (base.isascii() and not _has_bracket(base))):
+        return url  # what urljoin and urlsplit would give back, unchanged, without them
     resolved = urljoin(base, url) if base else url
     parts = urlsplit(resolved)
     if parts.scheme == "mailto":
@@ -122,6 +124,27 @@ def absolute_url(url: str, base: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return resolved
+
+
+def _has_bracket(url: str) -> bool:
+    return "[" in url or "]" in url
+
+
+def _plainly_absolute(url: str) -> bool:
+    """An absolute http(s) URL that urljoin against any http(s) base, and urlsplit, give back
+    as it is: ASCII (urlsplit's netloc check), a host, no brackets (IPv6, which urlsplit may
+    refuse), no ";" (params), "#" or trailing "?" (which urlunparse would drop or move)."""
+    if not url.startswith(("http://", "https://")) or not url.isascii():
+        return False
+    host_start = 7 if url[4] == ":" else 8
+    if url[host_start : host_start + 1] in ("", "/", "?"):
+        return False
+    return (
+        not _has_bracket(url)
+        and ";" not in url
+        and "#" not in url
+        and (url.count("?") == 0 or (url.count("?") == 1 and not url.endswith("?")))
+    )
 
 
 def _is_tracking_pixel(tag: str) -> bool:
