@@ -510,5 +510,5 @@ def test_sigterm_stops_cleanly_and_removes_the_preview_folder(sample: Path, tmp_
     assert code == 0, stderr
     assert "Traceback" not in stderr and stderr.strip() == ""
     assert stdout.rstrip().endswith("stopped")
-    assert previews() == []  # (Jinja's bytecode cache, jinja2-cache-*, is kept: it is shared)
+    assert previews() == []  # (Jinja's bytecode cache, _jinja2-cache-*, is kept: it is shared)
     assert not (sample / "out").exists()
