@@ -37,6 +37,7 @@ RULES = "1"  # how derivatives are made: a change here makes every derivative ag
 LEAD_WIDTH = DESIGN.column_width  # the lead story and highlights: across the column
 THUMBNAIL_WIDTH = DESIGN.thumbnail_width  # the other stories, beside the text
 LOGO_WIDTH = DESIGN.column_width  # a 2x logo: shown at half its pixels, within the column
+DECODERS = 2  # threads decoding pictures while the rest download
 _HASHED_NAME = re.compile(r"^[0-9a-f]{10}-")  # the hash assets.py puts before a local file's name
 
 
@@ -117,20 +118,39 @@ class Pictures:
                     self.unresolved[host] = str(refused)
                 raise
 
-        with web_client(self.config, for_images=True) as client:
+        def checked(body: bytes) -> tuple[bytes, tuple[int, int]] | str:
+            try:
+                return pixels.master(body)
+            except Unusable as why:
+                return str(why)
+            except Exception as error:  # a picture Pillow trips over must fail itself only
+                return f"cannot be read ({type(error).__name__}: {error})"
 
-            def one(url: str) -> tuple[str, bytes | None, str | None]:
-                result = fetch_checked(client, url, self.config, route)
-                return url, result.body, result.error
-
-            with ThreadPoolExecutor(max_workers=self.config.fetch.concurrency) as pool:
-                for url, body, error in pool.map(one, urls):
-                    if error or body is None:
-                        self._fail(url, error or "no body")
-                    else:
-                        self.fetched += 1
-                        self._take(url, body)
+        # Downloads in many threads, decoding in DECODERS more (Pillow lets go of the GIL as it
+        # decodes): few threads that allocate pictures keep the process small.
+        with (
+            web_client(self.config, for_images=True) as client,
+            ThreadPoolExecutor(max_workers=self.config.fetch.concurrency) as downloads,
+            ThreadPoolExecutor(max_workers=DECODERS) as decoders,
+        ):
+            results = downloads.map(
+                lambda url: fetch_checked(client, url, self.config, route), urls
+            )
+            pending = []
+            for url, result in zip(urls, results, strict=True):
+                if result.error or result.body is None:
+                    self._fail(url, result.error or "no body")
                     advance(url)
+                else:
+                    pending.append((url, decoders.submit(checked, result.body)))
+            for url, future in pending:
+                kept = future.result()
+                if isinstance(kept, str):
+                    self._fail(url, kept)
+                else:
+                    self.fetched += 1
+                    self._store(url, *kept)
+                advance(url)
 
     def _take(self, url: str, data: bytes) -> None:
         """Check the bytes, and store the picture (or its master) in the archive."""
@@ -139,6 +159,12 @@ class Pictures:
         except Unusable as why:
             self._fail(url, str(why))
             return
+        except Exception as error:  # a picture Pillow trips over must fail itself only
+            self._fail(url, f"cannot be read ({type(error).__name__}: {error})")
+            return
+        self._store(url, kept, size)
+
+    def _store(self, url: str, kept: bytes, size: tuple[int, int]) -> None:
         self.archive.store_image(url, kept, hashlib.sha256(kept).hexdigest(), size, self.now)
 
     def _fail(self, url: str, why: str) -> None:
@@ -269,6 +295,9 @@ class Pictures:
             )
         except Unusable as why:
             self._fail(url, str(why))
+            return None
+        except Exception as error:  # a picture Pillow trips over must fail itself only
+            self._fail(url, f"cannot be made for email ({type(error).__name__}: {error})")
             return None
         name = f"{hashlib.sha256(encoded).hexdigest()[:16]}-{_stem(url)}.{extension}"
         self.files[media_file(name)] = encoded
