@@ -646,3 +646,27 @@ def test_a_yearly_issue_picks_a_highlight_from_the_archive(
     )
     assert until(lambda: "Gold Label certificate renewed" in email_text(page))
     context.close()
+
+
+def test_two_clicks_at_once_from_pages_of_one_version_keep_one_and_refuse_the_other(
+    served: tuple[PreviewServer, Config],
+) -> None:
+    server, config = served
+    seen = editorial.version_of(config, WEEK)
+    own = {"Origin": server.url.rstrip("/")}
+    answers: dict[str, tuple[int, str]] = {}
+
+    def click(entry_id: str) -> None:
+        fields = {"action": "omit", "entry": entry_id, "expected": seen, "token": server.token}
+        answers[entry_id] = post(server, fields, own)
+
+    threads = [threading.Thread(target=click, args=(entry_id,)) for entry_id in (LYNCH, NVA)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    statuses = sorted(status for status, _ in answers.values())
+    assert statuses == [303, 409], answers
+    [kept] = [entry_id for entry_id, (status, _) in answers.items() if status == 303]
+    assert entry_table(config, kept).get("omit") is True
+    assert entry_table(config, NVA if kept == LYNCH else LYNCH) == {}

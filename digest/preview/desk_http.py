@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from digest.preview.builder import PreviewBuilder
     from digest.preview.server import PreviewServer
 
+_writing = threading.Lock()  # one desk edit at a time: each reads its file's version, then writes
 MAX_BODY = 64 * 1024  # bytes: an intro and a summary fit many times over
 TOKEN_HEADER = "X-Digest-Token"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -131,7 +133,8 @@ def edit(builder: PreviewBuilder, issue: str, fields: Mapping[str, str]) -> str:
     config = builder.snapshot.config
     key = issue.split("/", 1)[1]
     try:
-        return handler(builder, config, issue, key, fields)
+        with _writing:  # two tabs' clicks at once: the second sees the first's version
+            return handler(builder, config, issue, key, fields)
     except StaleEdit as stale:
         raise Refused(HTTPStatus.CONFLICT, str(stale)) from None
     except DigestError as error:
