@@ -225,3 +225,21 @@ def test_links_resolve_as_urljoin_resolves_them(url: str, base: str | None) -> N
     except ValueError:
         found = ValueError
     assert found == expected
+
+
+@given(st.text(st.characters() | st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2028\u3000")))
+@settings(max_examples=500)
+def test_spaces_collapse_as_the_regular_expression_collapses_them(text: str) -> None:
+    assert clean._one_spaced(text) == clean._SPACES.sub(" ", text).strip()
+
+
+READ_MORE_PIECES = st.sampled_from(
+    ["word", " ", "  ", "\n", "\t", "[", "]", "…", "...", ".", "..", "&hellip;", "[…]", "[...]",
+     "[&hellip;]", "\u2028", "x.", "Read more"]
+)  # fmt: skip
+
+
+@given(st.lists(READ_MORE_PIECES, max_size=12).map("".join))
+@settings(max_examples=1000)
+def test_read_more_marks_go_as_the_regular_expression_takes_them(text: str) -> None:
+    assert clean._without_read_more(text) == clean._READ_MORE.sub("", text)

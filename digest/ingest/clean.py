@@ -459,7 +459,7 @@ def _keep_non_elements(text: str) -> str:
 def _text_of(fragment: str, *, keep_non_elements: bool) -> str:
     text = fragment or ""
     if "<" not in text and "&" not in text and not _CONTROLS.search(text):
-        return _SPACES.sub(" ", text).strip()  # the common case: nothing to decode or strip
+        return _one_spaced(text)  # the common case: nothing to decode or strip
     if keep_non_elements and _TEXT_LT in text:
         text = text.replace(_TEXT_LT, "")  # only ours may stand for "<"
     for _ in range(_DECODING_ROUNDS):
@@ -475,23 +475,44 @@ def _text_of(fragment: str, *, keep_non_elements: bool) -> str:
             break
     text = _CONTROLS.sub("", text)
     text = _TAG_LIKE.sub(lambda tag: tag.group(0).replace("<", "‹"), text)  # only past the rounds
-    return _SPACES.sub(" ", text.replace(_TEXT_LT, "<")).strip()
+    return _one_spaced(text.replace(_TEXT_LT, "<"))
 
 
 def one_line(text: str) -> str:
     """`text` without control characters, its whitespace (line breaks too) collapsed to single spaces."""
-    return _SPACES.sub(" ", _CONTROLS.sub("", text)).strip()
+    return _one_spaced(_CONTROLS.sub("", text))
+
+
+def _one_spaced(text: str) -> str:
+    """`_SPACES.sub(" ", text).strip()`: str.split knows the same whitespace as \\s, and
+    joining its words costs a fifth of substituting every space of a summary."""
+    return " ".join(text.split())
 
 
 def summarize(text: str, limit: int = 320, *, title: str = "", site: str = "") -> str:
     """A plain-text summary of at most `limit` characters, cut at a word, without an SEO plugin's
     footer (told from a story's own last sentence by the entry's `title` and the feed's `site`)."""
     text = _without_text_footer(text, title, site)
-    text = _READ_MORE.sub("", text).strip()
+    text = _without_read_more(text).strip()
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
     return cut + "…"
+
+
+def _without_read_more(text: str) -> str:
+    """`_READ_MORE.sub("", text)`, tried only from where a match can begin: every match holds
+    "…", "..." or "&hellip;", and begins at the whitespace before it (or its "["), so the
+    words before the first of them, nearly all of a summary, are not scanned position by position."""
+    found = [at for at in (text.find("…"), text.find("..."), text.find("&hellip;")) if at != -1]
+    if not found:
+        return text
+    start = min(found)
+    if start and text[start - 1] == "[":
+        start -= 1
+    while start and text[start - 1].isspace():
+        start -= 1
+    return text[:start] + _READ_MORE.sub("", text[start:])
 
 
 @dataclass(frozen=True)
