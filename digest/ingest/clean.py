@@ -325,8 +325,12 @@ def _without_empty_links(html: str) -> str:
     return "".join(kept)
 
 
+# The base of a body is split twice (is it a web URL? which site?): once is enough.
+_split = lru_cache(maxsize=8)(urlsplit)
+
+
 def _is_web(url: str) -> bool:
-    parts = urlsplit(url)
+    parts = _split(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
@@ -367,7 +371,7 @@ def _cleaner(fragment: str, base: str | None) -> nh3.Cleaner:
         return _site_cleaner(None)
     if _needs_own_base(fragment):
         return _new_cleaner(base)
-    parts = urlsplit(base)
+    parts = _split(base)
     return _site_cleaner(f"{parts.scheme}://{parts.netloc}/")
 
 
