@@ -52,10 +52,6 @@ def make_environment(config: Config) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
-        # compiling the templates is ~0.15 s of every build that renders; the cache (in the
-        # user's own 0700 folder under the temporary directory) is keyed on each template's
-        # source, so an edited template is compiled again
-        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
     translations = translations_for(config)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
