@@ -48,6 +48,7 @@ ATOM_ENTRY_ELEMENTS = {
     )
 } | {f"{MEDIA}content", f"{MEDIA}thumbnail", f"{MEDIA}group"}
 ENCODED = f"{CONTENT}encoded"
+LINK, CATEGORY = f"{ATOM}link", f"{ATOM}category"
 MEDIA_ELEMENTS = {
     f"{MEDIA}{name}" for name in ("content", "thumbnail", "group", "credit", "description", "title")
 }
@@ -81,26 +82,6 @@ def read(document: bytes) -> RawFeed | None:
     except _Unsupported:
         return None
     return feed if feed.items else None  # no item found here: feedparser may know better
-
-
-def _only(element: Any, allowed: set[str]) -> bool:
-    """Raise _Unsupported for an element this reader does not know; True if there is Media RSS."""
-    media = False
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue  # comments and processing instructions
-        if child.tag not in allowed:
-            raise _Unsupported
-        if child.tag.startswith(MEDIA):
-            media = True
-            for grandchild in child.iter():
-                if (
-                    isinstance(grandchild.tag, str)
-                    and grandchild is not child
-                    and grandchild.tag not in MEDIA_ELEMENTS
-                ):
-                    raise _Unsupported
-    return media
 
 
 # C1 controls, raw or as character references, are windows-1252 or double-encoded UTF-8 that
@@ -162,9 +143,17 @@ def _media(item: Any, has_media: bool) -> tuple[tuple[Media, ...], tuple[str, ..
     return contents, thumbnails, credits[0] if credits else ""
 
 
-def _children(item: Any, allowed: set[str]) -> tuple[dict[str, Any], list[Any], bool]:
-    """(the first child of each tag, the categories and enclosures in order, Media RSS or not)
-    of an RSS item, in one pass over its children; _Unsupported as `_only` says."""
+RSS_REPEATED = {"category", "enclosure"}
+ATOM_REPEATED = {f"{ATOM}category", f"{ATOM}link"}
+
+
+def _children(
+    item: Any, allowed: set[str], repeatable: set[str] = RSS_REPEATED
+) -> tuple[dict[str, Any], list[Any], bool]:
+    """(the first child of each tag, the `repeatable` children in order, Media RSS or not) of
+    an item, in one pass over its children. _Unsupported for a child this reader does not know,
+    or markup in a Media RSS element it does not know. One pass, not an ElementPath find per
+    element: those were most of the reader's time."""
     first: dict[str, Any] = {}
     repeated: list[Any] = []
     media = False
@@ -174,7 +163,7 @@ def _children(item: Any, allowed: set[str]) -> tuple[dict[str, Any], list[Any], 
             continue  # comments and processing instructions
         if tag not in allowed:
             raise _Unsupported
-        if tag == "category" or tag == "enclosure":
+        if tag in repeatable:
             repeated.append(child)
         elif tag.startswith(MEDIA):
             media = True
@@ -251,9 +240,11 @@ def _atom_text(element: Any) -> str:
     return _text(element)
 
 
-def _atom_links(element: Any) -> tuple[str, tuple[Enclosure, ...]]:
+def _atom_links(element: Any, links: list[Any] | None = None) -> tuple[str, tuple[Enclosure, ...]]:
+    """(the first alternate link, the enclosures) of the element's atom:link children, or of
+    `links` when the caller has them already."""
     alternate, enclosures = "", []
-    for link in element.iterfind(f"{ATOM}link"):
+    for link in element.iterfind(f"{ATOM}link") if links is None else links:
         rel = link.get("rel", "alternate")
         if not link.get("href") or rel not in (
             "alternate",
@@ -274,21 +265,23 @@ def _atom_links(element: Any) -> tuple[str, tuple[Enclosure, ...]]:
 def _atom(root: Any) -> RawFeed:
     items = []
     for item in root.iterfind(f"{ATOM}entry"):
-        media, thumbnails, credit = _media(item, _only(item, ATOM_ENTRY_ELEMENTS))
-        title = item.find(f"{ATOM}title")
-        link, enclosures = _atom_links(item)
+        first, repeated, has_media = _children(item, ATOM_ENTRY_ELEMENTS, ATOM_REPEATED)
+        media, thumbnails, credit = _media(item, has_media)
+        get = first.get
+        title = get(f"{ATOM}title")
+        link, enclosures = _atom_links(item, [child for child in repeated if child.tag == LINK])
         if not link:
             raise _Unsupported  # feedparser finds a link elsewhere (the id, an enclosure)
-        identifier = item.find(f"{ATOM}id")
+        identifier = get(f"{ATOM}id")
         published, updated = (
             _iso(_text(moment)) if moment is not None and _text(moment) else None
-            for moment in (item.find(f"{ATOM}published"), item.find(f"{ATOM}updated"))
+            for moment in (get(f"{ATOM}published"), get(f"{ATOM}updated"))
         )
         if published is None and updated is not None:
             raise _Unsupported  # feedparser's fallback from updated to published: leave it to it
-        summary = item.find(f"{ATOM}summary")
+        summary = get(f"{ATOM}summary")
         summary_text = _atom_text(summary) if summary is not None else ""
-        content, content_text = item.find(f"{ATOM}content"), ""
+        content, content_text = get(f"{ATOM}content"), ""
         if content is not None:
             if content.get("src") or content.get("type", "html") not in (
                 "html",
@@ -311,8 +304,9 @@ def _atom(root: Any) -> RawFeed:
                 content=content_text,
                 content_base=_base(content),
                 categories=tuple(
-                    category.get("term", "") or category.get("label", "")
-                    for category in item.iterfind(f"{ATOM}category")
+                    child.get("term", "") or child.get("label", "")
+                    for child in repeated
+                    if child.tag == CATEGORY
                 ),
                 enclosures=enclosures,
                 media=media,
