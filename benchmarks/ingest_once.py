@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-FEED_URL = "https://news.example.org/feed/"
 FEEDPARSER = (
     "import sys, feedparser; print(len(feedparser.parse(open(sys.argv[1], 'rb').read()).entries))"
 )
@@ -91,7 +90,10 @@ def phases(publication: Path) -> dict[str, object]:
     document = timed("prepare", lambda: prepare(data)[0])
     feed = timed("read (lxml + items)", lambda: fastfeed.read(document))  # type: ignore[arg-type]
     items = feed.items if feed else ()  # type: ignore[attr-defined]
-    timed("nh3 + clean of bodies", lambda: [sanitize_html(i.content, i.link) for i in items])
+    timed(
+        "sanitize_html of bodies (nh3 + cleaning)",
+        lambda: [sanitize_html(item.content, item.link, from_xml=True) for item in items],
+    )
     parsed = timed("parse_feed", lambda: parse_feed(data, source, config, now, ""))
     entries = parsed.entries  # type: ignore[attr-defined]
     timed("story links", lambda: [links.story_link(entry.link) for entry in entries])
