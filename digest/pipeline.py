@@ -443,6 +443,7 @@ def _web_pages(out: Path, files: Mapping[str, bytes], built: Iterable[str]) -> M
 def _asset_files(config: Config, entry_assets: tuple[Asset, ...]) -> dict[str, bytes]:
     """Local files the output links to (entry images, a local logo), as out/ paths and bytes."""
     from digest.render.logo import dark_logo_files
+
     found = list(entry_assets)
     logo = config.publication.logo
     if logo and not assets.is_remote(logo):
