@@ -43,7 +43,7 @@ JSON_VALUES = st.recursive(
 
 
 @given(JSON_VALUES)
-@settings(max_examples=400)
+@settings(max_examples=300)
 def test_archive_json_is_the_same_text_json_writes(value: Any) -> None:
     assert _json(value) == _plain_json(value)
 
@@ -101,7 +101,7 @@ XML_HTML = st.lists(HTML_PIECES | XML_TEXT, max_size=12).map("".join)
 
 
 @given(XML_HTML, st.sampled_from([None, "https://site.example/2025/10/post/", "http://x.example"]))
-@settings(max_examples=400)
+@settings(max_examples=300)
 def test_text_from_xml_is_sanitised_as_any_text(fragment: str, base: str | None) -> None:
     """sanitize_html(from_xml=True) skips the removal of what XML forbids: on text XML holds,
     that removal has nothing to remove, so both give the same HTML."""
@@ -135,7 +135,7 @@ FIGURE_PIECES = st.sampled_from(
 
 
 @given(st.lists(FIGURE_PIECES, max_size=14).map("".join))
-@settings(max_examples=500)
+@settings(max_examples=300)
 def test_figures_are_found_where_the_regular_expression_finds_them(fragment: str) -> None:
     expected = [(match.start(), match.end()) for match in clean._FIGURE.finditer(fragment)]
     assert list(clean._figures(fragment)) == expected
@@ -170,7 +170,7 @@ URL_PIECES = st.sampled_from(
     st.lists(URL_PIECES, max_size=8).map("".join),
     st.sampled_from(["", ' width="1" height="1"', ' width="600"', ' height="0"']),
 )
-@settings(max_examples=500)
+@settings(max_examples=300)
 def test_tracking_pixels_are_told_as_urlsplit_tells_them(src: str, size: str) -> None:
     tag = f'<img src="{src}"{size}>'
     try:
@@ -214,7 +214,7 @@ BASES = st.sampled_from(
 
 
 @given(st.lists(LINK_PIECES, max_size=8).map("".join), BASES)
-@settings(max_examples=1000)
+@settings(max_examples=300)
 def test_links_resolve_as_urljoin_resolves_them(url: str, base: str | None) -> None:
     try:
         expected: str | type[Exception] | None = _absolute_url_by_urljoin(url, base)
@@ -228,7 +228,7 @@ def test_links_resolve_as_urljoin_resolves_them(url: str, base: str | None) -> N
 
 
 @given(st.text(st.characters() | st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2028\u3000")))
-@settings(max_examples=500)
+@settings(max_examples=300)
 def test_spaces_collapse_as_the_regular_expression_collapses_them(text: str) -> None:
     assert clean._one_spaced(text) == clean._SPACES.sub(" ", text).strip()
 
@@ -240,6 +240,6 @@ READ_MORE_PIECES = st.sampled_from(
 
 
 @given(st.lists(READ_MORE_PIECES, max_size=12).map("".join))
-@settings(max_examples=1000)
+@settings(max_examples=300)
 def test_read_more_marks_go_as_the_regular_expression_takes_them(text: str) -> None:
     assert clean._without_read_more(text) == clean._READ_MORE.sub("", text)
