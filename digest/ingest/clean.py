@@ -295,10 +295,13 @@ def _has_link_in_link(html: str) -> bool:
     if html.count("<a") < 2:
         return False
     depth = 0
-    for match in _LINK_TAG.finditer(html):
-        depth += -1 if match.group(1) else 1
-        if depth > 1:
-            return True
+    for closing in _LINK_TAG.findall(html):  # "/" or "": no match objects to make
+        if closing:
+            depth -= 1
+        else:
+            depth += 1
+            if depth > 1:  # only an opening tag can take it above 1
+                return True
     return False
 
 
