@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url, url_query_cleaner
-
 # Change this whenever canonical_link changes what it returns: the archive stores each
 # entry's canonical link and computes them all again when the rule it stored them by differs.
 RULE = "1"
@@ -22,6 +20,15 @@ _TRACKING_PARAMETERS = re.compile(
     r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|ref|source)$", re.I
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# A link nothing in canonical_link changes but its scheme, `www.`, the host's case and a trailing
+# slash: an ASCII host of plain labels (no IDNA "xn--" label, no port, no userinfo), and a path of
+# unreserved characters whose segments are neither empty nor begin with a dot (no "." or ".."
+# to resolve, no percent-encoding to normalise), with no query or fragment. Most feed links are
+# such; they skip urlsplit and w3lib (tests/test_ingest_paths.py holds the two paths equal).
+_PLAIN_LINK = re.compile(
+    r"https?://(?!(?:[^/]*\.)?[xX][nN]--)([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*)"
+    r"((?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*)/?"
+)
 
 
 def canonical_link(url: str) -> str:
@@ -31,6 +38,16 @@ def canonical_link(url: str) -> str:
     the fragment, tracking parameters (`utm_*`, `fbclid`, `gclid`, `mc_cid`, …) and a
     trailing slash are dropped; other query parameters are kept, in sorted order.
     """
+    plain = _PLAIN_LINK.fullmatch(url)
+    if plain:
+        return plain[1].lower().removeprefix("www.") + (plain[2] or "/")
+    return _canonical_link(url)
+
+
+def _canonical_link(url: str) -> str:
+    """canonical_link by urllib and w3lib: any URL."""
+    from w3lib.url import canonicalize_url, url_query_cleaner  # only links with more in them
+
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").removeprefix("www.")
     if ":" in host:

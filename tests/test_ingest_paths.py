@@ -243,3 +243,47 @@ READ_MORE_PIECES = st.sampled_from(
 @settings(max_examples=300)
 def test_read_more_marks_go_as_the_regular_expression_takes_them(text: str) -> None:
     assert clean._without_read_more(text) == clean._READ_MORE.sub("", text)
+
+
+STORY_LINK_PIECES = st.sampled_from(
+    ["http://", "https://", "HTTPS://", "www.", "WWW.", "News.Example.org", "x", "xn--bcher-kva",
+     "XN--", "a-", "-", ".", "..", "/", "//", "/.", "/..", "./", "post-1", "~u", "_", "2025",
+     ":443", ":8080", ":x", "user@", "?", "?utm_source=rss", "?b=2&a=1", "#top", ";p", "[::1]",
+     "%41", "%7e", "é", " ", "\n", "\t", "a" * 64, "+", "!", "'", "\\", "\x00"]
+)  # fmt: skip
+
+
+@given(st.lists(STORY_LINK_PIECES, max_size=10).map("".join))
+@settings(max_examples=300)
+def test_story_links_are_canonical_as_w3lib_makes_them(url: str) -> None:
+    from digest import links
+
+    try:
+        expected: str | type[Exception] = links._canonical_link(url)
+    except ValueError:
+        expected = ValueError
+    try:
+        found: str | type[Exception] = links.canonical_link(url)
+    except ValueError:
+        found = ValueError
+    assert found == expected
+
+
+@given(
+    st.sampled_from(["http://", "https://"]),
+    st.lists(st.sampled_from(["www.", "a", "B", "0", "-", ".", "xn--p"]), min_size=1, max_size=8),
+    st.lists(st.sampled_from(["/", "a", "Z", "9", ".", "-", "_", "~", ".."]), max_size=12),
+)
+@settings(max_examples=300)
+def test_plain_story_links_are_canonical_as_w3lib_makes_them(
+    scheme: str, host: list[str], path: list[str]
+) -> None:
+    """Links close to the fast path's edge: plain hosts and paths of unreserved characters."""
+    from digest import links
+
+    url = scheme + "".join(host) + "".join(path)
+    try:
+        expected: str | type[Exception] = links._canonical_link(url)
+    except ValueError:
+        expected = ValueError
+    assert links.canonical_link(url) == expected
