@@ -126,11 +126,22 @@ def localized(issue: Issue, config: Config) -> Issue:
     return replace(issue, title=issue_title(issue, config), sections=sections)
 
 
+_TITLE = re.compile(r"<title>([^<]*)</title>")
+
+
 def wrapper_in_language(html: str, config: Config) -> str:
     """MJML's HTML with the wrapper's ARIA role description in the publication's language (MJML
     writes "email"), `xml:lang` beside each `lang` (some clients read only that), and the body's
     id that Gmail's `u + #body` selector of the link reset needs."""
     language = config.publication.language
+    if 'role="article"' not in html:  # MRML before mjml-python 1.4.2 writes no ARIA wrapper
+        title = _TITLE.search(html)
+        label = f'aria-label="{title.group(1)}" ' if title and '"' not in title.group(1) else ""
+        wrapper = f'{label}aria-roledescription="email" role="article" lang="{language}"'
+        body = html.find("<body")
+        at = html.find(f' lang="{language}"', body) if body >= 0 else -1
+        if at >= 0:
+            html = html[:at] + " " + wrapper + html[at + len(f' lang="{language}"') :]
     # Translators: what a screen reader calls the message (aria-roledescription), in lower case
     role = translations_for(config).gettext("email").replace('"', "&quot;")
     html = html.replace('aria-roledescription="email"', f'aria-roledescription="{role}"', 1)
