@@ -287,3 +287,63 @@ def test_plain_story_links_are_canonical_as_w3lib_makes_them(
     except ValueError:
         expected = ValueError
     assert links.canonical_link(url) == expected
+
+
+DOCUMENT_PIECES = st.sampled_from(
+    [b"\xef\xbb\xbf", b"\xff\xfe", b"\x00<\x00r", b" ", b"\n", b"\xc2\x85", b"\xe3\x80\x80",
+     b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="utf-8"?>',
+     b"<?xml version='1.0' encoding='UTF8'?>", b'<?xml version="1.0" encoding="iso-8859-1"?>',
+     b'<?xml version="1.0" encoding="utf-16"?>', b'<?xml version="1.0" encoding="bogus"?>',
+     b'<?xml version="1.0" encoding="windows-1252"?>', b"<?pi x?>", b"<?pi", b"<!-- c -->",
+     b"<!--", b"-->", b"?>", b"<!DOCTYPE rss>", b'<!DOCTYPE r [<!ENTITY a "b">]>',
+     b"<!ENTITY a 'x'>", b"<rss>", b"<feed>", b"</rss>", b"<item>\xc3\xa9</item>",
+     b"\xe2\x80\x99", b"\xe9", b"\xf0\x9f\x98\x80", b"\x80", b"\xc3", b"\x00", b"text", b"&amp;"]
+)  # fmt: skip
+
+
+# Mostly a prolog, an element and a body, so that many documents come near the fast path's edges.
+DOCUMENTS = st.one_of(
+    st.lists(DOCUMENT_PIECES, max_size=10).map(b"".join),
+    st.tuples(
+        st.sampled_from([b"", b"", b"", b"\xef\xbb\xbf", b" "]),
+        st.sampled_from([b"", b"<?xml version='1.0'?>"])
+        | st.sampled_from(
+            ["utf-8", "UTF8", "utf-16", "bogus", "iso-8859-1", "ascii", "cp1252"]
+        ).map(lambda name: f'<?xml version="1.0" encoding="{name}"?>'.encode()),
+        st.lists(
+            st.sampled_from([b"<?pi x?>", b"<!-- c -->", b"<!--", b"\n", b"<!DOCTYPE rss>"]),
+            max_size=2,
+        ).map(b"".join),
+        st.sampled_from([b"<rss>", b"<feed>"]),
+        st.lists(
+            st.sampled_from(
+                [b"text", b"\xe9", b"\x80", b"\xc3", b"\xe2\x80\x99", b"\xf0\x9f\x98\x80"]
+            ),
+            max_size=3,
+        ).map(b"".join),
+    ).map(b"".join),
+)
+
+
+@given(DOCUMENTS, st.sampled_from([3, 9, 40, 65536]))
+@settings(max_examples=300)
+def test_plain_utf8_documents_are_prepared_as_the_whole_path_prepares_them(
+    data: bytes, head: int
+) -> None:
+    from digest.ingest import prepare
+
+    def outcome(work: Any) -> Any:
+        try:
+            return work(data)
+        except prepare.FeedUnreadable as error:
+            return ("unreadable", str(error))
+
+    expected = outcome(lambda document: prepare._prepared(document))
+    saved_head, saved_chunk = prepare._HEAD, prepare._CHUNK
+    prepare._HEAD, prepare._CHUNK = head, max(1, head // 2)  # the head and pieces cut anywhere
+    try:
+        found = outcome(prepare.prepare)
+    finally:
+        prepare._HEAD, prepare._CHUNK = saved_head, saved_chunk
+    if data and not data.isspace():
+        assert found == expected

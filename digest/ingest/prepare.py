@@ -59,6 +59,59 @@ def prepare(data: bytes) -> tuple[bytes, list[str]]:
     """(the document as UTF-8 without DOCTYPE, warnings); FeedUnreadable for what must not be parsed."""
     if not data or data.isspace():  # not data.strip(), which copies a large feed
         raise FeedUnreadable("the document is empty")
+    if _is_plain_utf8(data):
+        return data, []
+    return _prepared(data)
+
+
+# How much of a document's start is decoded to look at its prolog; a longer prolog takes the
+# whole path. And the pieces in which the rest is checked as UTF-8.
+_HEAD = 65536
+_CHUNK = 1 << 20
+
+
+def _is_plain_utf8(data: bytes) -> bool:
+    """Would `_prepared` give back the bytes as they are, without a warning? A UTF-8 document
+    without BOM, leading space, DOCTYPE or other declared encoding: most feeds. Told from the
+    decoded head and a UTF-8 check of the rest in pieces, instead of decoding the whole
+    document into one string (25 MB of feed: a 50 MB string, and its page faults) that
+    `_prepared` then drops (tests/test_ingest_paths.py holds the two paths equal)."""
+    if data.startswith(tuple(bom for bom, _ in _BOMS)) or (
+        len(data) >= 4 and data[:4].count(0) in (2, 3)
+    ):
+        return False
+    declared = _DECLARATION.match(data)
+    if declared:
+        try:
+            name = codecs.lookup(declared.group(1).decode("ascii")).name
+        except LookupError:
+            name = ""
+        name = _ENCODING_ALIASES.get(name, name)
+        if name and not name.startswith(_NOT_DECLARABLE) and name != "utf-8":
+            return False  # read in the encoding it declares
+    head = data[:_HEAD].decode("utf-8", "ignore")  # only a character cut at the end is ignored
+    if not head or head[0].isspace():
+        return False
+    declaration = _XML_DECLARATION.match(head)
+    if declaration and not (
+        _UTF8_DECLARED.search(declaration.group(0)) or "encoding" not in declaration.group(0)
+    ):
+        return False
+    prolog, prolog_end, declared_count, ended = _prolog(head)
+    if declared_count or len(prolog) != prolog_end or not ended:
+        return False  # a DOCTYPE or declaration to remove, or a prolog longer than the head
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), _CHUNK):
+            decoder.decode(data[start : start + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False  # read as windows-1252
+    return True
+
+
+def _prepared(data: bytes) -> tuple[bytes, list[str]]:
+    """prepare's whole path: the document decoded, its declaration and DOCTYPE looked at."""
     decoded, encoding = _decode(data)
     text = decoded.lstrip()
     # A UTF-8 document that needs no change is passed on as the bytes it came in: copying
@@ -148,6 +201,15 @@ def _without_doctype(text: str) -> tuple[str, int]:
     Declarations are removed where expat would read them, and defused where feedparser's own
     regular expressions would find them (they also look inside comments of the prolog).
     """
+    prolog, prolog_end, declared, _ = _prolog(text)
+    if not declared and len(prolog) == prolog_end:
+        return text, 0  # nothing declared: the text as it is, not a copy
+    return prolog + text[prolog_end:], declared
+
+
+def _prolog(text: str) -> tuple[str, int, int, bool]:
+    """(the prolog without DOCTYPE, defused; where it ends in `text`; how many declarations it
+    had; whether an element ends it, rather than the end of `text`)."""
     kept: list[str] = []
     position, found = 0, 0
     while (token := _PROLOG_TOKEN.search(text, position)) and token.group(0)[1] in "?!":
@@ -162,9 +224,7 @@ def _without_doctype(text: str) -> tuple[str, int]:
     prolog_end = token.start() if token else len(text)
     kept.append(text[position:prolog_end])
     prolog, leftovers = _DECLARATION_IN_PROLOG.subn(r"&lt;\1", "".join(kept))
-    if not found and not leftovers and len(prolog) == prolog_end:
-        return text, 0  # nothing declared: the text as it is, not a copy
-    return prolog + text[prolog_end:], found + leftovers
+    return prolog, prolog_end, found + leftovers, token is not None
 
 
 def _declaration_end(text: str, position: int) -> int:
