@@ -65,15 +65,17 @@ def prepare(data: bytes) -> tuple[bytes, list[str]]:
 
 
 # How much of a document's start is decoded to look at its prolog; a longer prolog takes the
-# whole path. And the pieces in which the rest is checked as UTF-8.
-_HEAD = 65536
-_CHUNK = 1 << 20
+# whole path. And the pieces in which the rest is checked as UTF-8: small enough for malloc to
+# reuse one piece's memory for the next (1 MB pieces were each new pages: 12,000 page faults
+# for 25 MB, as many as decoding it whole), 0.005 s instead of 0.03 s for 25 MB.
+_HEAD = 1 << 16
+_CHUNK = 1 << 14
 
 
 def _is_plain_utf8(data: bytes) -> bool:
     """Would `_prepared` give back the bytes as they are, without a warning? A UTF-8 document
     without BOM, leading space, DOCTYPE or other declared encoding: most feeds. Told from the
-    decoded head and a UTF-8 check of the rest in pieces, instead of decoding the whole
+    decoded head and a UTF-8 check of the rest in small pieces, instead of decoding the whole
     document into one string (25 MB of feed: a 50 MB string, and its page faults) that
     `_prepared` then drops (tests/test_ingest_paths.py holds the two paths equal)."""
     if data.startswith(tuple(bom for bom, _ in _BOMS)) or (
