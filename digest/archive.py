@@ -37,6 +37,7 @@ import orjson
 
 from digest import links
 from digest.errors import OutputError
+from digest.ingest.feeds import paused_collector
 from digest.ingest.fetch import Validators
 from digest.model import CallToAction, Editorial, Entry, Event, Image
 
@@ -339,6 +340,10 @@ class Archive:
         share a link. An id archived from another source is left to that source.
         """
         entries = list(entries)  # read all first: a failing source leaves the transaction unopened
+        with paused_collector():  # rows, JSON and links free themselves: no cycles to look for
+            return self._store(entries, now, keep_first_date)
+
+    def _store(self, entries: list[Entry], now: datetime, keep_first_date: bool) -> tuple[int, int]:
         new = updated = 0
         rows = []
         link_keys = {entry.link: links.story_link(entry.link) for entry in entries}

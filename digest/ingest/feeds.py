@@ -12,9 +12,12 @@ faster and with an allowlist made for email (see clean.py).
 from __future__ import annotations
 
 import calendar
+import gc
 import hashlib
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
@@ -76,6 +79,33 @@ def parse_feed(
 
     Plain, well-formed RSS 2.0 and Atom take the fast lxml reader; everything else feedparser.
     """
+    with paused_collector():
+        return _parse_feed(data, source, config, fetched_at, base_url, reader)
+
+
+@contextmanager
+def paused_collector() -> Iterator[None]:
+    """Python's cycle collector paused: reading and normalising a feed makes thousands of
+    objects and frees them by their reference counts, so the collector, which ran every 700 new
+    objects and went through the young ones (and now and then all of them), found nothing to
+    free: 0.05 s CPU of a 10,000-item feed. Resumed after, if it was on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse_feed(
+    data: bytes,
+    source: Source,
+    config: Config,
+    fetched_at: datetime,
+    base_url: str,
+    reader: Literal["auto", "feedparser"],
+) -> ParsedFeed:
     document, warnings = prepare(data)
     # A source's own event elements are named as feedparser names them: such a source takes it.
     # Items with the RSS Event module's elements step aside from the fast reader by themselves.
