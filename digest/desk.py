@@ -362,7 +362,8 @@ def _append(document: TOMLDocument, name: str, table: Table) -> Table:
     tables = tomlkit.aot()
     tables.append(table)
     document[name] = tables
-    return document[name][-1]
+    added: Table = tables[-1]
+    return added
 
 
 def _drop_keys(document: TOMLDocument, entry_id: str, *names: str) -> None:

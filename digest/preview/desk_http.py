@@ -114,7 +114,7 @@ def read_form(request: BaseHTTPRequestHandler) -> dict[str, str]:
 
 def check_token(request: BaseHTTPRequestHandler, fields: Mapping[str, str], token: str) -> None:
     """The token this run's pages carry, in the header or the form."""
-    sent = request.headers.get(TOKEN_HEADER) or fields.get("token", "")
+    sent = str(request.headers.get(TOKEN_HEADER) or fields.get("token", ""))
     if not hmac.compare_digest(sent.encode(), token.encode()):
         reason = "without the desk's token" if not sent else "with a token of another run"
         raise Refused(
