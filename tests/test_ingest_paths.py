@@ -347,3 +347,52 @@ def test_plain_utf8_documents_are_prepared_as_the_whole_path_prepares_them(
         prepare._HEAD, prepare._CHUNK = saved_head, saved_chunk
     if data and not data.isspace():
         assert found == expected
+
+
+@given(
+    st.sampled_from(["Mon", "Sun", "Xyz", "mon"]),
+    st.integers(1, 28) | st.integers(0, 32),
+    st.sampled_from(["Jan", "Feb", "Jun", "Dec", "jan", "Foo"]),
+    st.integers(1990, 2030) | st.integers(0, 999) | st.integers(0, 10000),
+    st.tuples(st.integers(0, 23), st.integers(0, 59), st.integers(0, 59))
+    | st.tuples(st.integers(0, 25), st.integers(0, 61), st.integers(0, 61)),
+    st.sampled_from(["+", "-"]),
+    st.sampled_from([0, 100, 130, 530, 1200, 1400, 2359, 2400]) | st.integers(0, 9999),
+    st.sampled_from(["{:02d}", "{:02d}", "{:d}", "{:04d}"]),
+    st.sampled_from(["{:04d}", "{:04d}", "{:d}", "{:02d}"]),
+)
+@settings(max_examples=300)
+def test_plain_rfc822_dates_are_read_as_email_utils_reads_them(
+    weekday: str,
+    day: int,
+    month: str,
+    year: int,
+    clock: tuple[int, int, int],
+    sign: str,
+    zone: int,
+    style: str,
+    year_style: str,
+) -> None:
+    from email.utils import parsedate_to_datetime
+
+    from digest.ingest import fastfeed
+
+    text = (
+        f"{weekday}, {style.format(day)} {month} {year_style.format(year)} "
+        f"{clock[0]:02d}:{clock[1]:02d}:{clock[2]:02d} {sign}{zone:04d}"
+    )
+
+    def outcome(read: Any) -> Any:
+        try:
+            moment = read(text)
+        except fastfeed._Unsupported:
+            return "unsupported"
+        return moment, moment.tzinfo
+
+    def by_email_utils(value: str) -> datetime:
+        try:
+            return fastfeed._utc(parsedate_to_datetime(value))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            raise fastfeed._Unsupported from None
+
+    assert outcome(fastfeed._rfc822) == outcome(by_email_utils)
