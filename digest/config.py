@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import string
@@ -186,7 +185,9 @@ class Publication(_Table):
     logo: PathText | None = None  # an http(s) URL, or a file path relative to digest.toml
     logo_alt: Line = ""
     logo_dark: PathText | None = None  # the logo for dark mode; default: one derived from `logo`
-    address: Line = ""  # the organisation's postal address, in every email's footer (bulk-mail rules)
+    address: Line = (
+        ""  # the organisation's postal address, in every email's footer (bulk-mail rules)
+    )
     brand_color: Colour = "#1f5a96"
     subscribe_url: HttpUrl | None = None  # where a reader signs up; the web pages link it
     sections: list[NonEmptyLine] = Field(default_factory=lambda: ["News"], min_length=1)
@@ -208,7 +209,9 @@ class Email(_Table):
     unsubscribe_mailto: Address | None = None
     subject: Annotated[Line, _template("title", "issue")] = "{title}: {issue}"
     size_budget_kb: Annotated[int, Field(ge=20, le=102)] = 95  # Gmail clips at 102 KB
-    reason: Line = ""  # why the reader gets the email; default: the language's "because you subscribed"
+    reason: Line = (
+        ""  # why the reader gets the email; default: the language's "because you subscribed"
+    )
 
 
 class Smtp(_Table):
@@ -301,7 +304,9 @@ class MailchimpProfile(_PublishProfile):
 
     kind: Literal["mailchimp"]
     api_key_env: EnvName = "MAILCHIMP_API_KEY"
-    audience: NonEmptyLine  # the audience (list) id, Audience -> Settings -> Audience name and defaults
+    audience: (
+        NonEmptyLine  # the audience (list) id, Audience -> Settings -> Audience name and defaults
+    )
     api_url: HttpUrl | None = None  # default https://<dc>.api.mailchimp.com/3.0/, <dc> from the key
 
 
@@ -497,6 +502,8 @@ def known_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 def unknown_key(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
     """The problem of an unknown key at `loc`: the closest known one suggested, else the known."""
     known = known_keys(root, loc)
+    import difflib  # only for a misspelt key: not at every start-up
+
     closest = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
     if closest:
         return f"unknown key; did you mean {closest[0]!r}?"
@@ -515,6 +522,8 @@ def _publish_error(error: Any) -> tuple[tuple[Any, ...], str] | None:
         model, loc = PUBLISH_KINDS[loc[2]], (*loc[:2], *loc[3:])
         if error["type"] == "extra_forbidden":
             known = [name for name in model.model_fields if name != "kind"]
+            import difflib  # only for a misspelt key or string: not at every start-up
+
             closest = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
             hint = f"did you mean {closest[0]!r}?" if closest else f"known: {', '.join(known)}"
             return loc, f"unknown key; {hint}"
@@ -647,6 +656,8 @@ def _strings_problems(strings: dict[str, str]) -> list[str]:
         where = f"strings.{_key(msgid)}"
         message = known.get(msgid)
         if message is None:
+            import difflib  # only for a misspelt key or string: not at every start-up
+
             closest = difflib.get_close_matches(msgid, known, n=1, cutoff=0.5)
             hint = f"; did you mean {closest[0]!r}?" if closest else " (README.md, 'Strings')"
             problems.append(f"{where}: not one of digest's fixed strings{hint}")

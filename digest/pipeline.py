@@ -22,19 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest import __version__, assets, editorial, images, paths, select
+from digest import __version__, assets, images, paths
 from digest.archive import ENTRY_FILES, Archive
 from digest.assets import Asset
-from digest.catalog import (
-    IssueSummary,
-    is_current,
-    issue_inputs,
-    listed_in_feed,
-    published,
-    read_catalog,
-    render_inputs,
-)
-from digest.check import Finding, check_issue, unfinished
 from digest.config import Config, Source
 from digest.errors import OutputError
 from digest.ingest.feeds import FeedUnreadable, parse_feed
@@ -46,6 +36,13 @@ from digest.write import locked, remove_stale, write_tree
 
 if TYPE_CHECKING:
     import jinja2
+
+    from digest import select
+    from digest.catalog import IssueSummary
+    from digest.check import Finding
+# select, editorial, catalog and check are imported where they are used: `digest fetch`, which
+# uses none of them, starts without them (and without the Markdown and TOML-editing libraries
+# editorial brings)
 
 
 @dataclass(frozen=True)
@@ -130,6 +127,8 @@ class RenderedFiles(MutableMapping[str, bytes]):
 
 def periods(target: Target, config: Config, archive: Archive, now: datetime) -> list[Period]:
     """The periods to build, oldest first. --all: every archived week, every past year with highlights."""
+    from digest import editorial, select
+
     zone = config.publication.zone
     if target.week:
         return [select.week_period(target.week, zone)]
@@ -156,6 +155,8 @@ def select_issue(
 
     `digest explain` passes `decisions` to learn why, on the very path a build takes.
     """
+    from digest import editorial, select
+
     decided = editorial.read_decisions(config, period.key)
     if period.kind == "yearly":
         count = select.highlight_candidate_count(config)
@@ -187,6 +188,8 @@ def unused_decision_files(config: Config, planned: list[Period], now: datetime) 
     """A warning for each decision file that names no issue being built: not an issue key,
     or an ended period with no entries (a build with --all builds every ended period that has
     some). The week or year in progress is left alone: its editor is still at work on it."""
+    from digest import editorial, select
+
     keys = {period.key for period in planned}
     zone = config.publication.zone
     lines = []
@@ -229,6 +232,9 @@ def build(
 
     `preview`: built for `digest serve`, which publishes nothing, so a period still in progress
     is what it shows, not a warning."""
+    from digest.catalog import published, read_catalog
+    from digest.check import check_issue
+
     now = now or datetime.now(UTC)
     started = clock.perf_counter()
     result = BuildResult()
@@ -300,6 +306,10 @@ def _render_issues(
 ) -> tuple[RenderedFiles, dict[str, IssueSummary]]:
     """Select and render each planned period's issue, in memory; skip issues whose inputs are
     unchanged. An issue not ready to send (its period not ended, a placeholder story) is a warning."""
+    from digest import editorial
+    from digest.catalog import IssueSummary, is_current, issue_inputs, render_inputs
+    from digest.check import unfinished
+
     fingerprint = render_inputs(config, config.template_dirs)
     files = RenderedFiles()
     rendered: dict[str, IssueSummary] = {}
@@ -346,6 +356,8 @@ def _site_is_stale(out: Path, listed: list[IssueSummary], config: Config) -> boo
     """Must out/index.html and out/feed.xml be written again though no issue was rendered?
     Yes when one is missing, or the feed does not list exactly the issues to publish (an
     issue whose period has since ended, an issue folder removed by hand)."""
+    from digest.catalog import listed_in_feed
+
     if not all((out / name).is_file() for name in paths.SITE_FILES):
         return True
     return listed_in_feed(out, config.publication.url) != {summary.path for summary in listed}
@@ -355,6 +367,8 @@ def _render_within_budget(
     issue: Issue, inputs: str, renderer: _Renderer, budget: int
 ) -> tuple[Issue, dict[str, bytes]]:
     """Render; while email.html is over budget, show the lowest-ranked entries as headline links."""
+    from digest import select
+
     files = renderer.issue(issue, inputs)
     while len(files[paths.EMAIL]) > budget:
         movable = len(issue.entries) - 1  # one story (or event) stays in full
@@ -373,6 +387,8 @@ def as_sent(issue: Issue, config: Config) -> Issue:
 
     Renders the issue, so `digest explain` learns this from the build's own code.
     """
+    from digest.catalog import issue_inputs, render_inputs
+
     inputs = issue_inputs(issue, render_inputs(config, config.template_dirs))
     budget = config.email.size_budget_kb * 1024
     return _render_within_budget(issue, inputs, _Renderer(config), budget)[0]

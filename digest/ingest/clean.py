@@ -12,11 +12,10 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import nh3
-from lxml.html import defs as lxml_html_defs
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl",
@@ -443,24 +442,37 @@ def title_text(fragment: str) -> str:
     return _text_of(fragment, keep_non_elements=True)
 
 
-# HTML's elements, lxml's list and the few it lacks; a title's "<news>" names none of them.
-HTML_ELEMENTS = frozenset(
-    lxml_html_defs.tags
-    | ALLOWED_TAGS
-    | DROPPED_WITH_CONTENT
-    | {"bdi", "data", "dialog", "frame", "image", "listing", "main", "menuitem", "nobr",
-       "noembed", "noframes", "picture", "plaintext", "portal", "rb", "rtc", "search", "slot",
-       "template", "xmp"}
-)  # fmt: skip
+@cache
+def _html_elements() -> frozenset[str]:
+    """HTML's elements, lxml's list and the few it lacks; a title's "<news>" names none of them.
+    Made when a title first holds a tag: lxml.html is a tenth of the ingest's imports."""
+    from lxml.html import defs as lxml_html_defs
+
+    return frozenset(
+        lxml_html_defs.tags
+        | ALLOWED_TAGS
+        | DROPPED_WITH_CONTENT
+        | {"bdi", "data", "dialog", "frame", "image", "listing", "main", "menuitem", "nobr",
+           "noembed", "noframes", "picture", "plaintext", "portal", "rb", "rtc", "search", "slot",
+           "template", "xmp"}
+    )  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    """HTML_ELEMENTS, made when first asked for (see _html_elements)."""
+    if name == "HTML_ELEMENTS":
+        return _html_elements()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _TEXT_LT = "\ue000"  # stands for a "<" that is text while the rounds strip the tags
 _TAG_START = re.compile(r"<(?=/?([A-Za-z][A-Za-z0-9-]*)(?:[\s/>]|$))")
 
 
 def _keep_non_elements(text: str) -> str:
     """`text` with the "<" of every tag-like that names no HTML element set aside as text."""
-    return _TAG_START.sub(
-        lambda tag: "<" if tag.group(1).lower() in HTML_ELEMENTS else _TEXT_LT, text
-    )
+    elements = _html_elements()
+    return _TAG_START.sub(lambda tag: "<" if tag.group(1).lower() in elements else _TEXT_LT, text)
 
 
 def _text_of(fragment: str, *, keep_non_elements: bool) -> str:

@@ -8,7 +8,6 @@ here. Each pydantic error becomes `(key, problem, line)` for the caller to place
 
 from __future__ import annotations
 
-import difflib
 from typing import Annotated, Any
 
 from pydantic import (
@@ -135,6 +134,8 @@ _MESSAGES = {  # pydantic's own error types, in the words entry files have alway
 
 def closest(key: str, known: frozenset[str]) -> str:
     """What follows `unknown field 'sumary'`: the closest known one, else the known ones."""
+    import difflib  # only for a misspelt key: not at every start-up
+
     found = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
     return f"; did you mean {found[0]!r}?" if found else f" (known: {', '.join(sorted(known))})"
 

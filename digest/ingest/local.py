@@ -10,12 +10,11 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import yaml
-from markdown_it import MarkdownIt
 from slugify import slugify
 
 from digest import assets
@@ -31,25 +30,38 @@ from digest.ingest.clean import (
 )
 from digest.model import NO_EDITORIAL, CallToAction, Editorial, Entry, Event, Image
 
+if TYPE_CHECKING:
+    import yaml
+    from markdown_it import MarkdownIt
+
 PLACEHOLDER_BODY = "Write the story here, in Markdown."  # the body `digest new` writes
-_markdown = MarkdownIt("commonmark", {"typographer": True}).enable(
-    ["table", "replacements", "smartquotes"]
-)
 
 
-# libyaml's C loader when PyYAML has it (its wheels do): ten times faster than the Python one
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Markdown and YAML are made ready when the first entry file is read: a publication with none
+# (a `digest fetch` of feeds only) starts without either library.
+@cache
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"typographer": True}).enable(
+        ["table", "replacements", "smartquotes"]
+    )
 
 
-class _FrontMatterLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """Safe YAML that leaves dates as text: we read them ourselves, in the publication's zone."""
+@cache
+def _front_matter_loader() -> type:
+    """Safe YAML that leaves dates as text: we read them ourselves, in the publication's zone.
+    libyaml's C loader when PyYAML has it (its wheels do): ten times faster than the Python one."""
+    import yaml
+
+    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader: type = type("_FrontMatterLoader", (safe_loader,), {})
+    loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)  # type: ignore[attr-defined]
+    return loader
 
 
 def _timestamp_as_text(loader: Any, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
-
-
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 @dataclass(frozen=True)
@@ -169,8 +181,10 @@ def _read_file(
         return None, None, [f"{display}:1: no front matter (the file must start with a '---' line)"]
     front, body = split
     problems = _Problems(display, front, 1)
+    import yaml
+
     try:
-        fields = yaml.load(front, Loader=_FrontMatterLoader) if front.strip() else {}
+        fields = yaml.load(front, Loader=_front_matter_loader()) if front.strip() else {}
     except yaml.YAMLError as error:
         return None, None, [_yaml_problem(error, front, display)]
     if not isinstance(fields, dict):
@@ -282,7 +296,7 @@ def _build(
     event = _event(front, fields, zone, problems)
     if problems.found or published is None:
         return None, asset
-    html = sanitize_html(_markdown.render(body), front.link or site)
+    html = sanitize_html(_markdown().render(body), front.link or site)
     summary = front.summary or summarize(plain_text(html))
     relative = path.relative_to(folder).with_suffix("").as_posix()
     action = front.call_to_action
@@ -413,6 +427,8 @@ def scaffold(title: str, today: date, folder: Path, section: str) -> Path:
 
 def _yaml_scalar(text: str) -> str:
     """`text` as YAML reads it back: plain when it can be, else double-quoted (JSON's escapes are YAML's)."""
+    import yaml
+
     if re.fullmatch(r"[\w][\w .&/()-]*", text) and yaml.safe_load(text) == text:
         return text
     return json.dumps(text, ensure_ascii=False)
