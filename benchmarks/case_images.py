@@ -51,7 +51,7 @@ def _feed(image_url: str) -> bytes:
 
 
 def _publication(folder: Path, feed_url: str, mode: str) -> Path:
-    write_config(folder, [("Partner", feed_url)])
+    write_config(folder, [("Partner", feed_url)], images_mode=None)
     with (folder / "digest.toml").open("a", encoding="utf-8") as config:
         config.write(f'\n[images]\nmode = "{mode}"\nallow_hosts = ["127.0.0.1"]\n')
     return folder

@@ -45,7 +45,7 @@ categories = {{ "Publication" = "Publications", "People" = "People" }}
 
 def _publication(folder: Path, feed: Path | None) -> Path:
     """A publication whose one source is the feed file (none: no source), no entry files."""
-    write_config(folder)
+    write_config(folder, images_mode=None)
     if feed is not None:
         with (folder / "digest.toml").open("a", encoding="utf-8") as config:
             config.write(SOURCE.format(feed=feed))

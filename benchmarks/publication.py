@@ -26,10 +26,15 @@ def write_config(
     folder: Path,
     sources: Sequence[tuple[str, str]] = (),
     concurrency: int | None = None,
+    images_mode: str | None = "hotlink",
 ) -> Path:
-    """digest.toml for a publication in `folder` with web sources given as (name, url)."""
+    """digest.toml for a publication in `folder` with web sources given as (name, url).
+    Pictures are hot-linked unless `images_mode` says otherwise (None: no [images] table, for
+    a case that writes its own): the generated feeds name picture hosts that do not exist,
+    and only case 10 measures fetching them."""
     folder.mkdir(parents=True, exist_ok=True)
     fetch = f"\n[fetch]\nconcurrency = {concurrency}\n" if concurrency else ""
+    images = f'\n[images]\nmode = "{images_mode}"\n' if images_mode else ""
     listed = "".join(
         f'\n[[sources]]\nname = "{name}"\nurl = "{url}"\n'
         'categories = { "Publication" = "Publications", "People" = "People" }\n'
@@ -57,7 +62,7 @@ intro = "The year's ten most important stories."
 path = "entries"
 source = "{LOCAL_SOURCE}"
 section = "News"
-{fetch}{listed}""",
+{fetch}{images}{listed}""",
         encoding="utf-8",
     )
     _draw(folder / "assets" / "logo.png", random.Random(7), (400, 120))
