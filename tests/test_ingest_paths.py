@@ -396,3 +396,29 @@ def test_plain_rfc822_dates_are_read_as_email_utils_reads_them(
             raise fastfeed._Unsupported from None
 
     assert outcome(fastfeed._rfc822) == outcome(by_email_utils)
+
+
+BASE_URLS = st.lists(LINK_PIECES, max_size=8).map("".join) | st.tuples(
+    st.sampled_from(["http://", "https://", "HTTPS://", ""]),
+    st.lists(
+        st.sampled_from(["news.example.org", "x", ":80", "user@", "\t", "\n", " ", "é"]), max_size=3
+    ),
+    st.lists(
+        st.sampled_from(["/", "/post/", "?", "?a=1", "#top", ";p", "\t", "?b=2/c"]), max_size=3
+    ),
+).map(lambda parts: parts[0] + "".join(parts[1]) + "".join(parts[2]))
+
+
+@given(BASE_URLS)
+@settings(max_examples=300)
+def test_a_base_is_split_as_urlsplit_splits_it(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        expected: tuple[str, str] | type[Exception] = (parts.scheme, parts.netloc)
+    except ValueError:
+        expected = ValueError
+    try:
+        found: tuple[str, str] | type[Exception] = clean._scheme_and_netloc(url)
+    except ValueError:
+        found = ValueError
+    assert found == expected
