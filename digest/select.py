@@ -400,14 +400,18 @@ def _newest_first(entry: Entry) -> tuple[float, str]:
 
 
 def _apply_caps(
-    entries: list[Entry], config: Config, decisions: Decisions | None = None
+    entries: list[Entry],
+    config: Config,
+    decisions: Decisions | None = None,
+    lead: str | None = None,
 ) -> tuple[list[Entry], list[Entry]]:
-    """(kept, dropped): at most `max_items` per source and `section_cap` per section, newest kept."""
+    """(kept, dropped): at most `max_items` per source and `section_cap` per section, newest
+    kept; the editor's lead (`lead`) is kept before any other, as a lead never gives way to a cap."""
     caps = {source.name: source.max_items for source in config.sources if source.max_items}
     per_source: Counter[str] = Counter()
     per_section: Counter[str] = Counter()
     kept, dropped = [], []
-    for entry in sorted(entries, key=_newest_first):
+    for entry in sorted(entries, key=lambda e: (e.id != lead, *_newest_first(e))):
         over_source = entry.source in caps and per_source[entry.source] >= caps[entry.source]
         over_section = (
             config.weekly.section_cap is not None
@@ -475,7 +479,12 @@ def weekly_issue(
         decisions,
     )
     upcoming_ids = {e.id for e in upcoming}
-    news, dropped = _apply_caps([e for e in unique if e.id not in upcoming_ids], config, decisions)
+    news, dropped = _apply_caps(
+        [e for e in unique if e.id not in upcoming_ids],
+        config,
+        decisions,
+        decided.lead if decided else None,
+    )
     sections = [
         Section(
             title,

@@ -91,6 +91,26 @@ def test_a_lead_story_shows_first_and_large_in_the_email_and_first_in_the_text(
     assert main(["check", "--config", str(sample), "--issue", f"weekly/{WEEK}"]) == 0
 
 
+@pytest.mark.parametrize(
+    ("lead", "title", "other"), [(NVA, NVA_TITLE, LYNCH_TITLE), (LYNCH, LYNCH_TITLE, NVA_TITLE)]
+)
+def test_the_editors_lead_never_gives_way_to_a_section_cap(
+    sample: Path, capsys: pytest.CaptureFixture[str], lead: str, title: str, other: str
+) -> None:
+    """With one story a section, the lead is the one kept, whichever of the two is newer."""
+    config = sample / "digest.toml"
+    config.write_text(
+        config.read_text("utf-8").replace("[weekly]\n", "[weekly]\nsection_cap = 1\n", 1), "utf-8"
+    )
+    decide(sample, WEEK, f'lead = "{lead}"\n')
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    html = issue_file(sample, "email.html")
+    assert html.index(">Top story</h2>") < html.rindex(title) < html.index(">Publications</h2>")
+    news = html[html.rindex(">Top story</h2>") :]
+    assert other not in news[: news.index(">Publications</h2>")]  # the other gave way
+    assert "lead" in explain(sample, capsys, "--week", WEEK).split(title[:30])[1].splitlines()[0]
+
+
 def test_an_entry_left_out_is_out_and_explain_names_file_and_line(
     sample: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
