@@ -422,3 +422,55 @@ def test_a_base_is_split_as_urlsplit_splits_it(url: str) -> None:
     except ValueError:
         found = ValueError
     assert found == expected
+
+
+def _json_by_plain_values(value: Any) -> str:
+    """The archive's JSON as made before orjson walked the dataclasses: _plain's values."""
+    import orjson
+
+    from digest.archive import _plain
+
+    plain = _plain(value)
+    try:
+        return orjson.dumps(plain, option=orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return _plain_json(plain)
+
+
+MOMENTS = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.timezones()
+) | st.datetimes(timezones=st.sampled_from([UTC]))
+
+
+@given(ANY_TEXT, ANY_TEXT, MOMENTS, st.none() | MOMENTS, st.none() | MOMENTS, st.booleans())
+@settings(max_examples=300)
+def test_an_entry_is_written_as_its_plain_values_are(
+    title: str,
+    html: str,
+    published: datetime,
+    updated: datetime | None,
+    event_start: datetime | None,
+    with_image: bool,
+) -> None:
+    from digest.model import CallToAction, Editorial
+
+    entry = Entry(
+        id=f"id:{title[:5]}",
+        source="Site",
+        title=title,
+        published=published,
+        updated=updated,
+        html=html,
+        link=html or None,
+        summary=title[:10],
+        section="News",
+        image=Image(html, title, html, "", 2**70 if title[:1] == "x" else 1024, None)
+        if with_image
+        else None,
+        categories=(title, html),
+        event=Event(event_start, updated, title, True) if event_start else None,
+        editorial=Editorial(kicker=title, call_to_action=CallToAction(title, html)),
+    )
+    assert entry_to_json(entry) == _json_by_plain_values(entry)  # without its editorial
+    editorial = Editorial(with_image, 3, title, CallToAction(html, title), comment=html)
+    assert _json(editorial) == _json_by_plain_values(editorial)
