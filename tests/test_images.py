@@ -145,6 +145,41 @@ def test_a_150px_thumbnail_is_not_upscaled(publication: Publication, server: HTT
         assert published.size == (150, 100)
 
 
+def test_a_16_bit_greyscale_png_keeps_its_greys_instead_of_turning_white(
+    publication: Publication, server: HTTPServer
+) -> None:
+    grey = PILImage.new("L", (300, 200), 64)
+    grey.paste(192, (150, 0, 300, 200))  # dark on the left, light on the right
+    sixteen = grey.convert("I").point(lambda value: value * 257).convert("I;16")
+    buffer = io.BytesIO()
+    sixteen.save(buffer, "PNG")
+    server.expect_request("/scan.png").respond_with_data(
+        buffer.getvalue(), content_type="image/png"
+    )
+    publish_feed(publication, server, item("Scan", server.url_for("/scan.png")))
+    assert build(publication) == 0
+    [tag] = shown(publication)
+    with PILImage.open(media(publication, tag)) as published:
+        shades = published.convert("L")
+        assert abs(shades.getpixel((40, 100)) - 64) <= 2
+        assert abs(shades.getpixel((260, 100)) - 192) <= 2
+
+
+def test_a_huge_icc_profile_is_not_published_with_the_picture() -> None:
+    """PNG derivatives drop the source's ICC profile too (every metadata field): a profile of
+    half a megabyte would weigh more than the picture and its byte budget."""
+    logo = PILImage.new("RGB", (300, 200), (10, 120, 200))
+    logo.paste((240, 240, 240), (0, 0, 150, 200))
+    buffer = io.BytesIO()
+    logo.save(buffer, "PNG", icc_profile=random.Random(1).randbytes(500_000))
+    master, _ = pixels.master(buffer.getvalue())
+    encoded, extension, width, _ = pixels.derive(master, images.LEAD_WIDTH, 150_000)
+    assert (extension, width) == ("png", 300)  # within the budget at full size
+    with PILImage.open(io.BytesIO(encoded)) as published:
+        assert "icc_profile" not in published.info and not published.getexif()
+    assert len(encoded) < 10_000
+
+
 def test_a_4000px_photo_becomes_at_most_twice_its_display_width_within_the_budget(
     publication: Publication, server: HTTPServer
 ) -> None:

@@ -63,7 +63,16 @@ def _decoded(data: bytes, wanted_width: int) -> PillowImage:
         upright = ImageOps.exif_transpose(image)
     except Exception as error:
         raise Unusable(f"its image data is damaged ({type(error).__name__}: {error})") from None
-    return upright
+    return _eight_bit(upright)
+
+
+def _eight_bit(image: PillowImage) -> PillowImage:
+    """A 16-bit greyscale picture (a PNG's I;16, or I) as 8-bit L: converted as it is, every
+    value over 255 would clip to white."""
+    highest = image.getextrema()[1] if image.mode == "I" else 0  # (lowest, highest) in mode I
+    if image.mode.startswith("I;16") or (isinstance(highest, int | float) and highest > 255):
+        return image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
+    return image
 
 
 def _is_graphic(image: PillowImage) -> bool:
@@ -116,7 +125,8 @@ def _encode(image: PillowImage, graphic: bool, max_bytes: int) -> bytes:
 
 def _save(image: PillowImage, kind: str, **options: object) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, kind, **options)
+    # No ICC profile or EXIF: Pillow's PNG writer copies the source's own from image.info.
+    image.save(buffer, kind, icc_profile=None, exif=b"", **options)
     return buffer.getvalue()
 
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from digest.config import Config
     from digest.report import Reporter
 
-RULES = "1"  # how derivatives are made: a change here makes every derivative again
+RULES = "2"  # how derivatives are made: a change here makes every derivative again
 LEAD_WIDTH = DESIGN.column_width  # the lead story and highlights: across the column
 THUMBNAIL_WIDTH = DESIGN.thumbnail_width  # the other stories, beside the text
 LOGO_WIDTH = DESIGN.column_width  # a 2x logo: shown at half its pixels, within the column
