@@ -278,6 +278,30 @@ def test_a_url_that_answers_a_web_page_is_one_line(
     assert "is the profile's URL the service's API?" in line
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "[1, 2, 3]",  # a list where listmonk answers an object
+        '{"data": {"results": []}}',  # templates: an object where listmonk answers a list
+        '{"data": {"results": [{"id": "abc", "name": "digest weekly/2025-W40"}]}}',  # an id
+    ],
+)
+def test_an_answer_of_another_shape_is_one_line_and_records_nothing(
+    publication: Publication,
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    answer: str,
+) -> None:
+    httpserver.expect_request(re.compile(".*")).respond_with_data(
+        answer, content_type="application/json"
+    )
+    build_issue(publication, LISTMONK.format(url=httpserver.url_for("/")))
+    assert digest(publication, "publish", "--to", "news", "--issue", "weekly/2025-W40") == 7
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: publish.news: listmonk answered in a shape digest does not know")
+    assert not (publication.root / "feeds" / "issues" / "2025-W40.published.json").exists()
+
+
 def test_a_mistyped_profile_is_named_by_its_key_with_the_closest_one(
     publication: Publication, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -73,7 +73,9 @@ def _hand_off(
 ) -> Published:
     try:
         return hand_off(config, profile_name, content, tests, send, now, report)
-    except (KeyError, TypeError, IndexError) as error:  # an answer not shaped as documented
+    # an answer not shaped as documented: a list for an object, a string for a list, an id
+    # that is not a number
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
         kind = config.publish[profile_name].kind
         raise PublishError(
             f"publish.{profile_name}: {kind} answered in a shape digest does not know "
