@@ -522,6 +522,55 @@ def test_approve_button_signs_the_previewed_issue_off_and_shows_it(
     context.close()
 
 
+def approve_form(server: PreviewServer) -> dict[str, str]:
+    """The approve form's hidden fields as the issue page carries them now."""
+    address = urlsplit(server.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    connection.request("GET", "/" + PAGE)
+    html = connection.getresponse().read().decode()
+    connection.close()
+    form = html.split('class="approve">', 1)[1].split("</form>", 1)[0]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+def approving(server: PreviewServer, fields: dict[str, str]) -> tuple[int, str]:
+    """Approve with `fields`, again while the preview is still rebuilding (it says so)."""
+    answer = (0, "")
+    for _ in range(600):
+        answer = post(server, fields | {"action": "approve"}, {"Origin": server.url.rstrip("/")})
+        if "rebuilding" not in answer[1] and "is running" not in answer[1]:  # the lock, by any name
+            break
+        threading.Event().wait(0.05)
+    return answer
+
+
+def test_approve_from_a_page_made_before_an_edit_or_a_rebuild_is_refused(
+    served: tuple[PreviewServer, Config],
+) -> None:
+    """The editor read one issue; another tab (or a saved entry file) changed it since: the
+    click must not sign off a build nobody read."""
+    server, config = served
+    read = approve_form(server)
+    generation = server.builder.snapshot.generation
+    desk.omit(config, WEEK, LYNCH, editorial.version_of(config, WEEK))  # the other tab
+    assert until(lambda: server.builder.snapshot.generation != generation, 30)
+    status, text = approving(server, read | {"by": "Ada"})
+    assert status == 409 and "changed since this page was loaded" in text, text
+    assert "[approval]" not in decision_text(config)
+    # a rebuild alone (the decision file's version as the page had it) is refused too
+    again = approve_form(server)
+    entry = config.root / "feeds" / "entries" / "2025" / "welcome-new-phd-candidates.md"
+    entry.write_text(entry.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    generation = server.builder.snapshot.generation
+    assert until(lambda: server.builder.snapshot.generation != generation, 30)
+    status, text = approving(server, again | {"by": "Ada"})
+    assert status == 409 and "changed since this page was loaded" in text, text
+    assert "[approval]" not in decision_text(config)
+    # reloaded: the page as the issue is now is signed off
+    status, _ = approving(server, approve_form(server) | {"by": "Ada"})
+    assert status == 303 and decisions(config)["approval"]["by"] == "Ada"
+
+
 def test_pages_run_only_their_own_scripts(served: tuple[PreviewServer, Config]) -> None:
     """A nonce per response: an injected inline script or handler would not run."""
     server, _ = served

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 from digest import approval, desk, editorial
 from digest.config import Config
 from digest.editorial import StaleEdit
-from digest.errors import DigestError
+from digest.errors import BusyError, DigestError
 
 if TYPE_CHECKING:
     from digest.preview.builder import PreviewBuilder
@@ -194,16 +194,30 @@ def _approve(
     builder: PreviewBuilder, config: Config, issue: str, key: str, fields: Mapping[str, str]
 ) -> str:
     """Sign the preview's build of the issue off (digest approve, for the files shown here);
-    not while the latest change failed to build: the files shown are then an older build."""
-    if builder.snapshot.problems:
+    not while the latest change failed to build (the files shown are then an older build), nor
+    from a page made before the last rebuild or edit: the editor read another issue."""
+    snapshot = builder.snapshot
+    if snapshot.problems:
         raise Refused(
             HTTPStatus.CONFLICT,
             "refused: the latest change could not be built, so this is not the issue as it "
             "stands; fix the problem shown above, then approve",
         )
-    approval.approve(
-        builder.private_config, builder.out, issue, fields.get("by", ""), builder.clock()
-    )
+    stale = fields.get("generation") != str(snapshot.generation)
+    if stale or fields["expected"] != editorial.version_of(config, key):
+        raise Refused(
+            HTTPStatus.CONFLICT,
+            "refused: the issue changed since this page was loaded (an edit or a rebuild); "
+            "reload to read it as it is now, then approve",
+        )
+    try:
+        approval.approve(
+            builder.private_config, builder.out, issue, fields.get("by", ""), builder.clock()
+        )
+    except BusyError:  # the preview's own lock: its rebuild holds it for a moment
+        raise Refused(
+            HTTPStatus.CONFLICT, "refused: the preview is rebuilding; approve again in a moment"
+        ) from None
     return editorial.version_of(config, key)
 
 
