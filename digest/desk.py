@@ -322,7 +322,7 @@ def set_issue_fields(
     """The issue's subject line and intro (Markdown); an empty field removes the key, so
     digest's default (email.subject, no intro) applies again."""
     subject = _one_line(subject, "subject").strip()
-    intro = _limited(intro.replace("\r\n", "\n"), "intro").strip()
+    intro = _limited(intro, "intro").strip()
 
     def change(document: TOMLDocument) -> None:
         if subject:
@@ -392,6 +392,8 @@ def _one_line(value: str, what: str) -> str:
 
 
 def _limited(value: str, what: str) -> str:
+    """A multi-line field with a browser's CRLF line ends as the file's own (LF), within MAX_INTRO."""
+    value = value.replace("\r\n", "\n")
     if len(value) > MAX_INTRO:
         raise EntryError(f"the {what} is longer than {MAX_INTRO} characters; shorten it")
     return value

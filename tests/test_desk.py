@@ -173,6 +173,16 @@ def test_kicker_and_summary_replace_and_empty_removes(config: Config) -> None:
     assert entry_table(config, "a:story") == {}
 
 
+def test_a_summary_from_a_browser_s_textarea_is_written_with_the_file_s_line_ends(
+    config: Config,
+) -> None:
+    """A form sends a textarea's lines with CRLF; the decision file (in git) keeps LF."""
+    version = editorial.version_of(config, WEEK)
+    desk.set_words(config, WEEK, OLWEUS, "", "First line.\r\nSecond line.\r\n", version)
+    assert b"\r" not in (config.root / "feeds" / "issues" / f"{WEEK}.toml").read_bytes()
+    assert entry_table(config, OLWEUS)["summary"] == "First line.\nSecond line.\n"
+
+
 def test_a_kicker_on_two_lines_is_refused(config: Config) -> None:
     with pytest.raises(EntryError, match="single line"):
         desk.set_words(config, WEEK, OLWEUS, "two\nlines", "", editorial.version_of(config, WEEK))
