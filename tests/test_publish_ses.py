@@ -14,6 +14,7 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
+from digest.publish.ses import recipients_hash
 from tests.conftest import Publication
 from tests.test_publish_fakes import build_issue, digest, record
 from tests.test_send import free_port
@@ -126,6 +127,35 @@ def test_a_send_killed_midway_goes_on_from_the_next_recipient(
     assert digest(publication, "publish", "--to", "list", "--send") == 0
     assert [recipient(m) for m in received(ses)] == ["bob@subscriber.test", "cy@subscriber.test"]
     assert record(publication)["profiles"]["list"]["state"] == "sent"
+
+
+def test_a_send_killed_midway_is_not_resumed_over_a_changed_list(
+    publication: Publication, ses: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An address added at the top after the kill: going on from the second would send Ada's
+    copy to her again and none to Bob."""
+    build_issue(publication, SES.format(url=ses))
+    assert digest(publication, "approve", "--issue", "weekly/2025-W40", "--by", "Ada") == 0
+    assert digest(publication, "publish", "--to", "list") == 0
+    path = publication.root / "feeds/issues/2025-W40.published.json"
+    saved = json.loads(path.read_text())
+    killed = {
+        "state": "sending",
+        "sent_to": 1,
+        "sent_to_hash": recipients_hash(["ada@subscriber.test"]),
+    }
+    saved["profiles"]["list"].update(killed)
+    path.write_text(json.dumps(saved))
+    changed = SES.replace('recipients = ["ada', 'recipients = ["new@subscriber.test", "ada')
+    build_issue(publication, changed.format(url=ses))
+    capsys.readouterr()
+    assert digest(publication, "publish", "--to", "list", "--send") == 7
+    assert "the recipients changed since the send stopped after 1" in capsys.readouterr().err
+    assert received(ses) == []
+    assert record(publication)["profiles"]["list"]["state"] == "sending"
+    build_issue(publication, SES.format(url=ses))  # the list as it was: the send goes on
+    assert digest(publication, "publish", "--to", "list", "--send") == 0
+    assert [recipient(m) for m in received(ses)] == ["bob@subscriber.test", "cy@subscriber.test"]
 
 
 def test_an_unverified_sender_is_a_checklist_error_that_stops_the_send(

@@ -11,6 +11,7 @@ boto3 is an optional dependency: pip install 'digest[ses]'.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -150,6 +151,13 @@ class Ses:
     ) -> Campaign:
         recipients = self.recipients()
         done = int(campaign.extra.get("sent_to", 0)) if campaign.state == "sending" else 0
+        recorded = campaign.extra.get("sent_to_hash")
+        if done and recorded is not None and recorded != recipients_hash(recipients[:done]):
+            raise PublishError(
+                f"publish.{self.name}: the recipients changed since the send stopped after "
+                f"{done} of them, so going on from the next would send to some twice and to "
+                "others never; put the list back as it was to finish the send"
+            )
         pause = 1.0 / self.profile.rate
         for index in range(done, len(recipients)):
             message_id = self._send_one(content, recipients[index])
@@ -157,6 +165,7 @@ class Ses:
                 {
                     "state": "sending",
                     "sent_to": index + 1,
+                    "sent_to_hash": recipients_hash(recipients[: index + 1]),
                     "recipients": len(recipients),
                     "last_message_id": message_id,
                 }
@@ -193,6 +202,11 @@ class Ses:
             ) from None
         except BotoCoreError as error:
             raise PublishError(f"{self.where}: {error}") from None
+
+
+def recipients_hash(addresses: list[str]) -> str:
+    """Which addresses a stopped send reached, as one hash: the record names no subscriber."""
+    return "sha256:" + hashlib.sha256("\n".join(addresses).encode()).hexdigest()
 
 
 _TO = re.compile(rb"^To:[^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*", re.MULTILINE | re.IGNORECASE)
