@@ -33,8 +33,9 @@ def read_record(config: Config, issue: str) -> dict[str, Any]:
         return {}
     except (OSError, ValueError) as error:
         raise PublishError(
-            f"{path}: cannot read: {error}; digest publish keeps campaign ids there: "
-            "restore it from git, or delete it and digest finds the campaigns again by name"
+            f"{path}: cannot read: {error}; digest publish keeps what it sent there: restore "
+            "it from git (without it listmonk and Mailchimp campaigns are found again by name, "
+            "but SES keeps no campaign: an SES profile would send again)"
         ) from None
     profiles = data.get("profiles") if isinstance(data, dict) else None
     return profiles if isinstance(profiles, dict) else {}
