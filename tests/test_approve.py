@@ -16,6 +16,7 @@ from digest import approval
 from digest.cli import main
 from digest.config import load
 from digest.errors import NotApproved
+from digest.write import locked
 from tests.test_send import Inbox, smtp_server  # noqa: F401 - the SMTP server fixture
 
 ISSUE = "weekly/2025-W40"
@@ -184,6 +185,27 @@ def test_send_to_someone_not_a_proof_reader_refuses_an_issue_never_approved(
         f"error: {ISSUE} is not approved: run digest approve --issue {ISSUE} --by NAME (--to "
     )
     assert inbox.envelopes == []
+
+
+def test_send_beyond_the_proof_readers_waits_for_a_running_build(
+    built: Path,
+    smtp_server: tuple[Inbox, int],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A build under way may be rewriting message.eml: checked as approved, then read half a
+    second later, it could be another issue."""
+    inbox, port = smtp_server
+    with_smtp(built, port)
+    assert build(built, "--week", "2025-W40") == 0
+    assert approve(built) == 0
+    capsys.readouterr()
+    with locked(built):  # as a build or fetch holds it (the archive's folder)
+        assert run(built, "send", "--to", "list@digest.test", "--issue", ISSUE) == 6
+        assert "another digest build or fetch is running" in capsys.readouterr().err
+        assert inbox.envelopes == []
+        assert run(built, "send", "--to", "proof@digest.test", "--issue", ISSUE) == 0  # a proof
+    assert run(built, "send", "--to", "list@digest.test", "--issue", ISSUE) == 0
+    assert len(inbox.envelopes) == 2
 
 
 def test_check_shows_each_issues_approval_state_as_information_not_as_an_error(

@@ -10,6 +10,7 @@ for byte what the build wrote.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.errors
 import email.policy
@@ -29,6 +30,7 @@ from digest.config import Config
 from digest.errors import DigestError, ExitCode, NotApproved, SendError
 from digest.render.message import SMTP_POLICY, dkim_signed
 from digest.render.translation import translations_for
+from digest.write import locked
 
 
 class ProofArgumentError(DigestError):
@@ -113,15 +115,18 @@ def send(
         check_recipient(recipient)
     issue = chosen_issue(out, issue)
     others = not_proof_readers(config, recipients)
-    signed = approval.state(config, out, issue) if others else None
-    if signed is not None and not signed.approved:
-        raise NotApproved(
-            f"{signed.problem} (--to {others[0]} is not in [smtp] proof_readers, "
-            "who alone get proofs of an issue not approved)"
+    # beyond the proof readers: the approval checked and message.eml read under the
+    # publication's lock, so no build rewrites it in between (BusyError, exit 6, while one runs)
+    with locked(paths.archive_path(config).parent) if others else contextlib.nullcontext():
+        signed = approval.state(config, out, issue) if others else None
+        if signed is not None and not signed.approved:
+            raise NotApproved(
+                f"{signed.problem} (--to {others[0]} is not in [smtp] proof_readers, "
+                "who alone get proofs of an issue not approved)"
+            )
+        message = proof_message(
+            out / paths.issue_file(issue, paths.MESSAGE), recipients, config, now, proof=not others
         )
-    message = proof_message(
-        out / paths.issue_file(issue, paths.MESSAGE), recipients, config, now, proof=not others
-    )
     smtp = config.smtp
     password = os.environ.get(smtp.password_env) if smtp.user else None
     if smtp.user and password is None:
