@@ -399,6 +399,18 @@ def test_oversize_body_is_413_and_changes_no_file(served: tuple[PreviewServer, C
     assert decision_text(config) == before
 
 
+@pytest.mark.parametrize("length", ["²", "-1", "1e3", " "])
+def test_a_length_that_is_no_number_is_answered_411(
+    served: tuple[PreviewServer, Config], length: str
+) -> None:
+    server, config = served
+    before = decision_text(config)
+    headers = {"Origin": server.url.rstrip("/"), "Content-Length": length}
+    status, text = post(server, {}, headers, body=b"")
+    assert (status, text) == (411, "refused: the request must say its length\n")
+    assert decision_text(config) == before
+
+
 def test_two_tabs_the_stale_edit_is_refused_with_its_message_and_the_first_kept(
     browser: Browser, served: tuple[PreviewServer, Config]
 ) -> None:

@@ -93,7 +93,8 @@ def check_origin(request: BaseHTTPRequestHandler, server: PreviewServer) -> None
 def read_form(request: BaseHTTPRequestHandler) -> dict[str, str]:
     """The form's fields (the first value of each), from a body of at most MAX_BODY bytes."""
     length_header = request.headers.get("Content-Length")
-    if length_header is None or not length_header.isdigit():
+    # ASCII digits only: "²" is a digit to str.isdigit, and int() refuses it
+    if length_header is None or not (length_header.isascii() and length_header.isdigit()):
         raise Refused(HTTPStatus.LENGTH_REQUIRED, "refused: the request must say its length")
     length = int(length_header)
     if length > MAX_BODY:
