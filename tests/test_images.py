@@ -4,10 +4,12 @@ make digest fetch from private or loopback addresses."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import random
 import re
 import shutil
+import socket
 import ssl
 import struct
 import subprocess
@@ -384,6 +386,42 @@ def test_the_fetch_connects_to_the_checked_address_not_to_a_second_lookup(
         result = fetch_checked(client, "http://images.test/a.jpg", config, checked)
     assert result.error is None and result.body and result.body.startswith(b"\xff\xd8")
     assert hosts == [f"images.test:{server.port}"]
+
+
+def test_a_picture_trickled_until_the_deadline_fails_as_timed_out_not_as_half_a_picture(
+    publication: Publication,
+) -> None:
+    """A body without Content-Length ends where the connection closes: the deadline's close
+    must not pass for the end of the picture."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stopped = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n\r\n")
+            for byte in photo(300, 200)[:40]:  # at most 8 s; the client leaves after 1
+                if stopped.wait(0.2):
+                    return
+                with contextlib.suppress(OSError):
+                    connection.sendall(bytes([byte]))
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/slow.jpg"
+    config = load(publication.configure("[fetch]\ntimeout = 1\nretries = 0\n" + IMAGES_TABLE))
+    try:
+        with web_client(config, for_images=True) as client:
+            result = fetch_checked(
+                client, url, config, lambda url: netguard.target(url, ["127.0.0.1"])
+            )
+    finally:
+        stopped.set()
+        thread.join(timeout=5)
+        listener.close()
+    assert result.body is None
+    assert result.error == f"{url}: timed out: no complete answer within 1 s"
 
 
 def test_a_second_build_offline_uses_the_archive_and_writes_identical_bytes(

@@ -246,6 +246,8 @@ def _attempt(
                 if deadline.passed:
                     raise _Failed(too_slow)
                 chunks.append(chunk)
+            if deadline.passed:  # a body that ends at the connection's close, cut by the deadline
+                raise _Failed(too_slow)
             validators = Validators(
                 response.headers.get("etag"), response.headers.get("last-modified")
             )
