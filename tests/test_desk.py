@@ -411,6 +411,28 @@ def test_a_length_that_is_no_number_is_answered_411(
     assert decision_text(config) == before
 
 
+def test_an_edit_of_an_issue_the_preview_did_not_build_writes_no_file(
+    served: tuple[PreviewServer, Config],
+) -> None:
+    server, config = served
+    address = urlsplit(server.url)
+    fields = {"action": "omit", "entry": LYNCH, "expected": "", "token": server.token}
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    headers = {
+        "Origin": server.url.rstrip("/"),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    connection.request("POST", "/desk/weekly/2099-W01", urlencode(fields), headers)
+    response = connection.getresponse()
+    answer = response.status, response.read().decode()
+    connection.close()
+    assert answer == (
+        404,
+        "refused: weekly/2099-W01 is not built in this preview; reload the list\n",
+    )
+    assert not (config.root / "feeds" / "issues" / "2099-W01.toml").exists()
+
+
 def test_two_tabs_the_stale_edit_is_refused_with_its_message_and_the_first_kept(
     browser: Browser, served: tuple[PreviewServer, Config]
 ) -> None:

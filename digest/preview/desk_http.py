@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from digest import approval, desk, editorial
+from digest import approval, desk, editorial, paths
 from digest.config import Config
 from digest.editorial import StaleEdit
 from digest.errors import BusyError, DigestError
@@ -131,6 +131,10 @@ def edit(builder: PreviewBuilder, issue: str, fields: Mapping[str, str]) -> str:
         raise Refused(HTTPStatus.BAD_REQUEST, f"refused: unknown action {action!r}")
     if "expected" not in fields:
         raise Refused(HTTPStatus.BAD_REQUEST, "refused: the form does not say what it edits")
+    if not (builder.out / issue / paths.SUMMARY).is_file():  # a typed URL, or a page left open
+        raise Refused(
+            HTTPStatus.NOT_FOUND, f"refused: {issue} is not built in this preview; reload the list"
+        )
     config = builder.snapshot.config
     key = issue.split("/", 1)[1]
     try:
