@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from moto.server import ThreadedMotoServer
+from pytest_httpserver import HTTPServer
 
 from digest.publish.ses import recipients_hash
 from tests.conftest import Publication
@@ -172,6 +174,24 @@ def test_an_unreadable_record_stops_the_send_and_does_not_advise_deleting_it(
     assert "2025-W40.published.json: cannot read" in line and "restore it from git" in line
     assert "delete it" not in line and "an SES profile would send again" in line
     assert received(ses) == []
+
+
+def test_an_endpoint_that_answers_no_xml_is_one_line(
+    publication: Publication,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing-key-id")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret")
+    httpserver.expect_request(re.compile(".*")).respond_with_data(
+        "[1, 2, 3]", content_type="application/json"
+    )
+    build_issue(publication, SES.format(url=httpserver.url_for("/")) + "retries = 0\n")
+    capsys.readouterr()
+    assert digest(publication, "publish", "--to", "list", "--test", "ed@digest.test") == 7
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: SES http://") and "the answer is not SES's" in line
 
 
 def test_an_unverified_sender_is_a_checklist_error_that_stops_the_send(

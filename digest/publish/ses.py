@@ -192,9 +192,14 @@ class Ses:
     def _call(self, method: Callable[..., dict[str, Any]], **arguments: Any) -> dict[str, Any]:
         """An SES call; boto3 already retried throttling and 5xx. Its errors in one line."""
         from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError  # no BotoCoreError: an answer not SES's
 
         try:
             return method(**arguments)
+        except ResponseParserError:
+            raise PublishError(
+                f"{self.where}: the answer is not SES's; is the profile's endpoint_url SES?"
+            ) from None
         except ClientError as error:
             detail = error.response.get("Error", {})
             raise PublishError(
