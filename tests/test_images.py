@@ -656,3 +656,43 @@ def test_an_archive_from_before_images_opens_with_its_image_tables(tmp_path: Pat
         assert archive.stored_images(["https://a.test/x.jpg"]) == {
             "https://a.test/x.jpg": ("0" * 64, 3, 2)
         }
+
+
+def test_a_logo_pillow_cannot_read_is_named_as_the_configured_logo_not_as_an_entry(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publication.entry("2025/news.md", "---\ntitle: News\ndate: 2025-10-01\n---\nBody.\n")
+    (publication.root / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', encoding="utf-8"
+    )
+    publication.config_text = publication.config_text.replace(
+        'language = "en"', 'language = "en"\nlogo = "logo.svg"'
+    )
+    publication.configure(IMAGES_TABLE)
+    assert build(publication) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: publication.logo: logo.svg: not an image Pillow can read "
+        "(UnidentifiedImageError); it is linked as it is, not made for email "
+        "(give a PNG or JPEG digest can read)"
+    ]
+    html = (publication.root / EMAIL).read_text(encoding="utf-8")
+    [logo] = [tag for tag in IMG_TAG.findall(html) if 'alt="Test Digest"' in tag]
+    src = re.search(r'src="https://digest\.test/(media/[0-9a-f]{10}-logo\.svg)"', logo)
+    assert src and (publication.root / "out" / src.group(1)).is_file()
+
+
+def test_a_remote_logo_that_fails_is_named_as_the_configured_logo_once(
+    publication: Publication, server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.expect_request("/logo.png").respond_with_data("gone", status=404)
+    publication.entry("2025/news.md", "---\ntitle: News\ndate: 2025-10-01\n---\nBody.\n")
+    url = server.url_for("/logo.png")
+    publication.config_text = publication.config_text.replace(
+        'language = "en"', f'language = "en"\nlogo = "{url}"'
+    )
+    publication.configure("[fetch]\nretries = 0\n" + IMAGES_TABLE)
+    assert build(publication) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: publication.logo: {url}: HTTP 404 NOT FOUND; it is linked as it is, "
+        "not made for email (give a PNG or JPEG digest can read)"
+    ]

@@ -75,6 +75,7 @@ class Pictures:
         self.unstored: set[str] = set()  # offline, never fetched: linked at their source
         self.fetched = 0  # pictures fetched from the web in this build
         self.unresolved: dict[str, str] = {}  # host -> why: a feed names one host many times
+        self.logo: str | None = None  # the logo's URL: its warning names publication.logo
 
     @property
     def hotlink(self) -> bool:
@@ -170,6 +171,13 @@ class Pictures:
     def _fail(self, url: str, why: str) -> None:
         if url not in self.failed:
             self.failed[url] = why
+            if url == self.logo:  # shown still, as the file or URL it is (render/context.py)
+                self.reporter.warn(
+                    f"publication.logo: {self.config.publication.logo}: "
+                    f"{why.removeprefix(f'{url}: ')}; it is linked as it is, not made for email "
+                    "(give a PNG or JPEG digest can read)"
+                )
+                return
             prefix = f"{url}: " if not why.startswith(url) else ""
             self.reporter.warn(f"image {prefix}{why}; its entry is shown without it")
 
@@ -376,6 +384,7 @@ def publish_logo(pictures: Pictures) -> None:
         return  # render/context.py names the unreadable file
     if url is None:
         return
+    pictures.logo = url
     pictures.gather_urls([url])
     stored = pictures.archive.stored_images([url]).get(url)
     if stored is None:
