@@ -216,8 +216,8 @@ def move_highlight(
     wanted = ids[: max(place, target) + 1]
 
     def change(document: TOMLDocument) -> None:
-        picks = document.get("highlights")
-        tables = {str(table.get("id")): table for table in picks} if isinstance(picks, AoT) else {}
+        picks = _tables(document, "highlights")
+        tables = {str(table.get("id")): table for table in picks} if picks is not None else {}
         ordered = tomlkit.aot()
         for number, each in enumerate([*wanted, *(i for i in tables if i not in wanted)]):
             table = tables.get(each)
@@ -280,13 +280,13 @@ def set_highlight(
         raise EntryError(f"{year!r} is not a year; a highlight is picked in a year's file (2025)")
 
     def change(document: TOMLDocument) -> None:
-        picks = document.get("highlights")
-        ids = [str(pick.get("id")) for pick in picks] if isinstance(picks, AoT) else []
+        picks = _tables(document, "highlights")
+        ids = [str(pick.get("id")) for pick in picks] if picks is not None else []
         if picked and entry_id not in ids:
             table = tomlkit.table()
             table["id"] = _one_line(entry_id, "entry id")
             _append(document, "highlights", table)
-        elif not picked and isinstance(picks, AoT) and entry_id in ids:
+        elif not picked and picks is not None and entry_id in ids:
             del picks[ids.index(entry_id)]
             if not len(picks):
                 document.pop("highlights")
@@ -342,8 +342,8 @@ def set_issue_fields(
 
 def _entry_table(document: TOMLDocument, entry_id: str) -> Table:
     """The [[entries]] table of `entry_id`, appended when the file has none for it yet."""
-    entries = document.get("entries")
-    if isinstance(entries, AoT):
+    entries = _tables(document, "entries")
+    if entries is not None:
         for table in entries:
             if table.get("id") == entry_id:
                 return table
@@ -352,10 +352,22 @@ def _entry_table(document: TOMLDocument, entry_id: str) -> Table:
     return _append(document, "entries", table)
 
 
+def _tables(document: TOMLDocument, name: str) -> AoT | None:
+    """The array of tables `name`, None when the file has none; one written inline
+    (`entries = [{ id = "…" }]`) is refused, since writing [[tables]] would replace it whole."""
+    found = document.get(name)
+    if found is None or isinstance(found, AoT):
+        return found
+    raise EntryError(
+        f"{name} is written as an inline array; write each as a [[{name}]] table (README: "
+        "'Editing an issue') so that the desk can edit it without rewriting the rest"
+    )
+
+
 def _append(document: TOMLDocument, name: str, table: Table) -> Table:
     """`table` added at the end of the array of tables `name`, after a blank line."""
-    existing = document.get(name)
-    if isinstance(existing, AoT):
+    existing = _tables(document, name)
+    if existing is not None:
         table.trivia.indent = "\n"
         existing.append(table)
         return existing[-1]
@@ -368,8 +380,8 @@ def _append(document: TOMLDocument, name: str, table: Table) -> Table:
 
 def _drop_keys(document: TOMLDocument, entry_id: str, *names: str) -> None:
     """Remove `names` from the entry's table, and the table itself when only its id is left."""
-    entries = document.get("entries")
-    if not isinstance(entries, AoT):
+    entries = _tables(document, "entries")
+    if entries is None:
         return
     for index, table in enumerate(entries):
         if table.get("id") != entry_id:

@@ -183,6 +183,27 @@ def test_a_summary_from_a_browser_s_textarea_is_written_with_the_file_s_line_end
     assert entry_table(config, OLWEUS)["summary"] == "First line.\nSecond line.\n"
 
 
+@pytest.mark.parametrize(
+    ("key", "written", "control"),
+    [
+        ("2022", 'highlights = [{ id = "a:first" }, { id = "a:second" }]\n', "highlight"),
+        (WEEK, 'entries = [{ id = "a:first", kicker = "Award" }]\n', "omit"),
+    ],
+)
+def test_decisions_written_as_an_inline_array_are_never_replaced(
+    config: Config, key: str, written: str, control: str
+) -> None:
+    """An editor's hand-written `highlights = [{…}]`: a click must not drop the picks in it."""
+    path = config.root / "feeds" / "issues" / f"{key}.toml"
+    path.write_text(written, encoding="utf-8")
+    with pytest.raises(EntryError, match="inline array; write each as a"):
+        if control == "highlight":
+            desk.set_highlight(config, key, "a:third", True, editorial.version_of(config, key))
+        else:
+            desk.omit(config, key, "a:third", editorial.version_of(config, key))
+    assert path.read_text(encoding="utf-8") == written
+
+
 def test_a_kicker_on_two_lines_is_refused(config: Config) -> None:
     with pytest.raises(EntryError, match="single line"):
         desk.set_words(config, WEEK, OLWEUS, "two\nlines", "", editorial.version_of(config, WEEK))
