@@ -160,14 +160,23 @@ def test_a_send_killed_midway_is_not_resumed_over_a_changed_list(
     assert [recipient(m) for m in received(ses)] == ["bob@subscriber.test", "cy@subscriber.test"]
 
 
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        '{"issue": "weekly/2025-W40", "profiles": {"list": {"state": "se',
+        '{"issue": "weekly/2025-W40", "profiles": {"list": "sent"}}',
+        '{"issue": "weekly/2025-W40", "profiles": []}',
+        "[]",
+    ],
+)
 def test_an_unreadable_record_stops_the_send_and_does_not_advise_deleting_it(
-    publication: Publication, ses: str, capsys: pytest.CaptureFixture[str]
+    publication: Publication, ses: str, capsys: pytest.CaptureFixture[str], damaged: str
 ) -> None:
     """SES keeps no campaign to find again: without the record, a send would go out again."""
     build_issue(publication, SES.format(url=ses))
     assert digest(publication, "approve", "--issue", "weekly/2025-W40", "--by", "Ada") == 0
     path = publication.root / "feeds/issues/2025-W40.published.json"
-    path.write_text('{"issue": "weekly/2025-W40", "profiles": {"list": {"state": "se')
+    path.write_text(damaged)
     capsys.readouterr()
     assert digest(publication, "publish", "--to", "list", "--send") == 7
     (line,) = capsys.readouterr().err.strip().splitlines()

@@ -29,16 +29,21 @@ def read_record(config: Config, issue: str) -> dict[str, Any]:
     path = record_path(config, issue)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        profiles = data["profiles"]
+        # read as nothing recorded, a damaged record would let an SES profile send again
+        if not isinstance(profiles, dict) or not all(
+            isinstance(entry, dict) for entry in profiles.values()
+        ):
+            raise ValueError("'profiles' is not an object of one object a profile")
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, KeyError, TypeError) as error:
         raise PublishError(
             f"{path}: cannot read: {error}; digest publish keeps what it sent there: restore "
             "it from git (without it listmonk and Mailchimp campaigns are found again by name, "
             "but SES keeps no campaign: an SES profile would send again)"
         ) from None
-    profiles = data.get("profiles") if isinstance(data, dict) else None
-    return profiles if isinstance(profiles, dict) else {}
+    return profiles
 
 
 def write_record(
