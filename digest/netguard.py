@@ -10,6 +10,7 @@ config names (`[images] allow_hosts`) are trusted as they are.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -108,6 +109,17 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(answer[4][0]) for answer in found[0]))
 
 
+def _ascii_host(host: str) -> str:
+    """An international domain name as the A-label DNS, Host and TLS need (bølgen.no ->
+    xn--blgen-rua.no), by the codec the resolver uses; an ASCII host as it is."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise Refused(f"{host} is not a valid international domain name") from None
+
+
 def target(url: str, allow_hosts: Iterable[str], resolve: Resolver | None = None) -> Target:
     """Where to connect for `url`, checked; raises Refused naming the reason.
 
@@ -122,14 +134,17 @@ def target(url: str, allow_hosts: Iterable[str], resolve: Resolver | None = None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise Refused(f"not an http(s) URL (scheme {scheme or 'none'!r})")
-    host = (parts.hostname or "").rstrip(".").lower()
+    host = _ascii_host((parts.hostname or "").rstrip(".").lower())
     if not host:
         raise Refused("the URL names no host")
     port = port or (443 if scheme == "https" else 80)
     path = parts.path or "/"
     if parts.query:
         path += f"?{parts.query}"
-    allowed = {name.strip("[]").rstrip(".").lower() for name in allow_hosts}
+    allowed = set()
+    for name in allow_hosts:
+        with contextlib.suppress(Refused):
+            allowed.add(_ascii_host(name.strip("[]").rstrip(".").lower()))
     if host in allowed:
         return Target(scheme, host, port, host, path)
     literal = True

@@ -5,6 +5,7 @@ make digest fetch from private or loopback addresses."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import random
 import re
@@ -422,6 +423,37 @@ def test_a_picture_trickled_until_the_deadline_fails_as_timed_out_not_as_half_a_
         listener.close()
     assert result.body is None
     assert result.error == f"{url}: timed out: no complete answer within 1 s"
+
+
+def test_a_picture_on_an_international_domain_name_is_fetched_under_its_a_label(
+    publication: Publication, server: HTTPServer
+) -> None:
+    """bølgen.test is asked of DNS, and named in Host (and TLS), as xn--blgen-vua.test: a Host
+    header of non-ASCII letters failed every such picture."""
+    hosts: list[str] = []
+
+    def answer(request: Request) -> Response:
+        hosts.append(request.headers.get("Host", ""))
+        return Response(photo(50, 50), content_type="image/jpeg")
+
+    server.expect_request("/a.jpg").respond_with_handler(answer)
+    config = load(publication.configure())
+    asked: list[str] = []
+
+    def public(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["93.184.216.34"]
+
+    def checked(url: str) -> netguard.Target:  # as checked, then sent to the test server
+        found = netguard.target(url, [], public)
+        return dataclasses.replace(found, address="127.0.0.1", port=server.port)
+
+    with web_client(config, for_images=True) as client:
+        result = fetch_checked(client, "http://Bølgen.test/a.jpg", config, checked)
+    assert result.error is None and result.body and result.body.startswith(b"\xff\xd8")
+    assert asked == ["xn--blgen-vua.test"]
+    assert hosts == [f"xn--blgen-vua.test:{server.port}"]
+    assert netguard.target("http://bølgen.test/", ["BØLGEN.test"]).address == "xn--blgen-vua.test"
 
 
 def test_a_second_build_offline_uses_the_archive_and_writes_identical_bytes(
