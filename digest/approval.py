@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,7 +56,8 @@ def approve(config: Config, out: Path, issue: str, by: str, now: datetime) -> Ap
     error in, since that is not what anyone should sign off."""
     issue = _issue_path(issue)
     name = by.strip()
-    if not name or "\n" in name or "\r" in name:
+    # one line, and no control character (a terminal escape would colour what follows it)
+    if not name or any(unicodedata.category(character) == "Cc" for character in name):
         raise UsageError(f"--by {by!r}: give the approver's name on one line, like --by 'Ada'")
     key = issue.rsplit("/", 1)[1]
     archive_folder = paths.archive_path(config).parent

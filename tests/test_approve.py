@@ -263,7 +263,8 @@ def test_approving_an_issue_that_is_not_built_is_one_line_and_writes_nothing(
     ]
 
 
-@pytest.mark.parametrize("name", ["", "   ", "Ada\nLovelace"])
+# a terminal escape (ESC [31m) would colour every later line that prints the name
+@pytest.mark.parametrize("name", ["", "   ", "Ada\nLovelace", "Ada\x1b[31m", "Ada\tL"])
 def test_approving_without_a_name_is_refused(
     built: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
@@ -274,6 +275,11 @@ def test_approving_without_a_name_is_refused(
         f"error: --by {name!r}: give the approver's name on one line, like --by 'Ada'"
     ]
     assert (built / "feeds/issues/2025-W40.toml").read_bytes() == before
+
+
+def test_a_name_pasted_with_a_no_break_space_is_approved(built: Path) -> None:
+    assert approve(built, by="Ada\u00a0Lovelace") == 0
+    assert state(built).by == "Ada\u00a0Lovelace"
 
 
 def test_an_issue_whose_check_finds_an_error_is_not_approved(
