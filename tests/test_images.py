@@ -15,6 +15,7 @@ import ssl
 import struct
 import subprocess
 import threading
+import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
@@ -423,6 +424,30 @@ def test_a_picture_trickled_until_the_deadline_fails_as_timed_out_not_as_half_a_
         listener.close()
     assert result.body is None
     assert result.error == f"{url}: timed out: no complete answer within 1 s"
+
+
+def test_a_chain_of_slow_redirects_gets_one_timeout_for_the_picture_not_one_per_hop(
+    publication: Publication, server: HTTPServer
+) -> None:
+    """Four hops of 0.6 s each, against [fetch] timeout = 1: the picture fails as timed out
+    (each hop had a whole timeout of its own: 6 hops, 6 timeouts)."""
+
+    def slowly_to(location: str) -> Callable[[Request], Response]:
+        def answer(request: Request) -> Response:
+            time.sleep(0.6)
+            return Response("", status=302, headers={"Location": location})
+
+        return answer
+
+    for hop in range(1, 4):
+        server.expect_request(f"/hop{hop}").respond_with_handler(slowly_to(f"/hop{hop + 1}"))
+    server.expect_request("/hop4").respond_with_data(photo(50, 50), content_type="image/jpeg")
+    config = load(publication.configure("[fetch]\ntimeout = 1\nretries = 0\n" + IMAGES_TABLE))
+    url = server.url_for("/hop1")
+    with web_client(config, for_images=True) as client:
+        result = fetch_checked(client, url, config, lambda url: netguard.target(url, ["127.0.0.1"]))
+    assert result.body is None
+    assert result.error == f"{server.url_for('/hop2')}: timed out: no complete answer within 1 s"
 
 
 def test_a_picture_on_an_international_domain_name_is_fetched_under_its_a_label(

@@ -363,19 +363,28 @@ def fetch_checked(
 
     from digest.config import Source
 
-    current = url
+    current, timeout = url, config.fetch.timeout
+    ends = time.monotonic() + timeout  # one deadline for the picture, however many hops
     for _ in range(MAX_REDIRECTS + 1):
         try:
             hop = route(current)
         except netguard.Refused as refused:
             return _settled(Fetched(url, error=f"{current}: {refused}"))
+        left = ends - time.monotonic()
+        if left <= 0:
+            return Fetched(
+                url, error=f"{current}: timed out: no complete answer within {timeout:g} s"
+            )
+        hop_config = config.model_copy(
+            update={"fetch": config.fetch.model_copy(update={"timeout": left})}
+        )
         # The request goes to the checked address; Host and TLS name the host the URL names.
         source = Source.model_construct(name=url, url=hop.connect_url)
         extensions = {"sni_hostname": hop.host} if hop.scheme == "https" else {}
         try:
             result = _download(
-                client, source, Validators(), config, hop.connect_url, {"Host": hop.host_header},
-                extensions,
+                client, source, Validators(), hop_config, hop.connect_url,
+                {"Host": hop.host_header}, extensions,
             )  # fmt: skip
         except _Redirect as redirect:
             current = urljoin(current, redirect.location)
@@ -383,7 +392,10 @@ def fetch_checked(
         except Exception as error:  # a bug met by odd input must fail this image, not the build
             result = Fetched(url, error=f"{current}: {type(error).__name__}: {error}")
         if result.error:  # named by the URL, not by the address it was fetched from
-            result = Fetched(url, error=result.error.replace(hop.connect_url, current))
+            named = result.error.replace(hop.connect_url, current)
+            result = Fetched(
+                url, error=named.replace(f"within {left:g} s", f"within {timeout:g} s")
+            )
         return _settled(result)
     return Fetched(url, error=f"{url}: more than {MAX_REDIRECTS} redirects")
 
