@@ -203,6 +203,28 @@ def test_an_endpoint_that_answers_no_xml_is_one_line(
     assert line.startswith("error: SES http://") and "the answer is not SES's" in line
 
 
+def test_a_send_killed_midway_is_not_resumed_with_another_issue(
+    publication: Publication, ses: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ada got the issue as first built; an entry edited, rebuilt and approved again since:
+    Bob and Cy must not get a different issue under the same send."""
+    build_issue(publication, SES.format(url=ses))
+    assert digest(publication, "approve", "--issue", "weekly/2025-W40", "--by", "Ada") == 0
+    assert digest(publication, "publish", "--to", "list") == 0
+    path = publication.root / "feeds/issues/2025-W40.published.json"
+    saved = json.loads(path.read_text())
+    saved["profiles"]["list"].update(state="sending", sent_to=1)
+    path.write_text(json.dumps(saved))
+    build_issue(publication, SES.format(url=ses), summary="A corrected summary.")
+    assert digest(publication, "approve", "--issue", "weekly/2025-W40", "--by", "Ada") == 0
+    capsys.readouterr()
+    assert digest(publication, "publish", "--to", "list", "--send") == 7
+    assert "stopped after 1 recipient(s), and the issue has changed since" in (
+        capsys.readouterr().err
+    )
+    assert received(ses) == []
+
+
 def test_an_unverified_sender_is_a_checklist_error_that_stops_the_send(
     publication: Publication, ses: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

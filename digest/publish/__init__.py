@@ -210,6 +210,13 @@ def hand_off(
         raise already_sent(content, profile_name, kind, {**record, "campaign_id": campaign.id})
     action: Action
     if campaign is not None and campaign.state == "sending":
+        if record.get("content_hash", content.digest) != content.digest:
+            raise PublishError(
+                f"{issue}: the send through '{profile_name}' stopped after "
+                f"{record.get('sent_to', 'some')} recipient(s), and the issue has changed since: "
+                "the rest would get another issue; restore what changed (git) and rebuild to "
+                "finish the send with the issue they got"
+            )
         action = "resumed"  # stopped midway: some have this content already, so it stays
     elif (
         campaign is None
