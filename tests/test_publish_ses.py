@@ -279,3 +279,22 @@ def test_a_recipients_file_is_read_and_a_bad_line_stops_the_send(
     )
     assert digest(publication, "publish", "--to", "list", "--send") == 0
     assert [recipient(m) for m in received(ses)] == ["ada@subscriber.test", "bob@subscriber.test"]
+
+
+def test_a_recipients_file_that_is_not_utf8_is_one_line_naming_it(
+    publication: Publication, ses: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = SES.format(url=ses).replace(
+        'recipients = ["ada@subscriber.test", "bob@subscriber.test", "cy@subscriber.test"]',
+        'recipients_file = "subscribers.txt"',
+    )
+    build_issue(publication, profile)
+    (publication.root / "subscribers.txt").write_bytes(b"ada@subscriber.test\nb\xf6b@example.org\n")
+    capsys.readouterr()
+    assert digest(publication, "publish", "--to", "list") == 7
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.endswith(
+        "subscribers.txt: publish.list.recipients_file is not UTF-8 text (byte 21); save it as "
+        "UTF-8, one address a line"
+    )
+    assert received(ses) == []

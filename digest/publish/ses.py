@@ -66,6 +66,11 @@ class Ses:
                 raise PublishError(
                     f"{path}: cannot read publish.{self.name}.recipients_file: {error.strerror or error}"
                 ) from None
+            except UnicodeDecodeError as error:
+                raise PublishError(
+                    f"{path}: publish.{self.name}.recipients_file is not UTF-8 text (byte "
+                    f"{error.start}); save it as UTF-8, one address a line"
+                ) from None
             found += [line.split("#", 1)[0].strip() for line in lines]
         return [address for address in dict.fromkeys(found) if address]
 
