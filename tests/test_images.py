@@ -9,11 +9,9 @@ import dataclasses
 import io
 import random
 import re
-import shutil
 import socket
 import ssl
 import struct
-import subprocess
 import threading
 import time
 import tracemalloc
@@ -22,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 from PIL import Image as PILImage
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -645,20 +644,14 @@ def test_a_resolver_that_never_answers_costs_its_time_out_not_the_build(
 
 @pytest.fixture
 def tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
-    """An HTTPS server on 127.0.0.1 whose certificate names images.test (and only that), which
-    the HTTP client trusts through SSL_CERT_FILE."""
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=images.test", "-addext", "subjectAltName=DNS:images.test",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    """An HTTPS server on 127.0.0.1 whose certificate names images.test (and only that), issued
+    by a test authority (trustme) that the HTTP client trusts through SSL_CERT_FILE."""
+    authority = trustme.CA()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    authority.issue_cert("images.test").configure_cert(context)
+    trusted = tmp_path / "authority.pem"
+    authority.cert_pem.write_to_path(str(trusted))
+    monkeypatch.setenv("SSL_CERT_FILE", str(trusted))
     running = HTTPServer(host="127.0.0.1", ssl_context=context)
     running.start()
     yield running
