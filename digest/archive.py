@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
@@ -103,6 +103,16 @@ CREATE INDEX IF NOT EXISTS entries_by_link ON entries (link_key) WHERE link_key 
 CREATE INDEX IF NOT EXISTS entries_by_source ON entries (source, id);
 DROP INDEX IF EXISTS entries_by_event;
 """
+
+
+IN_BATCH = 500  # values bound in one `IN (…)`: far under SQLite's limit of host parameters
+
+
+def _batches(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
+    """`values` in slices one statement can bind, each with its `?,?,…` for an `IN (…)`."""
+    for start in range(0, len(values), IN_BATCH):
+        batch = values[start : start + IN_BATCH]
+        yield batch, ",".join("?" * len(batch))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -426,10 +436,9 @@ class Archive:
         """The archived id of each (source, story link); the earliest dated when there are several."""
         found: dict[tuple[str, str], str] = {}
         keys = sorted({key for _, key in wanted})
-        for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
+        for batch, marks in _batches(keys):
             query = (
-                f"SELECT source, link_key, id FROM entries WHERE link_key IN ({','.join('?' * len(batch))})"
+                f"SELECT source, link_key, id FROM entries WHERE link_key IN ({marks})"
                 " ORDER BY published, id"
             )
             for source, key, entry_id in self.db.execute(query, batch):
@@ -440,9 +449,8 @@ class Archive:
     def _known(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """(source, published, fingerprint) of the ids already archived, looked up in batches."""
         wanted, known = list(dict.fromkeys(ids)), {}
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            query = f"SELECT id, source, published, fingerprint FROM entries WHERE id IN ({','.join('?' * len(batch))})"
+        for batch, marks in _batches(wanted):
+            query = f"SELECT id, source, published, fingerprint FROM entries WHERE id IN ({marks})"
             for entry_id, source, published, fingerprint in self.db.execute(query, batch):
                 known[entry_id] = (source, published, fingerprint)
         return known
@@ -482,9 +490,8 @@ class Archive:
         """Entries dated before `before` that share a story link with one of `entries`, oldest first."""
         keys = sorted({key for entry in entries if (key := links.story_link(entry.link))})
         found: list[Entry] = []
-        for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
-            where = f"link_key IN ({','.join('?' * len(batch))}) AND published < ?"
+        for batch, marks in _batches(keys):
+            where = f"link_key IN ({marks}) AND published < ?"
             found += self._select(where, (*batch, _iso(before)), "published, id")
         return sorted(found, key=lambda entry: (entry.published, entry.id))
 
@@ -501,9 +508,8 @@ class Archive:
     def with_ids(self, ids: Iterable[str]) -> list[Entry]:
         """The archived entries of `ids`, in the order of `ids` (ids not archived left out)."""
         wanted, found = list(dict.fromkeys(ids)), {}
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            for entry in self._select(f"id IN ({','.join('?' * len(batch))})", tuple(batch)):
+        for batch, marks in _batches(wanted):
+            for entry in self._select(f"id IN ({marks})", tuple(batch)):
                 found[entry.id] = entry
         return [found[entry_id] for entry_id in wanted if entry_id in found]
 
@@ -545,9 +551,8 @@ class Archive:
     def editorial_of(self, ids: Iterable[str]) -> dict[str, Editorial]:
         """The editorial decisions about the entries of `ids` that have some."""
         wanted, found = list(dict.fromkeys(ids)), {}
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            query = f"SELECT entry_id, data FROM editorial WHERE entry_id IN ({','.join('?' * len(batch))})"
+        for batch, marks in _batches(wanted):
+            query = f"SELECT entry_id, data FROM editorial WHERE entry_id IN ({marks})"
             for entry_id, data in self.db.execute(query, batch):
                 found[entry_id] = editorial_from_json(data)
         return found
@@ -626,9 +631,8 @@ class Archive:
         """(sha256, width, height) of each of `urls` that is stored."""
         wanted = list(dict.fromkeys(urls))
         found: dict[str, tuple[str, int, int]] = {}
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            query = f"SELECT url, sha256, width, height FROM images WHERE url IN ({','.join('?' * len(batch))})"
+        for batch, marks in _batches(wanted):
+            query = f"SELECT url, sha256, width, height FROM images WHERE url IN ({marks})"
             for url, sha, width, height in self.db.execute(query, batch):
                 found[url] = (sha, width, height)
         return found

@@ -182,18 +182,29 @@ def move(
     """Move `entry_id` `step` places (-1 up, +1 down) among `section_ids`, its section's entries
     in their shown order; writes `order = 1, 2, …` for each entry of the section, so the file
     says the whole order and a new entry of the week follows them."""
-    ids = list(section_ids)
-    if entry_id not in ids:
-        raise EntryError(f"{entry_id!r} is not an entry of that section; reload the page")
-    place = ids.index(entry_id)
-    target = max(0, min(len(ids) - 1, place + step))
-    ids.insert(target, ids.pop(place))
+    ids, _, _ = _shifted(
+        section_ids, entry_id, step, f"{entry_id!r} is not an entry of that section"
+    )
 
     def change(document: TOMLDocument) -> None:
         for number, each in enumerate(ids, start=1):
             _entry_table(document, each)["order"] = number
 
     return editorial.rewrite(config, key, change, expected=expected)
+
+
+def _shifted(
+    ids: Sequence[str], entry_id: str, step: int, missing: str
+) -> tuple[list[str], int, int]:
+    """`ids` with `entry_id` moved `step` places, kept within the list, and its place before
+    and after; EntryError (`missing`, and to reload) when the page's list does not hold it."""
+    moved = list(ids)
+    if entry_id not in moved:
+        raise EntryError(f"{missing}; reload the page")
+    place = moved.index(entry_id)
+    target = max(0, min(len(moved) - 1, place + step))
+    moved.insert(target, moved.pop(place))
+    return moved, place, target
 
 
 def move_highlight(
@@ -207,12 +218,9 @@ def move_highlight(
     """Move a highlight of the yearly issue `step` places among `shown_ids` (the highlights in
     their shown order): the picks become the shown order down to the lower of the two places,
     so the highlights above it keep their numbers; each pick keeps its caption and credit."""
-    ids = list(shown_ids)
-    if entry_id not in ids:
-        raise EntryError(f"{entry_id!r} is not a highlight of {year}; reload the page")
-    place = ids.index(entry_id)
-    target = max(0, min(len(ids) - 1, place + step))
-    ids.insert(target, ids.pop(place))
+    ids, place, target = _shifted(
+        shown_ids, entry_id, step, f"{entry_id!r} is not a highlight of {year}"
+    )
     wanted = ids[: max(place, target) + 1]
 
     def change(document: TOMLDocument) -> None:

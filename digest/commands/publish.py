@@ -16,7 +16,7 @@ from digest import paths
 from digest.commands.send import chosen_issue
 from digest.config import Config
 from digest.errors import PublishError, UsageError
-from digest.publish import Content, Finding, Published, hand_off, read_content
+from digest.publish import Finding, Published, hand_off, read_content
 from digest.write import locked
 
 
@@ -59,25 +59,13 @@ def publish(
 
             require(config, out, issue)  # NotApproved (exit 8) before the service hears of it
         content = read_content(config, out, issue)
-        return _hand_off(config, profile_name, content, tests, send, now, report)
-
-
-def _hand_off(
-    config: Config,
-    profile_name: str,
-    content: Content,
-    tests: list[str],
-    send: bool,
-    now: datetime,
-    report: Callable[[Finding], None],
-) -> Published:
-    try:
-        return hand_off(config, profile_name, content, tests, send, now, report)
-    # an answer not shaped as documented: a list for an object, a string for a list, an id
-    # that is not a number
-    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
-        kind = config.publish[profile_name].kind
-        raise PublishError(
-            f"publish.{profile_name}: {kind} answered in a shape digest does not know "
-            f"({type(error).__name__}: {error}); is the profile's URL the service's API?"
-        ) from None
+        try:
+            return hand_off(config, profile_name, content, tests, send, now, report)
+        # an answer not shaped as documented: a list for an object, a string for a list, an id
+        # that is not a number
+        except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
+            kind = config.publish[profile_name].kind
+            raise PublishError(
+                f"publish.{profile_name}: {kind} answered in a shape digest does not know "
+                f"({type(error).__name__}: {error}); is the profile's URL the service's API?"
+            ) from None

@@ -82,15 +82,8 @@ def _is_plain_utf8(data: bytes) -> bool:
         len(data) >= 4 and data[:4].count(0) in (2, 3)
     ):
         return False
-    declared = _DECLARATION.match(data)
-    if declared:
-        try:
-            name = codecs.lookup(declared.group(1).decode("ascii")).name
-        except LookupError:
-            name = ""
-        name = _ENCODING_ALIASES.get(name, name)
-        if name and not name.startswith(_NOT_DECLARABLE) and name != "utf-8":
-            return False  # read in the encoding it declares
+    if _declared_encoding(data) not in ("", "utf-8"):
+        return False  # read in the encoding it declares
     head = data[:_HEAD].decode("utf-8", "ignore")  # only a character cut at the end is ignored
     if not head or head[0].isspace():
         return False
@@ -161,6 +154,20 @@ def what_it_is(document: bytes, error: object) -> str:
     )
 
 
+def _declared_encoding(data: bytes) -> str:
+    """The encoding the XML declaration names, by codecs' name, when it is one a declaration
+    may name (not UTF-16/32, UTF-7 or an escape codec); '' otherwise."""
+    declared = _DECLARATION.match(data)
+    if not declared:
+        return ""
+    try:
+        name = codecs.lookup(declared.group(1).decode("ascii")).name
+    except LookupError:
+        return ""
+    name = _ENCODING_ALIASES.get(name, name)
+    return "" if name.startswith(_NOT_DECLARABLE) else name
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     """(text of the document, the encoding it was read in): by its BOM, else its declared
     encoding, else UTF-8, else windows-1252."""
@@ -178,15 +185,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         encoding = f"utf-{width * 8}-{'be' if big_endian else 'le'}"
         return data.decode(encoding, "replace"), encoding
     candidates = ["utf-8", "cp1252"]
-    declared = _DECLARATION.match(data)
+    declared = _declared_encoding(data)
     if declared:
-        try:
-            name = codecs.lookup(declared.group(1).decode("ascii")).name
-        except LookupError:
-            name = ""
-        name = _ENCODING_ALIASES.get(name, name)
-        if name and not name.startswith(_NOT_DECLARABLE):
-            candidates.insert(0, name)
+        candidates.insert(0, declared)
     for encoding in candidates:
         try:
             return data.decode(encoding), encoding
