@@ -455,7 +455,7 @@ def title_text(fragment: str) -> str:
 
 
 @cache
-def _html_elements() -> frozenset[str]:
+def html_elements() -> frozenset[str]:
     """HTML's elements, lxml's list and the few it lacks; a title's "<news>" names none of them.
     Made when a title first holds a tag: lxml.html is a tenth of the ingest's imports."""
     from lxml.html import defs as lxml_html_defs
@@ -470,20 +470,13 @@ def _html_elements() -> frozenset[str]:
     )  # fmt: skip
 
 
-def __getattr__(name: str) -> object:
-    """HTML_ELEMENTS, made when first asked for (see _html_elements)."""
-    if name == "HTML_ELEMENTS":
-        return _html_elements()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 _TEXT_LT = "\ue000"  # stands for a "<" that is text while the rounds strip the tags
 _TAG_START = re.compile(r"<(?=/?([A-Za-z][A-Za-z0-9-]*)(?:[\s/>]|$))")
 
 
 def _keep_non_elements(text: str) -> str:
     """`text` with the "<" of every tag-like that names no HTML element set aside as text."""
-    elements = _html_elements()
+    elements = html_elements()
     return _TAG_START.sub(lambda tag: "<" if tag.group(1).lower() in elements else _TEXT_LT, text)
 
 
