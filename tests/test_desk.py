@@ -751,7 +751,9 @@ def test_a_yearly_issue_picks_a_highlight_from_the_archive(
     expect(offered).to_be_visible()
     assert "Gold Label certificate renewed" not in email_text(page)  # ranked 11th of 10
     story(page, gold_label).get_by_role("button", name="Highlight of 2022").click()
-    assert until(lambda: len(decisions(config, "2022")["highlights"]) == 4)
+    assert until(lambda: len(decisions(config, "2022")["highlights"]) == 4), (
+        f"the desk said: {page.locator('#desk-message').text_content()!r}"
+    )
     assert decisions(config, "2022")["highlights"][-1] == {"id": gold_label}
     assert decision_text(config, "2022").startswith("# The editor's decisions for the yearly")
     # reloaded: the fourth highlight, in the email too
