@@ -38,6 +38,7 @@ OUT_REASONS = {
     "unplaced": "its section is not one of publication.sections",
     "unreadable": "its entry file cannot be read: digest build stops until it is fixed",
     "source-failed": "the source's last fetch failed; its archived entries still serve",
+    "undatable": "dated outside the calendar of the publication's time zone: no issue can hold it",
 }
 
 
@@ -55,8 +56,25 @@ def _key(entry: Entry) -> tuple[str, str]:
     return entry.source, entry.id
 
 
+def _in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    """`moment` in the publication's time zone; in UTC where that zone's calendar has no such
+    day (the year 1 behind UTC, 9999 ahead of it: archived before ingest refused such dates)."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment
+
+
+def _week_of(moment: datetime, zone: ZoneInfo) -> Period | None:
+    """The ISO week of `moment` in the publication's time zone; None where there is none."""
+    try:
+        return select.week_of(moment, zone)
+    except OverflowError:  # the day, or the Monday after its week, is outside year 1 to 9999
+        return None
+
+
 def _local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).isoformat(timespec="seconds")
+    return _in_zone(moment, zone).isoformat(timespec="seconds")
 
 
 def _brief(entry: Entry) -> dict[str, str]:
@@ -149,6 +167,7 @@ _REST_ORDER = (
     "no-issue",
     "unplaced",
     "outside-period",
+    "undatable",
 )
 
 
@@ -210,11 +229,26 @@ def _not_picked(
     return Explanation("out", "not-picked", entry, details)
 
 
+def undatable(entry: Entry, config: Config) -> Explanation | None:
+    """Out, when no week of the publication's time zone holds the entry's date; else None."""
+    if _week_of(entry.published, config.publication.zone):
+        return None
+    return _undatable(entry)
+
+
+def _undatable(entry: Entry) -> Explanation:
+    details = {"date": entry.published.isoformat(timespec="seconds")}  # UTC, as archived
+    return Explanation("out", "undatable", entry, details)
+
+
 def _outside(entry: Entry, period: Period, config: Config) -> Explanation:
     zone = config.publication.zone
+    week = _week_of(entry.published, zone)
+    if week is None:
+        return _undatable(entry)
     details: dict[str, Any] = {"date": _local(entry.published, zone)}
     if period.kind == "weekly":
-        details["week"] = select.week_of(entry.published, zone).key
+        details["week"] = week.key
         if entry.event:
             window_start, window_end = select.upcoming_window(period, config)
             details["event_start"] = _local(entry.event.start, zone)
@@ -225,7 +259,7 @@ def _outside(entry: Entry, period: Period, config: Config) -> Explanation:
                     f"starts after the {config.weekly.upcoming_weeks} weeks looked ahead"
                 )
     else:
-        details["year"] = entry.published.astimezone(zone).year
+        details["year"] = _in_zone(entry.published, zone).year
     return Explanation("out", "outside-period", entry, details)
 
 
@@ -266,7 +300,7 @@ def explain_failed_sources(
 
 
 def _day(moment: datetime, zone: ZoneInfo, with_time: bool = False) -> str:
-    local = moment.astimezone(zone)
+    local = _in_zone(moment, zone)
     return f"{local.day} {local:%b %Y}" + (f" {local:%H:%M}" if with_time else "")
 
 
@@ -330,6 +364,12 @@ def because(explanation: Explanation, config: Config) -> str:
             else ""
         )
         return f"dated {date} ({zone.key}), in {where}{event}"
+    if reason == "undatable":
+        when = datetime.fromisoformat(details["date"]).replace(tzinfo=None)
+        return (
+            f"dated {when.isoformat(sep=' ', timespec='minutes')} UTC, which no week of the"
+            f" years 1 to 9999 holds in {zone.key}: no issue can list it"
+        )
     if reason == "no-issue":
         return f"{details['week']} has no new entries, so no issue is built"
     if reason == "unplaced":

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from digest import select
+from digest import paths, select
+from digest.archive import Archive
 from digest.cli import main
 from digest.model import Entry
 from tests.conftest import Publication, rss
@@ -424,3 +426,76 @@ def test_a_query_without_a_period_lists_a_matching_broken_file_too(
     assert line.startswith(
         "OUT                   unreadable           feeds/entries/broken.md:3: cannot read date 'someday'"
     )
+
+
+# --- an archived date no week of the time zone holds -------------------------------------------
+
+
+@pytest.fixture
+def year_one(publication: Publication) -> Publication:
+    """New York, with a partner story archived as dated the year 1 (an archive from before
+    ingest refused such dates): in New York that is 31 December of the year 0, a day no
+    calendar has; and a staff entry of 1900 beside it."""
+    publication.config_text = publication.config_text.replace("Europe/Oslo", "America/New_York")
+    publication.config_text += '\n[[sources]]\nname = "Partner"\nurl = "https://p.test/"\n'
+    config = publication.load()
+    publication.entry("old.md", "---\ntitle: Old story\ndate: 1900-01-01\n---\nText.\n")
+    ancient = Entry(
+        id="https://p.test/ancient",
+        source="Partner",
+        title="Ancient story",
+        published=datetime(1, 1, 1, tzinfo=UTC),
+        html="<p>Text.</p>",
+        link="https://p.test/ancient",
+        section="News",
+    )
+    with Archive(paths.archive_path(config)) as archive:
+        archive.store([ancient], datetime(2026, 11, 30, tzinfo=UTC))
+    return publication
+
+
+UNDATABLE = (
+    '"Ancient story" (Partner, 1 Jan 1): dated 0001-01-01 00:00 UTC, which no week of the'
+    " years 1 to 9999 holds in America/New_York: no issue can list it"
+)
+
+
+def test_an_entry_dated_before_the_calendar_is_one_line_and_the_rest_is_explained(
+    year_one: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = explain(year_one, capsys, "story")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:] == [
+        'IN   weekly 1900-W01  News #1              "Old story" (Local, 1 Jan 1900)',
+        f"OUT                   undatable            {UNDATABLE}",
+        "1 in, 1 out",
+    ]
+
+
+def test_an_entry_dated_before_the_calendar_against_a_period_and_in_json(
+    year_one: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = explain(year_one, capsys, "--week", "1900-W01", "story")
+    assert (code, err) == (0, "")
+    assert f"OUT  undatable            {UNDATABLE}" in out.splitlines()
+    assert '"Old story"' in line_of(out, "Old story") and "IN   News #1" in out
+    code, out, _ = explain(year_one, capsys, "--json", "ancient")
+    [found] = json.loads(out)
+    assert (found["reason"], found["published"], found["period"]) == (
+        "undatable",
+        "0001-01-01T00:00:00+00:00",
+        None,
+    )
+
+
+def test_the_first_week_of_the_year_one_is_explained(
+    year_one: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The entries near it are looked for from the first moment there is, not three days before."""
+    code, out, err = explain(year_one, capsys, "--week", "0001-W01")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "weekly 0001-W01: 01 Jan 1 – 07 Jan 1",
+        f"OUT  undatable            {UNDATABLE}",
+        "0 in, 1 out",
+    ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from digest.explain import (
     explain_failed_sources,
     explain_issue,
     explain_problems,
+    undatable,
 )
 from digest.model import Entry, Period
 from digest.pipeline import Target, as_sent, periods, select_issue, update_archive
@@ -119,6 +120,10 @@ def _everywhere(
     zone = config.publication.zone
     own_weeks: dict[Period, list[Entry]] = {}
     later_weeks: dict[Period, list[Entry]] = {}
+    # an entry in no week of the zone (the year 1 behind UTC) is in no issue: said once, on its own
+    outside_calendar = [item for entry in matches if (item := undatable(entry, config))]
+    in_no_week = {id(item.entry) for item in outside_calendar}
+    matches = [entry for entry in matches if id(entry) not in in_no_week]
     for entry in matches:
         week = select.week_of(entry.published, zone)
         own_weeks.setdefault(week, []).append(entry)
@@ -135,16 +140,16 @@ def _everywhere(
         if year:
             own_years.setdefault(year, []).append(entry)
 
-    found: list[Found] = []
+    issues: list[Found] = []
     for week, entries in own_weeks.items():
-        found += _only(week, entries, _in_period(week, config, archive, entries))
+        issues += _only(week, entries, _in_period(week, config, archive, entries))
     for week, entries in later_weeks.items():
         explained = _in_period(week, config, archive, entries)
-        found += [item for item in _only(week, entries, explained) if _listed_event(item)]
+        issues += [item for item in _only(week, entries, explained) if _listed_event(item)]
     for year, entries in own_years.items():
         explained = _in_period(year, config, archive, entries)
-        found += [item for item in _only(year, entries, explained) if _ranked(item)]
-    return sorted(found, key=_period_order)
+        issues += [item for item in _only(year, entries, explained) if _ranked(item)]
+    return sorted(issues, key=_period_order) + [Found(None, item) for item in outside_calendar]
 
 
 def _weeks_listing_events(
@@ -188,7 +193,11 @@ def _period_order(item: Found) -> tuple[datetime, bool]:
 
 def _near(period: Period, archive: Archive) -> list[Entry]:
     """Entries dated just before or just after the period."""
-    before = archive.published_between(period.start - NEAR, period.start)
+    try:
+        near_start = period.start - NEAR
+    except OverflowError:  # a week of the year 1: nothing can be dated before it
+        near_start = datetime.min.replace(tzinfo=UTC)
+    before = archive.published_between(near_start, period.start)
     return before + archive.published_between(period.end, period.end + NEAR)
 
 
