@@ -6,6 +6,7 @@ import json
 import re
 import string
 import tomllib
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -76,22 +77,49 @@ def _colour(value: str) -> str:
 
 
 # Characters no email header, HTML page or XML feed can carry (XML 1.0 refuses them)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# The C1 controls, and the bidi embeddings and overrides that reorder the text around them
+# unseen (ingest strips the same from feeds: digest/ingest/clean.py)
+_INVISIBLE = re.compile(r"[\x80-\x9f\u202a-\u202e]")
+# Where a line ends for a mail client, a text editor and str.splitlines
+_LINE_BREAK = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _described(character: str) -> str:
+    """'U+2028 LINE SEPARATOR'; 'U+0007' for a control character, which has no name."""
+    name = unicodedata.name(character, "")
+    return f"U+{ord(character):04X}" + (f" {name}" if name else "")
+
+
+def text_problem(value: str, *, single_line: bool = False) -> str | None:
+    """Why `value` cannot be written text (one line of it, with `single_line`), or None: the
+    same rule for digest.toml's settings and for an issue's decision file (digest/editorial.py)."""
+    if single_line and (found := _LINE_BREAK.search(value)):
+        return f"must be a single line (no line breaks), but has one ({_described(found.group())}); write it on one line"
+    if found := _CONTROL.search(value):
+        return f"contains the invisible character U+{ord(found.group()):04X}, which feeds and email cannot carry; remove it"
+    if found := _INVISIBLE.search(value):
+        why = (
+            "which reorders the text around it"
+            if found.group() >= "\u202a"
+            else "a control character"
+        )
+        return f"contains the invisible character {_described(found.group())}, {why}; remove it"
+    return None
 
 
 def _text(value: str) -> str:
-    control = _CONTROL.search(value)
-    if control:
-        raise ValueError(
-            f"contains the invisible character U+{ord(control.group()):04X}, which feeds and email cannot carry; remove it"
-        )
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
 def _single_line(value: str) -> str:
-    if any(ch in value for ch in "\r\n"):
-        raise ValueError("must be a single line (no line breaks)")
-    return _text(value)
+    problem = text_problem(value, single_line=True)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 def _path_text(value: str) -> str:

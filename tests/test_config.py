@@ -237,3 +237,35 @@ def test_an_invisible_control_character_in_a_setting_is_a_config_error(
         f"error: {publication.root / 'digest.toml'}: publication.title: contains the invisible character U+001F, which feeds and email cannot carry; remove it",
         f"error: {publication.root / 'digest.toml'}: highlights.intro: contains the invisible character U+0008, which feeds and email cannot carry; remove it",
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("\\u2028", "must be a single line (no line breaks), but has one (U+2028 LINE SEPARATOR); write it on one line"),
+        ("\\u2029", "must be a single line (no line breaks), but has one (U+2029 PARAGRAPH SEPARATOR); write it on one line"),
+        ("\\u0085", "must be a single line (no line breaks), but has one (U+0085); write it on one line"),
+        ("\\u000b", "must be a single line (no line breaks), but has one (U+000B); write it on one line"),
+        ("\\u202e", "contains the invisible character U+202E RIGHT-TO-LEFT OVERRIDE, which reorders the text around it; remove it"),
+        ("\\u009b", "contains the invisible character U+009B, a control character; remove it"),
+    ],
+)
+def test_a_line_separator_or_bidi_override_in_a_one_line_setting_is_a_config_error(
+    publication: Publication, capsys: pytest.CaptureFixture[str], written: str, problem: str
+) -> None:
+    """The title heads the plain-text part and the subject: a line separator would break it."""
+    publication.config_text = publication.config_text.replace('"Test Digest"', f'"Test{written}Digest"')
+    publication.configure(f'[email]\nfrom_name = "Test{written}Digest"\n')
+    assert main(["build", "--config", str(publication.root), "--offline", "--quiet"]) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {publication.root / 'digest.toml'}: publication.title: {problem}",
+        f"error: {publication.root / 'digest.toml'}: email.from_name: {problem}",
+    ]
+
+
+def test_a_multi_line_setting_keeps_its_line_breaks_but_not_a_bidi_override(publication: Publication) -> None:
+    assert publication.load('[highlights]\nintro = """A year.\n\nAnd more."""\n').highlights.intro == "A year.\n\nAnd more."
+    [problem] = problems_of(publication, '[highlights]\nintro = "A \\u202eyear"\n')
+    assert problem.endswith(
+        "digest.toml: highlights.intro: contains the invisible character U+202E RIGHT-TO-LEFT OVERRIDE, which reorders the text around it; remove it"
+    )
