@@ -3,14 +3,22 @@
 A picture is an image only if Pillow can read its bytes (not its extension or Content-Type),
 and one of more than MAX_PIXELS is refused from its header, before it is decoded: a
 decompression bomb is a small file. A derivative is at most twice its display width and
-never wider than the picture, upright (EXIF orientation applied), without metadata, JPEG for
-photos and PNG for graphics, within a byte budget. The same bytes give the same bytes.
+never wider than the picture, upright (EXIF orientation applied), in sRGB, without metadata,
+JPEG for photos and PNG for graphics, within a byte budget. The same bytes give the same bytes.
+
+Colours: a picture in another colour space (Adobe RGB or Display P3 from a camera or phone, a
+CMYK print file) says so by its ICC profile. Its pixels are converted to sRGB with littleCMS
+(Pillow's ImageCms) before anything else, and written untagged: untagged is sRGB to every mail
+client, many of which ignore a profile (or, like Gmail's image proxy, re-encode the picture), and
+it saves the profile's bytes. A profile that cannot be used is one warning; the picture is then
+made as if it had none.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from digest.design import DESIGN
@@ -24,8 +32,15 @@ MASTER_BYTES = 2_000_000  # an original over this is kept as a bounded master in
 JPEG_QUALITIES = (85, 78, 70, 62, 54, 46, 38)
 
 
+Warn = Callable[[str], None]  # told, in a few words, why a picture's colours may be off
+
+
 class Unusable(Exception):
     """A picture that cannot be shown: the message says why, for its one warning line."""
+
+
+def _ignore(why: str) -> None:
+    """The default Warn: a caller that does not ask is not told."""
 
 
 def _opened(data: bytes) -> PillowImage:
@@ -73,6 +88,56 @@ def _eight_bit(image: PillowImage) -> PillowImage:
     if image.mode.startswith("I;16") or (isinstance(highest, int | float) and highest > 255):
         return image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
     return image
+
+
+def _in_srgb(image: PillowImage, warn: Warn) -> PillowImage:
+    """The picture with its pixels in sRGB, by its ICC profile; as it is when it has none, or one
+    of sRGB already. A profile littleCMS cannot read or use is told to `warn`, and ignored."""
+    profile_bytes = image.info.get("icc_profile")
+    if not profile_bytes:
+        return image
+    from PIL import ImageCms
+
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(profile_bytes))
+        if "srgb" in (profile.profile.profile_description or "").lower():
+            return image
+        space = profile.profile.xcolor_space.strip()  # ICC's four letters: "RGB ", "GRAY", "CMYK"
+        colours = _SPACES.get(space)
+        if colours is None or image.mode not in _MODES_OF[colours]:
+            raise ValueError(f"a {space or 'blank'} profile for a picture in {image.mode}")
+        alpha = None
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+            image = image.convert("LA" if colours == "L" else "RGBA")
+            alpha = image.getchannel("A")
+        converted = ImageCms.profileToProfile(
+            image.convert(colours), profile, ImageCms.createProfile("sRGB"), outputMode="RGB"
+        )
+    except Exception as error:  # littleCMS refuses a broken or hostile profile in many ways
+        warn(f"its ICC colour profile cannot be used ({_why(error)})")
+        return image
+    if converted is None:  # only when asked to convert in place
+        return image
+    converted.info.pop("icc_profile", None)  # the sRGB profile ImageCms tags it with
+    if colours == "L":  # a grey picture stays grey, and small: in sRGB its R = G = B
+        converted = converted.convert("L")
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted
+
+
+_SPACES = {"RGB": "RGB", "GRAY": "L", "CMYK": "CMYK"}  # a profile's colour space: Pillow's mode
+_MODES_OF = {  # the modes a picture of each colour space comes in, after _eight_bit
+    "RGB": ("RGB", "RGBA", "P", "PA"),
+    "L": ("L", "LA", "1", "I"),
+    "CMYK": ("CMYK",),
+}
+
+
+def _why(error: Exception) -> str:
+    """The error in a few words on one line: a hostile profile's text can be anything."""
+    text = " ".join(str(error).split())[:120].rstrip(".")
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _is_graphic(image: PillowImage) -> bool:
@@ -130,12 +195,14 @@ def _save(image: PillowImage, kind: str, **options: object) -> bytes:
     return buffer.getvalue()
 
 
-def master(data: bytes) -> tuple[bytes, tuple[int, int]]:
+def master(data: bytes, warn: Warn = _ignore) -> tuple[bytes, tuple[int, int]]:
     """What the archive keeps of a fetched picture, and its upright size: the original bytes when
-    they are small, else a master no wider than any derivative. Raises Unusable."""
+    they are small (its colour profile with them), else a master in sRGB no wider than any
+    derivative. Raises Unusable."""
     image = _decoded(data, MASTER_WIDTH)
     if len(data) <= MASTER_BYTES and _opened(data).size[0] <= MASTER_WIDTH:
         return data, image.size
+    image = _in_srgb(image, warn)
     graphic = _is_graphic(image)
     image = _flattened(image, graphic)
     if image.width > MASTER_WIDTH:
@@ -152,10 +219,12 @@ def _lanczos() -> int:
     return PIL.Resampling.LANCZOS
 
 
-def derive(data: bytes, display_width: int, max_bytes: int) -> tuple[bytes, str, int, int]:
+def derive(
+    data: bytes, display_width: int, max_bytes: int, warn: Warn = _ignore
+) -> tuple[bytes, str, int, int]:
     """A derivative for a place `display_width` px wide: (bytes, extension, width, height).
-    At most twice that wide, never wider than the picture itself."""
-    image = _decoded(data, 2 * display_width)
+    At most twice that wide, never wider than the picture itself; in sRGB."""
+    image = _in_srgb(_decoded(data, 2 * display_width), warn)
     graphic = _is_graphic(image)
     image = _flattened(image, graphic)
     width = min(image.width, 2 * display_width)

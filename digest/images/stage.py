@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from digest.config import Config
     from digest.report import Reporter
 
-RULES = "2"  # how derivatives are made: a change here makes every derivative again
+RULES = "3"  # how derivatives are made: a change here makes every derivative again
 LEAD_WIDTH = DESIGN.column_width  # the lead story and highlights: across the column
 THUMBNAIL_WIDTH = DESIGN.thumbnail_width  # the other stories, beside the text
 LOGO_WIDTH = DESIGN.column_width  # a 2x logo: shown at half its pixels, within the column
@@ -76,6 +76,7 @@ class Pictures:
         self.fetched = 0  # pictures fetched from the web in this build
         self.unresolved: dict[str, str] = {}  # host -> why: a feed names one host many times
         self.logo: str | None = None  # the logo's URL: its warning names publication.logo
+        self.off_colour: set[str] = set()  # urls whose colour profile was warned about
 
     @property
     def hotlink(self) -> bool:
@@ -119,9 +120,10 @@ class Pictures:
                     self.unresolved[host] = str(refused)
                 raise
 
-        def checked(body: bytes) -> tuple[bytes, tuple[int, int]] | str:
+        def checked(body: bytes) -> tuple[bytes, tuple[int, int], list[str]] | str:
+            notes: list[str] = []  # told here, in the decoding thread; warned in this one
             try:
-                return pixels.master(body)
+                return (*pixels.master(body, notes.append), notes)
             except Unusable as why:
                 return str(why)
             except Exception as error:  # a picture Pillow trips over must fail itself only
@@ -149,14 +151,17 @@ class Pictures:
                 if isinstance(kept, str):
                     self._fail(url, kept)
                 else:
+                    master, size, notes = kept
+                    for note in notes:
+                        self._off_colour(url, note)
                     self.fetched += 1
-                    self._store(url, *kept)
+                    self._store(url, master, size)
                 advance(url)
 
     def _take(self, url: str, data: bytes) -> None:
         """Check the bytes, and store the picture (or its master) in the archive."""
         try:
-            kept, size = pixels.master(data)
+            kept, size = pixels.master(data, lambda why: self._off_colour(url, why))
         except Unusable as why:
             self._fail(url, str(why))
             return
@@ -180,6 +185,15 @@ class Pictures:
                 return
             prefix = f"{url}: " if not why.startswith(url) else ""
             self.reporter.warn(f"image {prefix}{why}; its entry is shown without it")
+
+    def _off_colour(self, url: str, why: str) -> None:
+        """One warning per picture whose colour profile cannot be used: it is shown all the same."""
+        if url not in self.off_colour:
+            self.off_colour.add(url)
+            self.reporter.warn(
+                f"image {url}: {why}; it is made for email as if it had none, so its colours "
+                "may be off (save it as sRGB to be sure)"
+            )
 
     def _read_locally(self, url: str) -> bytes | None:
         """A local entry image or logo, or a saved feed's picture (`[images] saved`), from disk."""
@@ -299,7 +313,10 @@ class Pictures:
         data = self.archive.image_data(url) or b""
         try:
             encoded, extension, width, height = pixels.derive(
-                data, display_width, self.config.images.max_bytes
+                data,
+                display_width,
+                self.config.images.max_bytes,
+                lambda why: self._off_colour(url, why),
             )
         except Unusable as why:
             self._fail(url, str(why))
