@@ -21,7 +21,7 @@ from tomlkit.items import AoT, Table
 from tomlkit.toml_document import TOMLDocument
 
 from digest import editorial, paths
-from digest.config import Config
+from digest.config import Config, text_problem
 from digest.errors import EntryError
 from digest.model import Entry, Issue
 
@@ -307,8 +307,8 @@ def set_words(
 ) -> str:
     """Replace the entry's kicker and summary in this issue; an empty field removes the
     replacement, so the entry's own words show again."""
-    kicker = _one_line(kicker, "kicker").strip()
-    summary = _limited(summary, "summary").strip()
+    kicker = _written(_one_line(kicker, "kicker").strip(), "kicker", single_line=True)
+    summary = _written(_limited(summary, "summary").strip(), "summary", single_line=False)
 
     def change(document: TOMLDocument) -> None:
         table = _entry_table(document, entry_id)
@@ -329,8 +329,8 @@ def set_issue_fields(
 ) -> str:
     """The issue's subject line and intro (Markdown); an empty field removes the key, so
     digest's default (email.subject, no intro) applies again."""
-    subject = _one_line(subject, "subject").strip()
-    intro = _limited(intro, "intro").strip()
+    subject = _written(_one_line(subject, "subject").strip(), "subject", single_line=True)
+    intro = _written(_limited(intro, "intro").strip(), "intro", single_line=False)
 
     def change(document: TOMLDocument) -> None:
         if subject:
@@ -408,6 +408,15 @@ def _one_line(value: str, what: str) -> str:
         raise EntryError(f"the {what} must be a single line; the edit was not saved")
     if len(value) > MAX_LINE:
         raise EntryError(f"the {what} is longer than {MAX_LINE} characters; shorten it")
+    return value
+
+
+def _written(value: str, what: str, *, single_line: bool) -> str:
+    """`value`, refused as a decision file written by hand is when it holds a control character,
+    a bidi override or (one line) a line break of any kind: before it reaches the file."""
+    problem = text_problem(value, single_line=single_line)
+    if problem:
+        raise EntryError(f"the edit was not saved: the {what} {problem}")
     return value
 
 

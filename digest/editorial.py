@@ -24,6 +24,7 @@ import tomlkit
 import tomlkit.exceptions
 from markdown_it import MarkdownIt
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -34,14 +35,29 @@ from pydantic import (
 from tomlkit.toml_document import TOMLDocument
 
 from digest import paths
-from digest.config import Config, unknown_key
+from digest.config import Config, text_problem, unknown_key
 from digest.errors import DigestError, EntryError
 from digest.ingest.clean import sanitize_html
 from digest.model import CallToAction, EntryDecision, HighlightPick, IssueEditorial
 
 _markdown = MarkdownIt("commonmark", {"typographer": True}).enable(["replacements", "smartquotes"])
 
-Line = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^\r\n]*$")]
+
+def _written(single_line: bool) -> AfterValidator:
+    """Text as digest.toml's settings are checked: no control character, no bidi override,
+    and for one line, no line break of any kind (digest.config.text_problem)."""
+
+    def check(value: str) -> str:
+        problem = text_problem(value, single_line=single_line)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True), _written(single_line=True)]
+Text = Annotated[str, _written(single_line=False)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 WebUrl = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$")]
 
@@ -63,15 +79,15 @@ class _Entry(_Table):
     order: Annotated[int, Field(ge=1)] | None = None
     kicker: Line | None = None
     title: Annotated[Line, Field(min_length=1)] | None = None
-    summary: str | None = None
+    summary: Text | None = None
     image: WebUrl | None = None
     comment: str = ""
 
 
 class _Highlight(_Table):
     id: Id
-    caption: str | None = None
-    credit: str | None = None
+    caption: Text | None = None
+    credit: Text | None = None
     call_to_action: _CallToAction | None = None
 
 
@@ -84,7 +100,7 @@ class _Approval(_Table):
 
 
 class _DecisionFile(_Table):
-    intro: str = ""
+    intro: Text = ""
     in_this_issue: Line = ""
     subject: Line = ""
     preheader: Line = ""
