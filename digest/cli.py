@@ -528,8 +528,10 @@ def _send(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> 
         if sent.proof
         else f"{sent.issue} (approved by {sent.approved_by})"
     )
+    recorded = f"; recorded in {sent.recorded_in}" if sent.recorded_in else ""
     reporter.summary(
-        f"sent {what} to {', '.join(arguments.to)} via {config.smtp.host}:{config.smtp.port}"
+        f"sent {what} to {', '.join(sent.recipients)} via {config.smtp.host}:{config.smtp.port}"
+        f"{recorded}"
     )
     return ExitCode.OK
 

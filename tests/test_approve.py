@@ -164,9 +164,12 @@ def test_an_edited_entry_rebuilt_makes_send_refuse_naming_the_file_but_proofs_st
 
     assert approve(built, by="Grace Hopper") == 0
     capsys.readouterr()
-    assert run(built, "send", "--to", "list@digest.test", "--issue", ISSUE) == 0
+    # list@ has this issue already (digest send records it): the new build goes to others only
+    assert run(built, "send", "--to", "list@digest.test", "--issue", ISSUE) == 1
+    assert "already sent to list@digest.test" in capsys.readouterr().err
+    assert run(built, "send", "--to", "board@digest.test", "--issue", ISSUE) == 0
     assert capsys.readouterr().out.startswith(
-        f"sent {ISSUE} (approved by Grace Hopper) to list@digest.test via 127.0.0.1:"
+        f"sent {ISSUE} (approved by Grace Hopper) to board@digest.test via 127.0.0.1:"
     )
     assert "doctoral candidates" in inbox.envelopes[-1].content.decode("utf-8", "replace")
 
