@@ -290,7 +290,8 @@ def _add_send(commands: _Commands) -> None:
     send = commands.add(
         "send",
         "send a built issue to proof addresses over SMTP",
-        "Send a built issue's message.eml to proof readers over the SMTP server set in [smtp].",
+        "Send a built issue's message.eml over the SMTP server set in [smtp]: to proof readers "
+        "as a proof, any time; to anyone else only approved as built, and once to each.",
         ["digest send --to you@example.org --issue weekly/2025-W40"],
         commands.common,
         commands.output,
@@ -300,7 +301,7 @@ def _add_send(commands: _Commands) -> None:
         action="append",
         required=True,
         metavar="ADDRESS",
-        help="a proof reader's address (repeatable)",
+        help="a proof reader's address, or anyone's for an approved issue (repeatable)",
     )
     send.add_argument(
         "--issue", metavar="PATH", help="e.g. weekly/2025-W42 (default: the newest built issue)"

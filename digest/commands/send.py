@@ -3,9 +3,10 @@
 Sending to the subscriber list is the job of an email service (see the README);
 this is for staff to see the real message in their own mail clients first. To the proof
 readers of [smtp] proof_readers it sends any built issue, marked as a proof in its subject;
-to anyone else only an issue approved as built (digest/approval.py), unmarked. Either copy
-has a Message-ID and Date of its own; message.eml on disk is only read, so it stays byte
-for byte what the build wrote.
+to anyone else only an issue approved as built (digest/approval.py), unmarked, and once:
+who got it is recorded (digest/publish/record.py) as soon as the SMTP server accepted it,
+and a later send to any of them sends nothing. Either copy has a Message-ID and Date of its
+own; message.eml on disk is only read, so it stays byte for byte what the build wrote.
 """
 
 from __future__ import annotations
