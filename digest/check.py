@@ -142,6 +142,11 @@ def check_issue(out: Path, issue: str, config: Config, css: bool = True) -> list
     _check_sections(document, add)
     _check_client_hardening(document, add)
     _check_message(folder / paths.MESSAGE, add)
+    if not config.publication.address:  # digest.toml's, which the footer template shows
+        add(
+            "warning",
+            "no postal address in the footer: set publication.address in digest.toml (the US CAN-SPAM Act and similar bulk-mail laws require the sender's postal address in every email)",
+        )
     if css:
         from digest.css_support import unsupported_css
 

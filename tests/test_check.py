@@ -36,6 +36,24 @@ def test_the_sample_is_clean(built: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "checked 1 issue(s): 0 error(s), 0 warning(s)" in capsys.readouterr().out
 
 
+def test_a_publication_without_a_postal_address_is_warned(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sample has one; without it the check says which key to set, as a warning: the
+    email is still sent."""
+    config = built / "digest.toml"
+    text = config.read_text(encoding="utf-8")
+    [address] = [line for line in text.splitlines() if line.startswith("address = ")]
+    config.write_text(text.replace(address + "\n", ""), encoding="utf-8")
+    assert messages(built) == [
+        f"warning: {ISSUE}: no postal address in the footer: set publication.address in"
+        " digest.toml (the US CAN-SPAM Act and similar bulk-mail laws require the sender's"
+        " postal address in every email)"
+    ]
+    assert main(["check", "--config", str(built)]) == 0
+    assert "checked 1 issue(s): 0 error(s), 1 warning(s)" in capsys.readouterr().out
+
+
 def test_broken_images_and_links_are_errors(
     built: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
