@@ -39,6 +39,9 @@ class IssueSummary:
     feed_html: str  # the issue as an HTML fragment for content:encoded, URLs absolute
     inputs: str = ""  # fingerprint of everything the issue was rendered from; equal means unchanged
     files: tuple[str, ...] = ISSUE_FILES  # every file of the issue's folder, issue.json included
+    # the out/media/ files the issue shows (images/stage.py media_shown); None: built before
+    # digest recorded them, so a build reads them from the issue's files
+    media: tuple[str, ...] | None = None
 
     def to_json(self) -> bytes:
         fields = {**asdict(self), "date": self.date.isoformat()}
@@ -52,6 +55,7 @@ class IssueSummary:
                 **fields,
                 "date": datetime.fromisoformat(fields["date"]),
                 "files": tuple(fields.get("files", ISSUE_FILES)),
+                "media": None if fields.get("media") is None else tuple(fields["media"]),
             }
         )
 

@@ -32,7 +32,7 @@ from digest.ingest.fetch import Fetched, fetch_all
 from digest.ingest.local import read_entries
 from digest.model import Entry, Issue, Period
 from digest.report import Reporter
-from digest.write import locked, remove_stale, write_tree
+from digest.write import locked, remove_files, remove_stale, write_tree
 
 if TYPE_CHECKING:
     import jinja2
@@ -283,6 +283,14 @@ def build(
                 for name in remove_stale(out / summary.path, summary.files):
                     removed = paths.issue_file(summary.path, name)
                     reporter.detail(f"removed {removed}: no longer part of the issue")
+            # pictures no issue in out/ shows any more (all of out/, not only what was built)
+            shown = {path: summary.media for path, summary in (existing | rendered).items()}
+            unused = images.unused_media(out, shown, files)
+            removed_media, problems = remove_files(out, unused)
+            for name in removed_media:
+                reporter.detail(f"removed {name}: no issue shows it any more")
+            for line in problems:
+                reporter.warn(f"{line}; no issue shows it any more, remove it by hand")
     with reporter.stage("check"):
         for index, path in enumerate(result.built):
             result.findings += check_issue(out, path, config, css=index == 0)

@@ -98,6 +98,21 @@ def remove_stale(folder: Path, keep: Iterable[str]) -> list[str]:
     return removed
 
 
+def remove_files(root: Path, names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Remove these files below `root` (paths relative to it), one unlink each, so a build
+    killed midway leaves only some of them for the next build. Returns the paths removed, and
+    one line for each that could not be (it stays: the build has written all it wrote)."""
+    removed, problems = [], []
+    for name in names:
+        try:
+            (root / name).unlink(missing_ok=True)
+        except OSError as error:
+            problems.append(f"{root / name}: cannot remove: {error.strerror or error}")
+        else:
+            removed.append(name)
+    return removed, problems
+
+
 @contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """Hold the publication's lock so that two builds never write the same archive and out/ at once."""

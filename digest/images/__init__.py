@@ -9,8 +9,10 @@ from digest.images.stage import (
     THUMBNAIL_WIDTH,
     Derived,
     Pictures,
+    media_shown,
     publish_logo,
     published_logo,
+    unused_media,
 )
 
 __all__ = [
@@ -19,6 +21,8 @@ __all__ = [
     "Derived",
     "Pictures",
     "Unusable",
+    "media_shown",
     "publish_logo",
     "published_logo",
+    "unused_media",
 ]

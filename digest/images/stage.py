@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +26,15 @@ from digest.design import DESIGN
 from digest.images import pixels
 from digest.images.pixels import Unusable
 from digest.model import Entry, Image, Issue
-from digest.paths import media_file, web_url
+from digest.paths import (
+    ISSUE_FOLDER_PATTERN,
+    ISSUE_KINDS,
+    MEDIA,
+    MESSAGE,
+    SITE_FILES,
+    media_file,
+    web_url,
+)
 
 if TYPE_CHECKING:
     from digest.archive import Archive
@@ -411,3 +419,76 @@ def publish_logo(pictures: Pictures) -> None:
     derived = pictures.publish(url, display)
     if derived is not None:
         _published_logos[(str(config.root), reference)] = derived
+
+
+# --- what out/media/ holds that no issue shows ----------------------------------------------
+
+# A link to out/media/<name>: absolute in the email and the feed, relative in the web pages.
+_MEDIA_LINK = re.compile(rf"(?<![^/\"'\s(=,]){re.escape(MEDIA)}/([^\"'\s<>()\\?#]+)")
+# The names digest gives what it publishes there: the start of the SHA-256 of the file's own
+# bytes, 16 hex digits for a derivative (Pictures.publish), 10 for a copied local file and the
+# dark-mode logo (assets.py, render/logo.py).
+_HASH_NAMED = re.compile(r"([0-9a-f]{10}(?:[0-9a-f]{6})?)-")
+
+
+def media_shown(pages: Iterable[bytes | str], *more: str) -> tuple[str, ...]:
+    """The out/media/ files these pages show or link, as out/ paths, sorted."""
+    found: set[str] = set()
+    for page in (*pages, *more):
+        text = page.decode("utf-8", "replace") if isinstance(page, bytes) else page
+        if f"{MEDIA}/" in text:
+            found.update(
+                media_file(unquote(html.unescape(name))) for name in _MEDIA_LINK.findall(text)
+            )
+    return tuple(sorted(found))
+
+
+def unused_media(
+    out: Path, recorded: Mapping[str, tuple[str, ...] | None], written: Iterable[str]
+) -> list[str]:
+    """The files of out/media/ that digest made and nothing in out/ shows any more, as out/
+    paths: not this build's files (`written`), not those of any issue in out/ (`recorded`: an
+    issue path's issue.json record; None, or an issue folder not in it, is read from its
+    files), not those of the site index or the feed. A file digest did not make stays: its
+    name must begin with the hash of its bytes."""
+    folder = out / MEDIA
+    if not folder.is_dir():
+        return []
+    keep = set(written)
+    for issue_path, media in recorded.items():
+        keep.update(_shown_in_folder(out / issue_path) if media is None else media)
+    for kind in ISSUE_KINDS:  # a folder whose issue.json is damaged or gone
+        for issue in sorted((out / kind).glob("*")) if (out / kind).is_dir() else ():
+            issue_path = f"{kind}/{issue.name}"
+            if issue_path not in recorded and re.fullmatch(ISSUE_FOLDER_PATTERN, issue_path):
+                keep.update(_shown_in_folder(issue))
+    keep.update(media_shown(_read(out / name) for name in SITE_FILES))
+    return [
+        media_file(path.name)
+        for path in sorted(folder.iterdir())
+        if media_file(path.name) not in keep and _made_by_digest(path)
+    ]
+
+
+def _shown_in_folder(folder: Path) -> tuple[str, ...]:
+    """What an issue's files show, read from disk (the .eml holds the same, encoded)."""
+    files = sorted(folder.rglob("*")) if folder.is_dir() else []
+    return media_shown(_read(path) for path in files if path.name != MESSAGE)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes() if path.is_file() else b""
+    except OSError:
+        return b""
+
+
+def _made_by_digest(path: Path) -> bool:
+    """Is this a file digest published (a plain file named after the hash of its bytes)?"""
+    named = _HASH_NAMED.match(path.name)
+    if named is None or path.is_symlink() or not path.is_file():
+        return False
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest().startswith(named.group(1))
+    except OSError:
+        return False

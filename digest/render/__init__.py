@@ -8,6 +8,7 @@ import jinja2
 
 from digest.catalog import IssueSummary
 from digest.config import Config
+from digest.images import media_shown
 from digest.model import Issue
 from digest.paths import EMAIL, FEED, MESSAGE, SITE_INDEX, SUMMARY, TEXT, WEB_PAGE
 from digest.render.calendar import calendar_files
@@ -29,9 +30,15 @@ __all__ = [
 
 
 def _summary(
-    issue: Issue, config: Config, env: jinja2.Environment, inputs: str, files: tuple[str, ...]
+    issue: Issue,
+    config: Config,
+    env: jinja2.Environment,
+    inputs: str,
+    files: tuple[str, ...],
+    pages: list[bytes],
 ) -> IssueSummary:
-    """The (localized) issue's entry in the feed and the site index."""
+    """The (localized) issue's entry in the feed and the site index; its files, and the
+    out/media/ files its `pages` and feed entry show."""
     feed_html = render_template(env, "feed_item.html.j2", **issue_context(issue, config, web=True))
     return IssueSummary(
         path=issue.path,
@@ -44,6 +51,7 @@ def _summary(
         feed_html=feed_html,
         inputs=inputs,
         files=files,
+        media=media_shown(pages, feed_html),
     )
 
 
@@ -63,7 +71,8 @@ def render_issue(
         **calendar_files(issue, config),
     }
     names = tuple(sorted([*files, SUMMARY]))
-    files[SUMMARY] = _summary(issue, config, env, inputs, names).to_json()
+    pages = [data for name, data in files.items() if name != MESSAGE]  # the .eml: them encoded
+    files[SUMMARY] = _summary(issue, config, env, inputs, names, pages).to_json()
     return files
 
 
