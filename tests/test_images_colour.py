@@ -219,3 +219,31 @@ def test_a_transparent_graphic_in_adobe_rgb_keeps_its_transparency() -> None:
     assert isinstance(corner, tuple) and isinstance(middle, tuple)
     assert corner[3] == 0 and middle[3] == 255  # transparent around, opaque inside
     assert close([middle[:3]], [in_srgb((200, 80, 60), primaries, decoded)])
+
+
+def test_a_staff_entrys_picture_with_a_broken_profile_is_named_by_its_file(
+    publication: Publication, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = jpeg(colour_chart(), icc_profile=random.Random(3).randbytes(2000))
+    publication.file("feeds/entries/images/award.jpg", odd)
+    publication.entry(
+        "2025/award.md",
+        """
+        ---
+        title: An award
+        date: 2025-10-01
+        image: feeds/entries/images/award.jpg
+        image_alt: The winner on stage
+        ---
+        The story.
+        """,
+    )
+    publication.configure()
+    assert build(publication, "--offline") == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: image feeds/entries/images/award.jpg: its ICC colour profile cannot be used "
+        "(OSError: cannot open profile from string); it is made for email as if it had none, "
+        "so its colours may be off (save it as sRGB to be sure)"
+    ]
+    [tag] = shown(publication)
+    assert close(patch_colours(media(publication, tag).read_bytes()), list(COLOURS))

@@ -195,11 +195,17 @@ class Pictures:
             self.reporter.warn(f"image {prefix}{why}; its entry is shown without it")
 
     def _off_colour(self, url: str, why: str) -> None:
-        """One warning per picture whose colour profile cannot be used: it is shown all the same."""
+        """One warning per picture whose colour profile cannot be used: it is shown all the same.
+        A local file (an entry's image, the logo) is named as the file, not its out/ URL."""
         if url not in self.off_colour:
             self.off_colour.add(url)
+            named, path, root = url, self.local.get(url), self.config.root.resolve()
+            if path is not None:
+                named = (
+                    path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+                )
             self.reporter.warn(
-                f"image {url}: {why}; it is made for email as if it had none, so its colours "
+                f"image {named}: {why}; it is made for email as if it had none, so its colours "
                 "may be off (save it as sRGB to be sure)"
             )
 
