@@ -35,6 +35,7 @@ def _week(value: str) -> str:
     if not match:
         raise argparse.ArgumentTypeError(f"expected an ISO week like 2025-W42, got {value!r}")
     key = f"{match.group(1)}-W{int(match.group(2)):02d}"
+    _in_range(int(match.group(1)), value)
     try:
         date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
     except ValueError:
@@ -56,7 +57,17 @@ def _date(value: str) -> date:
 def _year(value: str) -> int:
     if not re.fullmatch(r"\d{4}", value.strip()):
         raise argparse.ArgumentTypeError(f"expected a year like 2022, got {value!r}")
-    return int(value)
+    return _in_range(int(value), value)
+
+
+def _in_range(year: int, value: str) -> int:
+    """The years an entry may be dated in (digest.ingest.local.YEARS): the year 1 or 9999 has
+    no week before or after it for a period's arithmetic, and no entry in it."""
+    if not 1900 <= year <= 2999:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is out of range (use a year from 1900 to 2999)"
+        )
+    return year
 
 
 def _parser() -> argparse.ArgumentParser:

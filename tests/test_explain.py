@@ -488,14 +488,18 @@ def test_an_entry_dated_before_the_calendar_against_a_period_and_in_json(
     )
 
 
-def test_the_first_week_of_the_year_one_is_explained(
-    year_one: Publication, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    "period", [("--week", "0001-W01"), ("--week", "9999-W52"), ("--year", "9999")]
+)
+def test_a_period_outside_the_years_entries_have_is_one_line(
+    year_one: Publication, capsys: pytest.CaptureFixture[str], period: tuple[str, str]
 ) -> None:
-    """The entries near it are looked for from the first moment there is, not three days before."""
-    code, out, err = explain(year_one, capsys, "--week", "0001-W01")
-    assert (code, err) == (0, "")
-    assert out.splitlines() == [
-        "weekly 0001-W01: 01 Jan 1 – 07 Jan 1",
-        f"OUT  undatable            {UNDATABLE}",
-        "0 in, 1 out",
-    ]
+    """The year 1 has no days before it to look for near entries in, 9999 none after it."""
+    with pytest.raises(SystemExit) as exited:
+        explain(year_one, capsys, *period)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"digest explain: error: argument {period[0]}: '{period[1]}' is out of range"
+        " (use a year from 1900 to 2999)"
+    )

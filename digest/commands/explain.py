@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -193,11 +193,7 @@ def _period_order(item: Found) -> tuple[datetime, bool]:
 
 def _near(period: Period, archive: Archive) -> list[Entry]:
     """Entries dated just before or just after the period."""
-    try:
-        near_start = period.start - NEAR
-    except OverflowError:  # a week of the year 1: nothing can be dated before it
-        near_start = datetime.min.replace(tzinfo=UTC)
-    before = archive.published_between(near_start, period.start)
+    before = archive.published_between(period.start - NEAR, period.start)
     return before + archive.published_between(period.end, period.end + NEAR)
 
 
