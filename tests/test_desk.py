@@ -261,11 +261,22 @@ def story(page: Page, entry_id: str) -> Locator:
     return page.locator(f'li.story[data-id="{entry_id}"]')
 
 
-def until(condition: Callable[[], bool], timeout: float = LIVE_TIMEOUT_MS / 1000) -> bool:
+def until(
+    condition: Callable[[], bool],
+    timeout: float = LIVE_TIMEOUT_MS / 1000,
+    *,
+    page: Page | None = None,
+) -> bool:
+    """Poll `condition`. After a click, pass the page: every request it makes waits for the
+    context's route handler, which Playwright's sync API runs only during a Playwright call,
+    so a plain wait here would hold the desk's POST back until the time was up."""
     for _ in range(int(timeout / 0.05)):
         if condition():
             return True
-        threading.Event().wait(0.05)
+        if page is None:
+            threading.Event().wait(0.05)
+        else:
+            page.wait_for_timeout(50)  # the browser's requests go on meanwhile
     return condition()
 
 
@@ -295,14 +306,15 @@ def test_clicking_lead_writes_the_file_and_the_email_shows_that_story_first(
     context, page = open_issue(browser, server)
     assert lead_of_email(page) == RADULOVIC_TITLE  # the sample's own lead
     story(page, LYNCH).get_by_role("button", name="Make lead").click()
-    assert until(lambda: decisions(config).get("lead") == LYNCH), page.locator("#desk").inner_text()
+    written = until(lambda: decisions(config).get("lead") == LYNCH, page=page)
+    assert written, page.locator("#desk").inner_text()
     assert "# A lead story is shown first and large, above the sections:" in decision_text(config)
     # the page reloads by itself with the rebuilt email: the Lynch story under "Top story"
     expect(page.locator("li.story").first).to_have_attribute(
         "data-id", LYNCH, timeout=LIVE_TIMEOUT_MS
     )
     # the email, once rebuilt: the Lynch story under "Top story", before every other story
-    assert until(lambda: lead_of_email(page) == LYNCH_TITLE), email_text(page)
+    assert until(lambda: lead_of_email(page) == LYNCH_TITLE, page=page), email_text(page)
     context.close()
 
 
@@ -466,7 +478,7 @@ def test_two_tabs_the_stale_edit_is_refused_with_its_message_and_the_first_kept(
     words.locator("summary", has_text="Kicker and summary").click()
     words.get_by_label("Kicker").fill("Open science")
     story(first, LYNCH).get_by_role("button", name="Leave out").click()
-    assert until(lambda: entry_table(config, LYNCH).get("omit") is True)
+    assert until(lambda: entry_table(config, LYNCH).get("omit") is True, page=first)
     expect(second.locator("#rebuilt")).to_be_visible(timeout=LIVE_TIMEOUT_MS)  # not reloaded
     words.get_by_role("button", name="Save kicker and summary").click()
     message = second.locator("#desk-message")
@@ -483,7 +495,7 @@ def test_two_tabs_the_stale_edit_is_refused_with_its_message_and_the_first_kept(
     words.locator("summary", has_text="Kicker and summary").click()
     words.get_by_label("Kicker").fill("Open science")
     words.get_by_role("button", name="Save kicker and summary").click()
-    assert until(lambda: entry_table(config, NVA).get("kicker") == "Open science")
+    assert until(lambda: entry_table(config, NVA).get("kicker") == "Open science", page=second)
     assert entry_table(config, LYNCH).get("omit") is True
     context.close()
 
@@ -500,7 +512,7 @@ def test_each_control_in_the_page_writes_what_a_person_would(
 
     # News: NVA, then Lynch. Down: the whole order of the section is written
     story(page, NVA).get_by_role("button", name="Move down").click()
-    assert until(lambda: entry_table(config, LYNCH).get("order") == 1)
+    assert until(lambda: entry_table(config, LYNCH).get("order") == 1, page=page)
     assert entry_table(config, NVA)["order"] == 2
     expect(page.locator("li.story").nth(1)).to_have_attribute(
         "data-id", LYNCH, timeout=LIVE_TIMEOUT_MS
@@ -508,11 +520,11 @@ def test_each_control_in_the_page_writes_what_a_person_would(
     # to another section
     story(page, NVA).get_by_label("Section").select_option("People")
     story(page, NVA).get_by_role("button", name="Move to section").click()
-    assert until(lambda: entry_table(config, NVA).get("section") == "People")
+    assert until(lambda: entry_table(config, NVA).get("section") == "People", page=page)
     assert "order" not in entry_table(config, NVA)
     # a highlight of its year: a pick in feeds/issues/2025.toml
     story(page, NVA).get_by_role("button", name="Highlight of 2025").click()
-    assert until(lambda: (config.root / "feeds/issues/2025.toml").is_file())
+    assert until(lambda: (config.root / "feeds/issues/2025.toml").is_file(), page=page)
     assert decision_text(config, "2025") == f'[[highlights]]\nid = "{NVA}"\n'
     settled(NVA, "Unmark highlight of 2025")
     # kicker and summary
@@ -521,7 +533,7 @@ def test_each_control_in_the_page_writes_what_a_person_would(
     words.get_by_label("Kicker").fill("Review")
     words.get_by_label("Summary").fill("Olweus's group on T cells.")
     words.get_by_role("button", name="Save kicker and summary").click()
-    assert until(lambda: entry_table(config, OLWEUS).get("kicker") == "Review")
+    assert until(lambda: entry_table(config, OLWEUS).get("kicker") == "Review", page=page)
     assert entry_table(config, OLWEUS)["summary"] == "Olweus's group on T cells."
     assert entry_table(config, OLWEUS)["comment"].startswith("The second Nature Reviews")
     # the issue's subject and intro
@@ -531,17 +543,17 @@ def test_each_control_in_the_page_writes_what_a_person_would(
     page.get_by_label("Subject").fill("Lysosomes and T cells")
     page.get_by_label("Intro (Markdown)").fill("A *busy* week.")
     page.get_by_role("button", name="Save subject and intro").click()
-    assert until(lambda: decisions(config).get("subject") == "Lysosomes and T cells")
+    assert until(lambda: decisions(config).get("subject") == "Lysosomes and T cells", page=page)
     assert 'intro = """A *busy* week.\n"""' in decision_text(config)
     expect(page.locator("#view")).to_be_visible()
-    until(lambda: "busy" in email_text(page))
+    until(lambda: "busy" in email_text(page), page=page)
     assert "busy" in email_text(page)
     # leave out, then put back
     story(page, LYNCH).get_by_role("button", name="Leave out").click()
-    assert until(lambda: entry_table(config, LYNCH).get("omit") is True)
+    assert until(lambda: entry_table(config, LYNCH).get("omit") is True, page=page)
     settled(LYNCH, "Put back")
     story(page, LYNCH).get_by_role("button", name="Put back").click()
-    assert until(lambda: "omit" not in entry_table(config, LYNCH))
+    assert until(lambda: "omit" not in entry_table(config, LYNCH), page=page)
     assert entry_table(config, LYNCH) == {"id": LYNCH, "order": 1}
     # what a person would have written by hand, comments and all
     text = decision_text(config)
@@ -576,7 +588,8 @@ def test_approve_button_signs_the_previewed_issue_off_and_shows_it(
     expect(page.locator("#approval-state")).to_have_text("not approved yet")
     page.get_by_label("Approved by").fill("Ada Editor")
     page.get_by_role("button", name="Approve").click()
-    assert until(lambda: "approval" in decisions(config), 30), page.locator("#desk").inner_text()
+    written = until(lambda: "approval" in decisions(config), 30, page=page)
+    assert written, page.locator("#desk").inner_text()
     recorded = decisions(config)["approval"]
     assert recorded["by"] == "Ada Editor" and "email.html" in recorded["files"]
     assert decision_text(config).startswith("# The editor's decisions for the weekly issue")
@@ -751,7 +764,7 @@ def test_a_yearly_issue_picks_a_highlight_from_the_archive(
     expect(offered).to_be_visible()
     assert "Gold Label certificate renewed" not in email_text(page)  # ranked 11th of 10
     story(page, gold_label).get_by_role("button", name="Highlight of 2022").click()
-    assert until(lambda: len(decisions(config, "2022")["highlights"]) == 4), (
+    assert until(lambda: len(decisions(config, "2022")["highlights"]) == 4, page=page), (
         f"the desk said: {page.locator('#desk-message').text_content()!r}"
     )
     assert decisions(config, "2022")["highlights"][-1] == {"id": gold_label}
@@ -760,7 +773,7 @@ def test_a_yearly_issue_picks_a_highlight_from_the_archive(
     expect(page.locator("li.story").nth(3)).to_have_attribute(
         "data-id", gold_label, timeout=LIVE_TIMEOUT_MS
     )
-    assert until(lambda: "Gold Label certificate renewed" in email_text(page))
+    assert until(lambda: "Gold Label certificate renewed" in email_text(page), page=page)
     context.close()
 
 
