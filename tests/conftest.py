@@ -9,9 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from pytest_httpserver import HTTPServer
 
 from digest.config import Config, load
+
+# No wall-clock limit on a property's examples: on a loaded machine one may take seconds,
+# and speed is the benchmark's business, not a test's.
+settings.register_profile("digest", deadline=None)
+settings.load_profile("digest")
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 10, 20, 9, 0, tzinfo=UTC)  # a Monday: the last complete week is 2025-W42

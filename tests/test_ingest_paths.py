@@ -245,6 +245,49 @@ def test_read_more_marks_go_as_the_regular_expression_takes_them(text: str) -> N
     assert clean._without_read_more(text) == clean._READ_MORE.sub("", text)
 
 
+TEXT_PIECES = st.sampled_from(
+    ["<p>", "</p>", "<P >", "<br/>", "<BR>", "<b>", "</i>", "<em>", "</strong>", "<span>",
+     "<a href='x'>", "<!-- c -->", "<script>x</script>", "<p class=x>", "<", ">", "<news>",
+     "&amp;", "&amp;lt;", "&lt;b&gt;", "&hellip;", "&am", "p;", "&notit;", "&not", "&#11;",
+     "&#x41;", "&#x202e;", "&#xe000;", "&#1;", "&#8220;", "&lt;", "&nbsp;", "&", ";", "amp", "#", "\r\n", "\r", "\x00", "\x0b", "\u202e",
+     "\ue000", "x", " ", "é"]
+)  # fmt: skip
+
+
+def _text_by_the_parser(fragment: str, keep_non_elements: bool) -> str:
+    """clean._text_of as it was before its parser-free path: nh3 takes out every tag."""
+    text = fragment
+    if "<" not in text and "&" not in text and not clean._CONTROLS.search(text):
+        return clean._one_spaced(text)
+    for _ in range(clean._DECODING_ROUNDS):
+        text = clean._CONTROLS.sub("", text)
+        if "<" in text:
+            if keep_non_elements:
+                text = clean._keep_non_elements(text)
+            text = clean._TEXT_CLEANER.clean(clean._BLOCK_EDGE.sub(" <", text))
+        decoded = clean._ENTITY.sub(lambda entity: html.unescape(entity.group(0)), text)
+        settled = decoded == text or not (
+            clean._ENTITY.search(decoded) or clean._TAG_LIKE.search(decoded)
+        )
+        text = decoded
+        if settled:
+            break
+    text = clean._CONTROLS.sub("", text)
+    text = clean._TAG_LIKE.sub(lambda tag: tag.group(0).replace("<", "‹"), text)
+    return clean._one_spaced(text.replace(clean._TEXT_LT, "<"))
+
+
+@given(st.lists(TEXT_PIECES, max_size=14).map("".join), st.booleans())
+@settings(max_examples=500)
+def test_simple_markup_is_taken_out_as_the_parser_takes_it_out(
+    fragment: str, keep_non_elements: bool
+) -> None:
+    if keep_non_elements:
+        fragment = fragment.replace(clean._TEXT_LT, "")  # as _text_of does first
+    expected = _text_by_the_parser(fragment, keep_non_elements)
+    assert clean._text_of(fragment, keep_non_elements=keep_non_elements) == expected
+
+
 STORY_LINK_PIECES = st.sampled_from(
     ["http://", "https://", "HTTPS://", "www.", "WWW.", "News.Example.org", "x", "xn--bcher-kva",
      "XN--", "a-", "-", ".", "..", "/", "//", "/.", "/..", "./", "post-1", "~u", "_", "2025",
