@@ -81,7 +81,7 @@ class _Entry(_Table):
     title: Annotated[Line, Field(min_length=1)] | None = None
     summary: Text | None = None
     image: WebUrl | None = None
-    comment: str = ""
+    comment: Text = ""  # the editor's comment, shown under the story
 
 
 class _Highlight(_Table):

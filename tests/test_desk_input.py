@@ -83,7 +83,9 @@ def test_a_decision_file_edited_by_hand_with_a_control_character_stops_the_build
     path = decision_file(config)
     text = path.read_text(encoding="utf-8")
     assert 'kicker = "Nature Reviews Cancer"' in text
-    path.write_text(text.replace('"Nature Reviews Cancer"', '"Nature\\u0007 \u202eReviews"'))
+    path.write_text(
+        text.replace('"Nature Reviews Cancer"', '"Nature\\u0007 \u202eReviews"'), encoding="utf-8"
+    )
     line = text.splitlines().index('kicker = "Nature Reviews Cancer"') + 1
     code = main(["build", "--config", str(config.root), "--offline", "--quiet", "--week", WEEK])
     assert code == 3
@@ -93,3 +95,20 @@ def test_a_decision_file_edited_by_hand_with_a_control_character_stops_the_build
         " character U+0007, which feeds and email cannot carry; remove it"
     ]
     assert not (config.root / "out" / "weekly" / WEEK / "email.html").exists()
+
+
+def test_an_editors_comment_with_a_bidi_override_stops_the_build(
+    config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The comment is shown under the story, in the email: held to the same rule."""
+    path = decision_file(config)
+    text = path.read_text(encoding="utf-8")
+    [comment] = [line for line in text.splitlines() if line.startswith("comment = ")]
+    path.write_text(text.replace(comment, 'comment = "Second \u202ereview"'), encoding="utf-8")
+    line = text.splitlines().index(comment) + 1
+    code = main(["build", "--config", str(config.root), "--offline", "--quiet", "--week", WEEK])
+    assert code == 3
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: feeds/issues/{WEEK}.toml:{line}: entries[0].comment: contains the invisible"
+        " character U+202E RIGHT-TO-LEFT OVERRIDE, which reorders the text around it; remove it"
+    ]
