@@ -358,9 +358,8 @@ def _image(
     except OSError as error:
         problems.add("image", f"cannot read image {reference}: {error}")
         return None, None
-    image = Image(
-        asset.url(config.publication.url), alt, caption, credit, asset.width, asset.height
-    )
+    width, height = assets.image_size(file)
+    image = Image(asset.url(config.publication.url), alt, caption, credit, width, height)
     return image, asset
 
 

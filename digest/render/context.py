@@ -81,8 +81,9 @@ def logo(config: Config) -> Logo | None:
         raise ConfigError(
             f"publication.logo: cannot read {reference!r}: {error.strerror}"
         ) from None
-    width = asset.width // 2 if asset.width else None
-    height = asset.height // 2 if asset.height else None
+    full_width, full_height = assets.image_size(asset.source)
+    width = full_width // 2 if full_width else None
+    height = full_height // 2 if full_height else None
     return Logo(asset.url(config.publication.url), alt, width, height, dark_url)
 
 
