@@ -99,6 +99,12 @@ _DECODING_ROUNDS = 4  # "&amp;amp;lt;b&amp;amp;gt;" is three levels deep; more i
 _READ_MORE = re.compile(r"\s*(\[(…|\.\.\.|&hellip;)\]|(…|\.\.\.)\s*$)")
 
 
+_URL_BREAKS = re.compile(r"[\r\n\t\x00]")  # what a browser drops from a URL before reading it
+# What urlsplit drops (tabs, line breaks) or takes apart in a host (brackets: IPv6).
+_NOT_PLAIN_URL = re.compile(r"[\[\]\t\r\n]")
+_TRACKER = re.compile("|".join(re.escape(host) for host in TRACKER_HOSTS))
+
+
 def web_url(url: str, base: str | None) -> str | None:
     """`url` resolved against `base`, or None unless it is an absolute http(s) URL (links, images)."""
     resolved = absolute_url(url, base)
@@ -110,8 +116,8 @@ def absolute_url(url: str, base: str | None) -> str | None:
     url = url.strip()
     if not url:
         return None
-    if any(ch in url for ch in "\r\n\t\x00"):
-        url = re.sub(r"[\r\n\t\x00]", "", url)
+    if _URL_BREAKS.search(url):
+        url = _URL_BREAKS.sub("", url)
     if _NOT_XML.search(url):
         return None
     if _plainly_absolute(url) and (not base or (base.isascii() and not _has_bracket(base))):
@@ -148,12 +154,7 @@ def _plainly_absolute(url: str) -> bool:
 
 def _is_tracking_pixel(tag: str) -> bool:
     attributes = dict(_ATTRIBUTE.findall(tag))
-    width, height = (
-        int(value)
-        if (value := attributes.get(name)) is not None and _DIMENSION.fullmatch(value)
-        else None
-        for name in ("width", "height")
-    )
+    width, height = _dimension(attributes.get("width")), _dimension(attributes.get("height"))
     if width is not None and height is not None and width <= 1 and height <= 1:
         return True
     if 0 in (width, height):
@@ -162,12 +163,15 @@ def _is_tracking_pixel(tag: str) -> bool:
     web = src.startswith(("http://", "https://"))  # a mailto: (or no) URL is nothing to show
     # urlsplit raises only for brackets or non-ASCII, and changes the text only by dropping
     # tabs and line breaks: without them, the lowered URL holds the host urlsplit would give.
-    if src.isascii() and not any(character in src for character in "[]\t\r\n"):
-        lowered = src.lower()
-        if not web or not any(tracker in lowered for tracker in TRACKER_HOSTS):
-            return not web  # the common case, without taking the URL apart
+    plain = src.isascii() and not _NOT_PLAIN_URL.search(src)
+    if plain and (not web or not _TRACKER.search(src.lower())):
+        return not web  # the common case, without taking the URL apart
     host = urlsplit(src).hostname or ""
     return not web or host.endswith(TRACKER_HOSTS)
+
+
+def _dimension(value: str | None) -> int | None:
+    return int(value) if value is not None and _DIMENSION.fullmatch(value) else None
 
 
 _ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
@@ -260,7 +264,7 @@ def sanitize_html(fragment: str, base: str | None = None, *, from_xml: bool = Fa
     if not from_xml:
         fragment = _NOT_XML.sub("", fragment)
     fragment = _with_lazy_images_loaded(fragment)
-    cleaner = _cleaner(fragment, base if base and _is_web(base) else None)
+    cleaner = _cleaner(fragment, base)
     cleaned = cleaner.clean(fragment)
     if "&#" in fragment:  # a character reference can spell what the raw text had removed: "&#1;"
         cleaned = _NOT_XML.sub("", cleaned)
@@ -289,19 +293,12 @@ _LINK_TAG = re.compile(r"<(/?)a[\s>]", re.IGNORECASE)
 
 def _has_link_in_link(html: str) -> bool:
     """A link inside a link: a tree a parser builds ("<a><table><a>" keeps the table's link inside
-    the first), but one that the next parse splits in two; nh3's output is well formed, so a
-    depth count over its <a> tags tells."""
+    the first), but one that the next parse splits in two. nh3's output is well formed, and
+    writes each link as "<a>" or "<a " to "</a>" (a "<" in text or a value as "&lt;"), so
+    there is one exactly when two links open with no "</a>" between them."""
     if html.count("<a") < 2:
         return False
-    depth = 0
-    for closing in _LINK_TAG.findall(html):  # "/" or "": no match objects to make
-        if closing:
-            depth -= 1
-        else:
-            depth += 1
-            if depth > 1:  # only an opening tag can take it above 1
-                return True
-    return False
+    return any(run.count("<a ") + run.count("<a>") > 1 for run in html.split("</a>"))
 
 
 def _without_empty_links(html: str) -> str:
@@ -335,17 +332,12 @@ def _scheme_and_netloc(url: str) -> tuple[str, str]:
     """urlsplit(url)'s scheme and netloc; of a plainly absolute URL without tab or line break
     (which urlsplit would drop), the text up to the path or query, without urlsplit (each body
     has a base of its own: 10,000 splits of a large feed; tests/test_ingest_paths.py holds it)."""
-    if _plainly_absolute(url) and not any(character in url for character in "\t\r\n"):
+    if _plainly_absolute(url) and not _NOT_PLAIN_URL.search(url):
         host_start = 7 if url[4] == ":" else 8
         ends = [at for at in (url.find("/", host_start), url.find("?", host_start)) if at != -1]
         return url[: host_start - 3], url[host_start : min(ends, default=len(url))]
     parts = _split(url)
     return parts.scheme, parts.netloc
-
-
-def _is_web(url: str) -> bool:
-    scheme, netloc = _scheme_and_netloc(url)
-    return scheme in ("http", "https") and bool(netloc)
 
 
 # What must follow "href" or "src" for the URL to resolve against the site alone: a scheme,
@@ -375,17 +367,18 @@ def _needs_own_base(fragment: str) -> bool:
 
 
 def _cleaner(fragment: str, base: str | None) -> nh3.Cleaner:
-    """The nh3 cleaner for a fragment: relative URLs resolved against `base`, or dropped without one.
+    """The nh3 cleaner for a fragment: relative URLs resolved against `base` if it is a web
+    URL, or dropped without one.
 
     nh3 resolves URLs itself (Rust's url crate). Preparing a cleaner costs nearly as much as
     cleaning a body, and each entry has a base of its own; but "/path" and "//host/path"
     depend only on the site, so fragments with no other relative URL share the site's cleaner.
     """
-    if base is None:
+    scheme, netloc = _scheme_and_netloc(base) if base else ("", "")
+    if scheme not in ("http", "https") or not netloc:
         return _site_cleaner(None)
     if _needs_own_base(fragment):
         return _new_cleaner(base)
-    scheme, netloc = _scheme_and_netloc(base)
     return _site_cleaner(f"{scheme}://{netloc}/")
 
 
