@@ -524,6 +524,8 @@ def _simple_text(fragment: str) -> str | None:
         text = "".join(html.unescape(run) if "&" in run else run for run in runs)
     else:
         text = _ENTITY.sub(_decoded, fragment)
+        if text == fragment:  # nothing decoded: the rounds would settle at once on the same text
+            return _one_spaced(text)
     if ("&" in text and _ENTITY.search(text)) or ("<" in text and _TAG_LIKE.search(text)):
         return None  # "&amp;lt;b&amp;gt;": encoded twice, decoded again by the rounds
     if "&#" in fragment:  # what a numeric reference may have made: a control, or our "<"
@@ -540,8 +542,13 @@ def _text_lt(tag: re.Match[str]) -> str:
     return tag.group(0).replace("<", "‹")
 
 
+@lru_cache(maxsize=4096)  # bounded: a feed may hold any number of distinct references
+def _unescaped(reference: str) -> str:
+    return html.unescape(reference)
+
+
 def _decoded(entity: re.Match[str]) -> str:
-    return html.unescape(entity.group(0))
+    return _unescaped(entity.group(0))
 
 
 def one_line(text: str) -> str:
