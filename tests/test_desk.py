@@ -500,6 +500,28 @@ def test_two_tabs_the_stale_edit_is_refused_with_its_message_and_the_first_kept(
     context.close()
 
 
+def test_a_refused_click_stays_on_screen_when_the_preview_rebuilds(
+    browser: Browser, served: tuple[PreviewServer, Config]
+) -> None:
+    """The decision file was changed by hand under the open page, so the editor's click is
+    refused; an entry saved meanwhile rebuilds the preview, and the page keeps the reason on
+    screen (it says it was rebuilt) instead of reloading it away with the edit unmade."""
+    server, config = served
+    context, page = open_issue(browser, server)
+    path = config.root / "feeds" / "issues" / f"{WEEK}.toml"
+    path.write_text(decision_text(config) + "\n# Checked with the group.\n", encoding="utf-8")
+    story(page, LYNCH).get_by_role("button", name="Leave out").click()
+    message = page.locator("#desk-message")
+    refusal = "feeds/issues/2025-W40.toml changed on disk since this page was loaded"
+    expect(message).to_contain_text(refusal, timeout=LIVE_TIMEOUT_MS)
+    entry = config.root / "feeds" / "entries" / "2025" / "welcome-new-phd-candidates.md"
+    entry.write_text(entry.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    expect(page.locator("#rebuilt")).to_be_visible(timeout=30_000)
+    expect(message).to_contain_text(refusal)
+    assert entry_table(config, LYNCH) == {}
+    context.close()
+
+
 def test_each_control_in_the_page_writes_what_a_person_would(
     browser: Browser, served: tuple[PreviewServer, Config]
 ) -> None:
