@@ -293,12 +293,19 @@ _LINK_TAG = re.compile(r"<(/?)a[\s>]", re.IGNORECASE)
 
 def _has_link_in_link(html: str) -> bool:
     """A link inside a link: a tree a parser builds ("<a><table><a>" keeps the table's link inside
-    the first), but one that the next parse splits in two. nh3's output is well formed, and
-    writes each link as "<a>" or "<a " to "</a>" (a "<" in text or a value as "&lt;"), so
-    there is one exactly when two links open with no "</a>" between them."""
+    the first), but one that the next parse splits in two; nh3's output is well formed, so a
+    depth count over its <a> tags tells."""
     if html.count("<a") < 2:
         return False
-    return any(run.count("<a ") + run.count("<a>") > 1 for run in html.split("</a>"))
+    depth = 0
+    for closing in _LINK_TAG.findall(html):  # "/" or "": no match objects to make
+        if closing:
+            depth -= 1
+        else:
+            depth += 1
+            if depth > 1:  # only an opening tag can take it above 1
+                return True
+    return False
 
 
 def _without_empty_links(html: str) -> str:
