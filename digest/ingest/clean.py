@@ -412,9 +412,15 @@ _TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=DROPPED_WITH_CONTENT)
 def without_footer(fragment: str) -> str:
     """HTML without the closing "The post … appeared first on …" paragraph of an SEO plugin."""
     start = max(0, len(fragment) - _FOOTER_TAIL)
-    if all(fragment.find(word, start) == -1 for word in ("post", "Post", "POST")):
+    if not _names_a_post(fragment, start):
         return fragment  # every wording names a post: most bodies need no regular expression
     return fragment[:start] + _FOOTER_HTML.sub("", fragment[start:])
+
+
+def _names_a_post(text: str, start: int) -> bool:
+    """Does text[start:] say "post", as every footer's wording does? Three finds, no generator."""
+    found = text.find("post", start) != -1 or text.find("Post", start) != -1
+    return found or text.find("POST", start) != -1
 
 
 def _same(first: str, second: str) -> bool:
@@ -425,7 +431,7 @@ def _without_text_footer(text: str, title: str, site: str) -> str:
     """`text` without a footer sentence that is surely one: it follows the excerpt's "[…]", or
     names the entry's own title or the feed's own site."""
     position = max(0, len(text) - _FOOTER_TAIL)
-    if all(text.find(word, position) == -1 for word in ("post", "Post", "POST")):
+    if not _names_a_post(text, position):
         return text  # every wording names a post: most summaries need no regular expression
     # Each sentence that could begin a footer, leftmost first: "The post office closed. The post
     # X appeared first on Y." is a footer from its second sentence on.
