@@ -3,6 +3,8 @@
 Standard library only (ThreadingHTTPServer): one thread per connection, so the open pages'
 event streams never hold up a request. Every path below /build/ is decoded, resolved and
 checked to lie inside the build folder before anything is read; anything else is a 404.
+A request whose Host is not a name or address of this machine is refused first (421), on
+every --host: DNS rebinding (hosts.py).
 The desk's edits (POST /desk/<issue>) are refused unless same-origin and carrying this run's
 token (desk_http.py checks them); they are parsed here and made by digest/desk.py.
 """
@@ -10,7 +12,6 @@ token (desk_http.py checks them); they are parsed here and made by digest/desk.p
 from __future__ import annotations
 
 import errno
-import ipaddress
 import mimetypes
 import re
 import secrets
@@ -27,6 +28,7 @@ from digest.catalog import IssueSummary
 from digest.errors import AddressError
 from digest.preview import desk_http, pages
 from digest.preview.builder import PreviewBuilder
+from digest.preview.hosts import HOST_HEADER, HostNames, address
 
 KEEP_ALIVE_SECONDS = 15  # a comment on the event stream this often tells a dead connection
 ISSUE = f"({paths.ISSUE_FOLDER_PATTERN})"
@@ -56,7 +58,7 @@ class PreviewServer(ThreadingHTTPServer):
             super().__init__(address, PreviewHandler)
         except OSError as error:
             raise AddressError(_address_problem(address, error)) from None
-        self.loopback = _is_loopback(address[0])
+        self.host_names = HostNames.of(address[0])
         self.token = secrets.token_urlsafe(32)  # this run's: the desk's pages carry it
 
     @property
@@ -70,13 +72,6 @@ class PreviewServer(ThreadingHTTPServer):
         error = sys.exc_info()[1]
         if not isinstance(error, ConnectionError):
             print(f"warning: preview: {client_address[0]}: {error!r}", file=sys.stderr)
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 def _address_problem(address: tuple[str, int], error: OSError) -> str:
@@ -103,7 +98,6 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if not self._host_allowed():
-            self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown host\n", "text/plain")
             return
         # the path as sent, query and fragment cut off: never normalised before it is checked
         path = self.path.split("?", 1)[0].split("#", 1)[0] if self.path.startswith("/") else ""
@@ -127,11 +121,23 @@ class PreviewHandler(BaseHTTPRequestHandler):
         return pages.rows(self.server.builder.out, self._snapshot())
 
     def _host_allowed(self) -> bool:
-        """On a loopback address, answer only requests made for it (no DNS rebinding)."""
-        if not self.server.loopback:
+        """Answer only requests made for this machine's names and addresses, whatever --host
+        (no DNS rebinding: digest/preview/hosts.py); refuse the others with one line."""
+        sent = self.headers.get("Host", "")
+        local = self.connection.getsockname()[0]
+        if self.server.host_names.allows(sent, local):
             return True
-        host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
-        return host == "localhost" or _is_loopback(host)
+        name = urlsplit(f"//{sent}").hostname if HOST_HEADER.fullmatch(sent) else None
+        shown = repr(name if name is not None else sent[:80])
+        reachable = str(address(local) or local)
+        at = f"[{reachable}]" if ":" in reachable else reachable
+        refusal = (
+            "refused: this preview answers only for this machine's names and addresses, "
+            f"not {shown} (a guard against DNS rebinding); "
+            f"open http://{at}:{self.server.server_address[1]}/\n"
+        )
+        self._send(HTTPStatus.MISDIRECTED_REQUEST, refusal.encode(), "text/plain")
+        return False
 
     def _issue_page(self, issue: str, view: str) -> None:
         builder = self.server.builder
@@ -203,7 +209,6 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         """A desk edit: checked (host, origin, size, token), made, answered; see desk_http."""
         if not self._host_allowed():
-            self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown host\n", "text/plain")
             return
         path = self.path.split("?", 1)[0] if self.path.startswith("/") else ""
         match = DESK.fullmatch(path)
