@@ -10,13 +10,15 @@ select stage's question (it has the entries); this module only reads.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -299,23 +301,61 @@ def rewrite(
     editor's comments and layout (tomlkit); a missing file is created. With `expected` (a
     `version_of` the caller read), a file that changed since is refused with StaleEdit.
     The result is checked as a build would read it before it replaces the file, so a bad
-    change never reaches the disk. Returns the file's new version."""
+    change never reaches the disk. Returns the file's new version.
+
+    Digest's writers take turns (a lock on the folder), and the file's bytes are read again
+    just before the replace: a save by hand in between is kept, and the edit refused (with
+    `expected`) or made again on the saved file (without: `digest approve`)."""
     path = paths.decision_file(folder(config), key)
     name = shown_name(path, config)
+    stale = StaleEdit(
+        f"{name} changed on disk since this page was loaded; reload to see the other "
+        "edit, then make yours again"
+    )
+    with _turn(path.parent, name):
+        for _ in range(ATTEMPTS):
+            before = _bytes(path, name)
+            if expected is not None and _version(before) != expected:
+                raise stale
+            data = _changed(before, change, name)
+            temporary = _write_temporary(path, data)
+            try:
+                # the last look: an editor's save since `before` was read must not be lost
+                unchanged = _bytes(path, name) == before
+                if unchanged:
+                    os.replace(temporary, path)
+            except BaseException:
+                temporary.unlink(missing_ok=True)
+                raise
+            if unchanged:
+                return _version(data)
+            temporary.unlink()
+            if expected is not None:
+                raise stale
+    raise StaleEdit(f"{name} kept changing on disk while digest wrote it; try again")
+
+
+ATTEMPTS = 3  # without `expected`: the change is made again on a file saved meanwhile
+
+
+def _version(data: bytes | None) -> str:
+    return "" if data is None else hashlib.sha256(data).hexdigest()[:16]
+
+
+def _bytes(path: Path, name: str) -> bytes | None:
+    """The file's bytes now, None when there is no file."""
     try:
-        before = path.read_bytes()
-        current = hashlib.sha256(before).hexdigest()[:16]
+        return path.read_bytes()
     except FileNotFoundError:
-        before, current = b"", ""
+        return None
     except OSError as error:
         raise EntryError(f"{name}: cannot read: {error.strerror or error}") from None
-    if expected is not None and current != expected:
-        raise StaleEdit(
-            f"{name} changed on disk since this page was loaded; reload to see the other "
-            "edit, then make yours again"
-        )
+
+
+def _changed(before: bytes | None, change: Callable[[TOMLDocument], None], name: str) -> bytes:
+    """The file's new bytes: `change` made on `before`, checked as a build reads the file."""
     try:
-        document = tomlkit.parse(before.decode("utf-8"))
+        document = tomlkit.parse((before or b"").decode("utf-8"))
     except (UnicodeDecodeError, tomlkit.exceptions.TOMLKitError) as error:
         raise EntryError(f"{name}: not valid TOML, so it cannot be edited: {error}") from None
     change(document)
@@ -325,8 +365,11 @@ def rewrite(
     except ValidationError as error:
         problems = (_problem(name, text, problem) for problem in error.errors())
         raise EntryError(*(f"the edit was not saved: {line}" for line in problems)) from None
-    data = text.encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    return text.encode("utf-8")
+
+
+def _write_temporary(path: Path, data: bytes) -> Path:
+    """`data` in a new file beside `path`, on disk (fsync), ready to replace it."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
@@ -334,8 +377,24 @@ def rewrite(
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return hashlib.sha256(data).hexdigest()[:16]
+    return Path(temporary)
+
+
+@contextmanager
+def _turn(folder: Path, name: str) -> Iterator[None]:
+    """Hold the lock of the decision files' folder (flock on the folder itself, so no lock
+    file lies beside them): two digest processes (two previews, a preview and `digest
+    approve`) never read and replace one file at the same time. Text editors take no lock."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError as error:
+        raise EntryError(f"{name}: cannot open its folder: {error.strerror or error}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # a turn lasts milliseconds: wait for it
+        yield
+    finally:
+        os.close(handle)

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import email
 import email.policy
+import fcntl
 import hashlib
 import json
+import os
 import shutil
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
+from digest import desk, editorial
 from digest.archive import Archive
 from digest.cli import main
+from digest.config import load
+from digest.editorial import StaleEdit
 
 WEEK = "2025-W40"
 NVA = "tag:icr.example.org,2025:news/national-research-archive-nva"
@@ -360,3 +366,127 @@ def test_a_decision_file_for_the_week_in_progress_waits_but_one_for_an_empty_pas
         "warning: feeds/issues/2025-W30.toml: no entries are dated in 2025-W30, so no issue uses these decisions"
         in errors.splitlines()
     )
+
+
+# --- the desk and a text editor writing the same file ----------------------------------------
+
+
+def save_by_hand_between_check_and_replace(
+    monkeypatch: pytest.MonkeyPatch, path: Path, text: str, times: int = 1
+) -> list[str]:
+    """The editor's save, made (`times` times) in the moment after digest has read the file,
+    checked the version and written its new bytes, and before it replaces the file; returns
+    the list of the new files digest had ready (its temporary files' names)."""
+    ready: list[str] = []
+    original = editorial._write_temporary
+
+    def then_saved_by_hand(target: Path, data: bytes) -> Path:
+        temporary = original(target, data)
+        ready.append(temporary.name)
+        if len(ready) <= times:
+            staged = path.with_name(f"{path.name}~")  # as an editor saves: a new file, renamed
+            staged.write_text(text, encoding="utf-8")
+            staged.replace(path)
+        return temporary
+
+    monkeypatch.setattr(editorial, "_write_temporary", then_saved_by_hand)
+    return ready
+
+
+def test_a_hand_edit_saved_while_the_desk_writes_is_kept_and_the_desk_edit_refused(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load(sample / "digest.toml")
+    path = sample / "feeds" / "issues" / f"{WEEK}.toml"
+    by_hand = 'subject = "Written in my editor"\n' + path.read_text(encoding="utf-8")
+    seen = editorial.version_of(config, WEEK)
+    ready = save_by_hand_between_check_and_replace(monkeypatch, path, by_hand)
+    with pytest.raises(StaleEdit) as refused:
+        desk.set_lead(config, WEEK, NVA, seen)
+    assert str(refused.value) == (
+        f"feeds/issues/{WEEK}.toml changed on disk since this page was loaded; reload to see "
+        "the other edit, then make yours again"
+    )
+    assert ready, "the desk never got as far as writing its new file"
+    assert path.read_text(encoding="utf-8") == by_hand  # the editor's save, not the desk's
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+    decisions = editorial.read_decisions(config, WEEK)
+    assert decisions is not None and decisions.lead != NVA
+    # the page reloaded: its version is the hand-edited file's, and the click is made on it
+    monkeypatch.undo()
+    desk.set_lead(config, WEEK, NVA, editorial.version_of(config, WEEK))
+    decisions = editorial.read_decisions(config, WEEK)
+    assert decisions is not None and decisions.lead == NVA
+    assert decisions.subject == "Written in my editor"
+
+
+def test_an_approval_written_while_the_file_is_saved_by_hand_keeps_both(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest approve` starts from no page: it makes its change again on the saved file."""
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    path = sample / "feeds" / "issues" / f"{WEEK}.toml"
+    by_hand = path.read_text(encoding="utf-8").replace("and we welcome", "and we warmly welcome")
+    assert by_hand != path.read_text(encoding="utf-8")
+    ready = save_by_hand_between_check_and_replace(monkeypatch, path, by_hand)
+    code = main(["approve", "--config", str(sample), "--issue", f"weekly/{WEEK}", "--by", "Ada"])
+    assert code == 0, capsys.readouterr().err
+    assert len(ready) == 2  # written twice: the first was not put in place
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(by_hand)  # the hand edit, every byte, then the approval
+    approval = editorial.read_approval(load(sample / "digest.toml"), WEEK)
+    assert approval is not None and approval["by"] == "Ada"
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_an_approval_over_a_file_that_keeps_changing_is_one_line_and_writes_nothing(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert build(sample, capsys, "--week", WEEK)[0] == 0
+    path = sample / "feeds" / "issues" / f"{WEEK}.toml"
+    saves = [path.read_text(encoding="utf-8") + f"\n# save {n}\n" for n in range(1, 4)]
+    original = editorial._write_temporary
+
+    def saved_again(target: Path, data: bytes) -> Path:
+        temporary = original(target, data)
+        path.write_text(saves.pop(0), encoding="utf-8")
+        return temporary
+
+    monkeypatch.setattr(editorial, "_write_temporary", saved_again)
+    code = main(["approve", "--config", str(sample), "--issue", f"weekly/{WEEK}", "--by", "Ada"])
+    assert code != 0 and saves == []
+    assert capsys.readouterr().err == (
+        f"error: feeds/issues/{WEEK}.toml kept changing on disk while digest wrote it; try again\n"
+    )
+    assert path.read_text(encoding="utf-8").endswith("\n# save 3\n")
+    assert editorial.read_approval(load(sample / "digest.toml"), WEEK) is None
+
+
+def test_digest_writers_take_turns_at_the_decision_files(sample: Path) -> None:
+    """Another digest process (a second preview, `digest approve`) holding the folder's lock
+    is waited for: the desk reads the file only once it is done, so it sees that edit."""
+    config = load(sample / "digest.toml")
+    folder = sample / "feeds" / "issues"
+    path = folder / f"{WEEK}.toml"
+    seen = editorial.version_of(config, WEEK)
+    results: list[BaseException | str] = []
+    held = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+
+        def click() -> None:
+            try:
+                results.append(desk.set_lead(config, WEEK, NVA, seen))
+            except BaseException as error:  # handed to the test's thread
+                results.append(error)
+
+        clicking = threading.Thread(target=click)
+        clicking.start()
+        clicking.join(0.5)
+        assert clicking.is_alive() and results == []  # waiting, not writing
+        path.write_text(path.read_text(encoding="utf-8") + "\n# the other writer\n")
+    finally:
+        os.close(held)  # the other writer is done
+    clicking.join(30)
+    assert len(results) == 1 and isinstance(results[0], StaleEdit)
+    assert path.read_text(encoding="utf-8").endswith("\n# the other writer\n")
