@@ -37,14 +37,17 @@ CHROMIUM_ARGS = [
 
 @contextmanager
 def previewing(
-    config_path: Path, now: datetime, reporter: Reporter | None = None
+    config_path: Path,
+    now: datetime,
+    reporter: Reporter | None = None,
+    host: str = "127.0.0.1",
 ) -> Iterator[PreviewServer]:
-    """`digest serve` of a publication on a free port, serving in a thread with the clock at
-    `now`; stopped as Ctrl-C would stop it."""
+    """`digest serve --host <host>` of a publication on a free port, serving in a thread with
+    the clock at `now`; stopped as Ctrl-C would stop it."""
     with preview(
         config_path,
         load(config_path),
-        host="127.0.0.1",
+        host=host,
         port=0,
         offline=True,
         clock=lambda: now,

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import http.client
 import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,10 +18,10 @@ from urllib.parse import urlencode
 import pytest
 
 from digest import editorial
-from digest.commands.serve import preview
 from digest.config import load
 from digest.preview.hosts import HostNames
 from digest.preview.server import PreviewServer
+from tests.browser_pages import previewing
 from tests.conftest import Publication
 
 IN_W43 = datetime(2025, 10, 22, 10, 0, tzinfo=UTC)  # Wednesday of 2025-W43
@@ -44,20 +42,9 @@ def small(publication: Publication) -> Path:
     return publication.root / "digest.toml"
 
 
-@contextmanager
-def serving(config_path: Path, host: str) -> Iterator[PreviewServer]:
+def serving(config_path: Path, host: str) -> AbstractContextManager[PreviewServer]:
     """`digest serve --host <host>` on a free port, serving in a thread."""
-    config = load(config_path)
-    with preview(
-        config_path, config, host=host, port=0, offline=True, clock=lambda: IN_W43
-    ) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield server
-        finally:
-            server.shutdown()
-            thread.join(10)
+    return previewing(config_path, IN_W43, host=host)
 
 
 def request(
