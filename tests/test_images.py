@@ -10,6 +10,7 @@ import io
 import random
 import re
 import socket
+import sqlite3
 import ssl
 import struct
 import threading
@@ -745,4 +746,79 @@ def test_a_remote_logo_that_fails_is_named_as_the_configured_logo_once(
     assert capsys.readouterr().err.splitlines() == [
         f"warning: publication.logo: {url}: HTTP 404 NOT FOUND; it is linked as it is, "
         "not made for email (give a PNG or JPEG digest can read)"
+    ]
+
+
+def test_pictures_are_stored_as_they_arrive_so_a_fetch_holds_only_a_few_at_a_time(
+    publication: Publication, threaded_server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A year of a site's history names hundreds of pictures: each is kept in the archive as it
+    arrives, so digest never asks for more than a few beyond those it is done with (it held every
+    picture until the last had arrived), and a slow one holds up none of the others. What it
+    warns about is told in the feed's order, whatever order the answers come in."""
+    concurrency, count = 3, 12  # two downloads are held below; the third fetches the rest
+    window = concurrency + images.stage.DECODERS  # pictures held at once, at most
+    archive = publication.root / "archive.sqlite"
+    base = threaded_server.url_for("/pictures/")
+    lock, ahead, broken, second_answered = threading.Lock(), [], [], threading.Event()
+
+    def stored(where: str = "") -> int:
+        with contextlib.closing(sqlite3.connect(f"file:{archive}?mode=ro", uri=True)) as db:
+            query = f"SELECT count(*) FROM images WHERE url LIKE ? {where}"
+            return int(db.execute(query, (f"{base}%",)).fetchone()[0])
+
+    def answer(request: Request) -> Response:
+        name = request.path.rsplit("/", 1)[-1]
+        with lock:  # asked for, less those digest is done with (stored, or answered unusable)
+            ahead.append(len(ahead) + 1 - stored() - len(broken))
+        if name == "slow.jpg":  # answered once every other picture is stored (or after 20 s)
+            for _ in range(200):
+                if stored(f"AND url != '{base}slow.jpg'") == count - 1:
+                    break
+                time.sleep(0.1)
+        if name == "first-broken.jpg":  # answered after the later one
+            second_answered.wait(20)
+        if name.endswith("broken.jpg"):
+            with lock:
+                broken.append(name)
+            if name == "second-broken.jpg":
+                second_answered.set()
+            return Response(b"<html>not a picture</html>", content_type="image/jpeg")
+        width = 400 + int(name.split("-")[0]) if name[0].isdigit() else 380
+        return Response(photo(width, 300), content_type="image/jpeg")
+
+    threaded_server.expect_request(re.compile(r"/pictures/.*")).respond_with_handler(answer)
+    names = [
+        "slow.jpg",
+        "first-broken.jpg",
+        *(f"{number}-photo.jpg" for number in range(count - 1)),
+        "second-broken.jpg",
+    ]
+    items = "".join(
+        item(f"Story {number}", f"{base}{name}", 1 + number % 7)
+        for number, name in enumerate(names)
+    )
+    threaded_server.expect_request("/feed.xml").respond_with_data(
+        rss(items), content_type="application/rss+xml"
+    )
+    publication.configure(
+        f"""
+        [fetch]
+        retries = 0
+        concurrency = {concurrency}
+
+        {IMAGES_TABLE}
+        [[sources]]
+        name = "News"
+        url = "{threaded_server.url_for("/feed.xml")}"
+        """
+    )
+    assert main(["fetch", "--config", str(publication.root), "--quiet"]) == 0
+    assert len(ahead) == len(names) and max(ahead) <= window
+    assert stored() == count  # the slow one too
+    assert broken == ["second-broken.jpg", "first-broken.jpg"]
+    assert [line for line in capsys.readouterr().err.splitlines() if "broken" in line] == [
+        f"warning: image {base}{name}: not an image Pillow can read (UnidentifiedImageError); "
+        "its entry is shown without it"
+        for name in ("first-broken.jpg", "second-broken.jpg")
     ]

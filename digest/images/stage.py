@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from digest import netguard
@@ -102,20 +103,23 @@ class Pictures:
             return
         stored = self.archive.stored_images(urls)
         missing = [url for url in dict.fromkeys(urls) if url not in stored]
-        missing = [url for url in missing if url not in self.failed]
-        on_disk = {url: self._read_locally(url) for url in missing}
-        remote = [url for url in missing if on_disk[url] is None and url not in self.failed]
-        for url, data in on_disk.items():
+        remote = []
+        for url in missing:  # one file in memory at a time: read, checked, stored, let go
+            if url in self.failed:
+                continue
+            data = self._read_locally(url)
             if data is not None:
                 self._take(url, data)
+            elif url not in self.failed:
+                remote.append(url)
         if remote and not self.offline:
             with self.reporter.progress("images", len(remote)) as advance:
                 self._fetch(remote, advance)
 
     def _fetch(self, urls: list[str], advance: Callable[[str], None]) -> None:
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-        from digest.ingest.fetch import fetch_checked, web_client
+        from digest.ingest.fetch import Fetched, fetch_checked, web_client
 
         def route(url: str) -> netguard.Target:
             host = (urlsplit(url).hostname or "").lower()
@@ -138,33 +142,61 @@ class Pictures:
                 return f"cannot be read ({type(error).__name__}: {error})"
 
         # Downloads in many threads, decoding in DECODERS more (Pillow lets go of the GIL as it
-        # decodes): few threads that allocate pictures keep the process small.
+        # decodes). Each picture is stored in the archive as soon as it is checked, and its bytes
+        # let go; a download starts only while fewer than WINDOW pictures are held (downloaded,
+        # decoding or waiting for either), so however many the feeds name (a year of a site's
+        # history), the process holds a few pictures, not all of them. What is warned about is
+        # told in the order of `urls`, whatever order the downloads finish in.
+        window = self.config.fetch.concurrency + DECODERS
+        queued = iter(enumerate(urls))
+        downloading: dict[Future[Fetched], int] = {}
+        decoding: dict[Future[tuple[bytes, tuple[int, int], list[str]] | str], int] = {}
+        told: dict[int, str | list[str]] = {}  # index -> why it failed, or its colour notes
+        next_told = 0
+
+        def settled(index: int, outcome: str | list[str]) -> None:
+            nonlocal next_told
+            advance(urls[index])
+            told[index] = outcome
+            while next_told in told:
+                url, outcome = urls[next_told], told.pop(next_told)
+                if isinstance(outcome, str):
+                    self._fail(url, outcome)
+                for note in outcome if isinstance(outcome, list) else ():
+                    self._off_colour(url, note)
+                next_told += 1
+
         with (
             web_client(self.config, for_images=True) as client,
             ThreadPoolExecutor(max_workers=self.config.fetch.concurrency) as downloads,
             ThreadPoolExecutor(max_workers=DECODERS) as decoders,
         ):
-            results = downloads.map(
-                lambda url: fetch_checked(client, url, self.config, route), urls
-            )
-            pending = []
-            for url, result in zip(urls, results, strict=True):
-                if result.error or result.body is None:
-                    self._fail(url, result.error or "no body")
-                    advance(url)
-                else:
-                    pending.append((url, decoders.submit(checked, result.body)))
-            for url, future in pending:
-                kept = future.result()
-                if isinstance(kept, str):
-                    self._fail(url, kept)
-                else:
+            while True:
+                for index, url in itertools.islice(
+                    queued, window - len(downloading) - len(decoding)
+                ):
+                    download = downloads.submit(fetch_checked, client, url, self.config, route)
+                    downloading[download] = index
+                if not downloading and not decoding:
+                    break
+                held: list[Future[Any]] = [*downloading, *decoding]
+                done, _ = wait(held, return_when=FIRST_COMPLETED)
+                for future in done:
+                    if future in downloading:
+                        index, result = downloading.pop(future), future.result()
+                        if result.error or result.body is None:
+                            settled(index, result.error or "no body")
+                        else:
+                            decoding[decoders.submit(checked, result.body)] = index
+                        continue
+                    index, kept = decoding.pop(future), future.result()
+                    if isinstance(kept, str):
+                        settled(index, kept)
+                        continue
                     master, size, notes = kept
-                    for note in notes:
-                        self._off_colour(url, note)
                     self.fetched += 1
-                    self._store(url, master, size)
-                advance(url)
+                    self._store(urls[index], master, size)
+                    settled(index, notes)
 
     def _take(self, url: str, data: bytes) -> None:
         """Check the bytes, and store the picture (or its master) in the archive."""
