@@ -360,6 +360,49 @@ def test_built_sample_links_every_calendar_file_absolutely(tmp_path: Path, capsy
 
 
 
+def test_each_calendar_link_is_named_for_a_screen_reader_by_the_event_it_adds(
+    tmp_path: Path,
+) -> None:
+    """Every event shows "Add to calendar · Google Calendar": in a list of links a screen reader
+    reads, each must say which event it adds (WCAG 2.4.4), starting with the words shown (2.5.3).
+    The names are Chromium's own, as its accessibility tree gives them to a screen reader."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS
+
+    root = tmp_path / "sample"
+    root.mkdir()
+    (root / "digest.toml").write_bytes((REPO / "digest.toml").read_bytes())
+    subprocess.run(["cp", "-r", str(REPO / "feeds"), str(root / "feeds")], check=True)
+    assert main(["build", "--config", str(root), "--quiet", "--offline", "--week", "2025-W40"]) == 0
+    week = root / "out" / "weekly" / "2025-W40"
+    titles = sorted(
+        str(only_event(path.read_bytes())["SUMMARY"]) for path in (week / "events").glob("*.ics")
+    )
+    assert len(titles) == 2
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.route("**/*", lambda route: route.abort())  # the pages' pictures: not needed here
+        for name in ("email.html", "index.html"):
+            page.set_content((week / name).read_text(encoding="utf-8"))
+            for title in titles:
+                for shown in ("Add to calendar", "Google Calendar"):
+                    named = page.get_by_role("link", name=f"{shown}: {title}", exact=True)
+                    assert named.count() == 1, f"{name}: no one link named {shown!r}: {title!r}"
+                    assert named.inner_text() == shown  # what a sighted reader sees is unchanged
+            for bare in ("Add to calendar", "Google Calendar"):  # no link named only the words
+                assert page.get_by_role("link", name=bare, exact=True).count() == 0, name
+        browser.close()
+    # The text part has no link names: each event's calendar lines are in its own block, under
+    # its title, and each URL names the event (its file, Google's text=), so no line repeats it.
+    blocks = (week / "email.txt").read_text(encoding="utf-8").split("\n\n")
+    for title in titles:
+        [block] = [block for block in blocks if block.startswith(title)]
+        assert block.count("Add to calendar: https://") == 1
+        assert block.count("Google Calendar: https://") == 1
+
+
 def test_a_deleted_calendar_file_comes_back_and_a_dropped_event_loses_its_file(sample: Path) -> None:
     week = sample / "out" / "weekly" / "2025-W40"
 
