@@ -64,6 +64,17 @@ class Publication:
 
 
 @pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    """A real HTTP server on 127.0.0.1, one request at a time (a test may stop it: a
+    picture's or a feed's source gone)."""
+    running = HTTPServer(host="127.0.0.1")
+    running.start()
+    yield running
+    if running.is_running():
+        running.stop()
+
+
+@pytest.fixture
 def threaded_server() -> Iterator[HTTPServer]:
     """A local HTTP server that answers requests in parallel (slow handlers do not block others)."""
     server = HTTPServer(host="127.0.0.1", threaded=True)

@@ -40,16 +40,6 @@ EMAIL = f"out/weekly/{WEEK}/email.html"
 IMG_TAG = re.compile(r"<img\b[^>]*>")
 
 
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    """A real HTTP server on 127.0.0.1 (a test may stop it: its pictures' source gone)."""
-    running = HTTPServer(host="127.0.0.1")
-    running.start()
-    yield running
-    if running.is_running():
-        running.stop()
-
-
 def photo(width: int, height: int, **save: object) -> bytes:
     """A JPEG with the detail of a photo: smooth noise in many colours."""
     noise = random.Random(f"{width}x{height}").randbytes((width // 10 + 1) * (height // 10 + 1) * 3)

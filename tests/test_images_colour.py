@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from PIL import Image as PILImage
@@ -24,14 +24,6 @@ from tests.test_images import build, item, media, publish_feed, shown
 
 PATCH = 100  # px: each colour a flat square, sampled at its centre
 COLOURS = [(200, 80, 60), (60, 180, 60), (90, 120, 200), (230, 200, 40), (128, 128, 128)]
-
-
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    running = HTTPServer(host="127.0.0.1")
-    running.start()
-    yield running
-    running.stop()
 
 
 def colour_chart(mode: str = "RGB", colours: Sequence[tuple[int, ...]] = COLOURS) -> PILImage.Image:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
-import pytest
 from pytest_httpserver import HTTPServer
 
 from digest.cli import main
@@ -17,14 +15,6 @@ from tests.conftest import Publication
 from tests.test_images import graphic_with_alpha, item, photo, publish_feed
 
 WEEK, NEXT_WEEK = "2025-W40", "2025-W41"  # item(day=1..5) is in the first, day=7 in the second
-
-
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    running = HTTPServer(host="127.0.0.1")
-    running.start()
-    yield running
-    running.stop()
 
 
 def build(publication: Publication, *target: str) -> int:
