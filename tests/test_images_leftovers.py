@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 from digest.cli import main
+from digest.images import stage
 from tests.conftest import Publication
 from tests.test_images import graphic_with_alpha, item, photo, publish_feed
 
@@ -171,3 +174,17 @@ def test_a_build_with_nothing_changed_removes_nothing(
     assert build(publication, "--week", WEEK) == 0
     assert build(publication, "--all") == 0
     assert media(publication) == before
+
+
+# The look-behind pattern media_shown used before its scan jumped from one "media/" to the next.
+LINK_BEHIND = re.compile(r"(?<![^/\"'\s(=,])media/([^\"'\s<>()\\?#]+)")
+LINK_PIECES = st.sampled_from(
+    ["media/", "x", "/", '"', "'", " ", "\u3000", "\x1c", "(", ")", "=", ",", "a.jpg", "?", "#",
+     "<", ">", "\\", "é", "\n", "amedia/b"]
+)  # fmt: skip
+
+
+@given(st.lists(LINK_PIECES, max_size=16).map("".join))
+@settings(max_examples=300)
+def test_links_to_media_are_found_where_the_look_behind_pattern_finds_them(text: str) -> None:
+    assert list(stage._media_names(text)) == LINK_BEHIND.findall(text)
