@@ -180,7 +180,7 @@ def test_a_build_with_nothing_changed_removes_nothing(
 LINK_BEHIND = re.compile(r"(?<![^/\"'\s(=,])media/([^\"'\s<>()\\?#]+)")
 LINK_PIECES = st.sampled_from(
     ["media/", "x", "/", '"', "'", " ", "\u3000", "\x1c", "(", ")", "=", ",", "a.jpg", "?", "#",
-     "<", ">", "\\", "é", "\n", "amedia/b"]
+     "<", ">", "\\", "é", "\n", "amedia/b", "xmedia//media/c"]
 )  # fmt: skip
 
 
