@@ -108,18 +108,16 @@ def text_problem(value: str, *, single_line: bool = False) -> str | None:
     return None
 
 
-def _text(value: str) -> str:
-    problem = text_problem(value)
+def checked_text(value: str, *, single_line: bool = False) -> str:
+    """`value`, or ValueError (a validator's) with its text_problem."""
+    problem = text_problem(value, single_line=single_line)
     if problem:
         raise ValueError(problem)
     return value
 
 
-def _single_line(value: str) -> str:
-    problem = text_problem(value, single_line=True)
-    if problem:
-        raise ValueError(problem)
-    return value
+def checked_line(value: str) -> str:
+    return checked_text(value, single_line=True)
 
 
 def _path_text(value: str) -> str:
@@ -129,7 +127,7 @@ def _path_text(value: str) -> str:
 
 
 def _address(value: str) -> str:
-    _single_line(value)
+    checked_line(value)
     if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value):
         raise ValueError(f"expected an email address such as news@example.org, got {value!r}")
     return value
@@ -193,11 +191,11 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 SiteUrl = Annotated[str, AfterValidator(_site_url)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 Colour = Annotated[str, AfterValidator(_colour)]
-Text = Annotated[str, AfterValidator(_text)]
-Line = Annotated[str, AfterValidator(_single_line)]
+Text = Annotated[str, AfterValidator(checked_text)]
+Line = Annotated[str, AfterValidator(checked_line)]
 Address = Annotated[str, AfterValidator(_address)]
 PathText = Annotated[str, AfterValidator(_path_text)]  # relative to digest.toml's folder
-NonEmptyLine = Annotated[str, Field(min_length=1), AfterValidator(_single_line)]
+NonEmptyLine = Annotated[str, Field(min_length=1), AfterValidator(checked_line)]
 
 
 class _Table(BaseModel):

@@ -37,7 +37,7 @@ from pydantic import (
 from tomlkit.toml_document import TOMLDocument
 
 from digest import paths
-from digest.config import Config, text_problem, unknown_key
+from digest.config import Config, Text, checked_line, unknown_key
 from digest.errors import DigestError, EntryError
 from digest.ingest.clean import sanitize_html
 from digest.model import CallToAction, EntryDecision, HighlightPick, IssueEditorial
@@ -45,21 +45,9 @@ from digest.model import CallToAction, EntryDecision, HighlightPick, IssueEditor
 _markdown = MarkdownIt("commonmark", {"typographer": True}).enable(["replacements", "smartquotes"])
 
 
-def _written(single_line: bool) -> AfterValidator:
-    """Text as digest.toml's settings are checked: no control character, no bidi override,
-    and for one line, no line break of any kind (digest.config.text_problem)."""
-
-    def check(value: str) -> str:
-        problem = text_problem(value, single_line=single_line)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    return AfterValidator(check)
-
-
-Line = Annotated[str, StringConstraints(strip_whitespace=True), _written(single_line=True)]
-Text = Annotated[str, _written(single_line=False)]
+# Text as digest.toml's settings are checked: no control character, no bidi override, and for
+# one line, no line break of any kind (digest.config.text_problem)
+Line = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(checked_line)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 WebUrl = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$")]
 
