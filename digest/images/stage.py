@@ -231,11 +231,10 @@ class Pictures:
         A local file (an entry's image, the logo) is named as the file, not its out/ URL."""
         if url not in self.off_colour:
             self.off_colour.add(url)
-            named, path, root = url, self.local.get(url), self.config.root.resolve()
-            if path is not None:
-                named = (
-                    path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-                )
+            from digest.editorial import shown_name  # how every message names a file
+
+            path = self.local.get(url)
+            named = url if path is None else shown_name(path, self.config)
             self.reporter.warn(
                 f"image {named}: {why}; it is made for email as if it had none, so its colours "
                 "may be off (save it as sRGB to be sure)"

@@ -84,7 +84,7 @@ def write_record(
     """Record one profile's campaign atomically, keeping the rest of the record."""
     document = _read_document(config, issue)
     profiles = document.setdefault("profiles", {})
-    profiles[profile_name] = {**entry, "updated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    profiles[profile_name] = {**entry, "updated_at": _stamp(now)}
     _write_document(config, issue, document)
 
 
