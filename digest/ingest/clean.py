@@ -264,8 +264,7 @@ def sanitize_html(fragment: str, base: str | None = None, *, from_xml: bool = Fa
     if not from_xml:
         fragment = _NOT_XML.sub("", fragment)
     fragment = _with_lazy_images_loaded(fragment)
-    cleaner = _cleaner(fragment, base)
-    cleaned = cleaner.clean(fragment)
+    cleaner, cleaned = _cleaned(fragment, base)
     if "&#" in fragment:  # a character reference can spell what the raw text had removed: "&#1;"
         cleaned = _NOT_XML.sub("", cleaned)
     unwrapped = (
@@ -347,46 +346,37 @@ def _scheme_and_netloc(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-# What must follow "href" or "src" for the URL to resolve against the site alone: a scheme,
-# or "/" ("/path", "//host/path").
-_SITE_RELATIVE_VALUE = re.compile(r"""\s*=\s*["']?\s*(?:https?:|mailto:|/)""")
+# A probe base for a site: "https://site/" and _PROBE_DEPTH directories named _PROBE. A URL
+# that resolves against its site alone ("/path", "//host/path", absolute) comes out of it as
+# out of the site's own root; any other (a path, "../x", "?query", "#anchor", "") keeps at least
+# one "/_PROBE/" of it, as it would keep part of the entry's own base.
+_PROBE = "digest-base-probe"
+_PROBE_DEPTH = 32
 
 
-def _needs_own_base(fragment: str) -> bool:
-    """Might a link or image URL of the fragment resolve differently against its own page than
-    against its site? Conservative: any "href" or "src" word not followed by a scheme or "/"
-    (a path, "?query", "#anchor", an entity, no value at all) says yes.
+def _cleaned(fragment: str, base: str | None) -> tuple[nh3.Cleaner, str]:
+    """(the nh3 cleaner for a fragment, its output): relative URLs resolved against `base` if
+    it is a web URL, or dropped without one.
 
-    str.find on the lowered text, not one case-insensitive regular expression: the regex
-    tried every position of every body and cost more than the cleaner it saves."""
-    lowered = fragment.lower()
-    for name in ("href", "src"):
-        start = lowered.find(name)
-        while start != -1:
-            end = start + len(name)
-            before = lowered[start - 1] if start else " "
-            after = lowered[end] if end < len(lowered) else " "
-            is_word = not (before.isalnum() or before == "_" or after.isalnum() or after == "_")
-            if is_word and not _SITE_RELATIVE_VALUE.match(lowered, end):
-                return True
-            start = lowered.find(name, end)
-    return False
-
-
-def _cleaner(fragment: str, base: str | None) -> nh3.Cleaner:
-    """The nh3 cleaner for a fragment: relative URLs resolved against `base` if it is a web
-    URL, or dropped without one.
-
-    nh3 resolves URLs itself (Rust's url crate). Preparing a cleaner costs nearly as much as
-    cleaning a body, and each entry has a base of its own; but "/path" and "//host/path"
-    depend only on the site, so fragments with no other relative URL share the site's cleaner.
-    """
+    nh3 resolves URLs itself (Rust's url crate, WHATWG's rules). Preparing a cleaner costs
+    nearly as much as cleaning a body, and each entry has a base of its own; but most bodies'
+    URLs depend only on the site. So a body is cleaned against its site's probe base first:
+    when no probe directory is left in the output, no URL used the base's path, and the output
+    is what the entry's own base gives (a ".." pops a directory of either base, and the probe
+    has more than the entry's, which is checked). Otherwise (a probe's name in the text itself
+    included) it is cleaned again with its own.
+    tests/test_sanitise.py holds the two equal."""
     scheme, netloc = _scheme_and_netloc(base) if base else ("", "")
-    if scheme not in ("http", "https") or not netloc:
-        return _site_cleaner(None)
-    if _needs_own_base(fragment):
-        return _new_cleaner(base)
-    return _site_cleaner(f"{scheme}://{netloc}/")
+    if not base or scheme not in ("http", "https") or not netloc:
+        cleaner = _site_cleaner(None)
+        return cleaner, cleaner.clean(fragment)
+    if base.count("/") + base.count("\\") <= _PROBE_DEPTH:
+        probe = _site_cleaner(f"{scheme}://{netloc}/" + f"{_PROBE}/" * _PROBE_DEPTH)
+        cleaned = probe.clean(fragment)
+        if f"/{_PROBE}/" not in cleaned:
+            return probe, cleaned
+    own = _new_cleaner(base)
+    return own, own.clean(fragment)
 
 
 def _new_cleaner(base: str | None) -> nh3.Cleaner:
