@@ -272,8 +272,13 @@ def sanitize_html(fragment: str, base: str | None = None, *, from_xml: bool = Fa
         - ALLOWED_TAGS
         - DROPPED_WITH_CONTENT
     )
-    cleaned = _without_empty_links(_IMG_TAG.sub(_image, cleaned))
-    settle = unwrapped or "<pre" in cleaned or "<table" in cleaned or _has_link_in_link(cleaned)
+    marks = _MARKS.findall(cleaned)
+    if "img" in marks:
+        cleaned = _IMG_TAG.sub(_image, cleaned)
+    if "a>" in marks:  # a bare <a>, which goes: count the links of what is left
+        cleaned = _without_empty_links(cleaned)
+        marks = _MARKS.findall(cleaned)
+    settle = unwrapped or "pre" in marks or "table" in marks or _link_in_link(marks)
     for _ in range(2 if settle else 0):
         # Unwrapping a disallowed element can leave a tree no parser builds ("<p><marquee><p>"
         # becomes a <p> in a <p>), which the next parse reshapes: settle it now, not in the client.
@@ -288,22 +293,23 @@ def sanitize_html(fragment: str, base: str | None = None, *, from_xml: bool = Fa
 
 
 _LINK_TAG = re.compile(r"<(/?)a[\s>]", re.IGNORECASE)
+# What the steps after nh3 look for in its output (well formed, tag names in lower case), in
+# one scan: "a " or "a>" (an opening <a>, bare or not), "/a>", "img", "pre", "table".
+_MARKS = re.compile(r"<(/?a[\s>]|img\b|pre\b|table\b)")
 
 
-def _has_link_in_link(html: str) -> bool:
+def _link_in_link(marks: list[str]) -> bool:
     """A link inside a link: a tree a parser builds ("<a><table><a>" keeps the table's link inside
     the first), but one that the next parse splits in two; nh3's output is well formed, so a
-    depth count over its <a> tags tells."""
-    if html.count("<a") < 2:
-        return False
+    depth count over its <a> tags (`marks`, of _MARKS) tells."""
     depth = 0
-    for closing in _LINK_TAG.findall(html):  # "/" or "": no match objects to make
-        if closing:
-            depth -= 1
-        else:
+    for mark in marks:
+        if mark[0] == "a":
             depth += 1
             if depth > 1:  # only an opening tag can take it above 1
                 return True
+        elif mark[0] == "/":
+            depth -= 1
     return False
 
 
