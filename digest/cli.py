@@ -11,6 +11,7 @@ bad --to; digest import is given no WordPress export or an unknown --source); 3 
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 import sys
 import textwrap
@@ -449,6 +450,16 @@ def _out(arguments: argparse.Namespace) -> Path:
     if arguments.out:
         return Path(arguments.out).resolve()
     return paths.default_out(paths.config_file(arguments.config))
+
+
+def run() -> None:
+    """The console script and `python -m digest`: main, then the exit. By then the work is
+    done and every file closed, and what is left is the interpreter's teardown, whose
+    collections over the modules' objects cost 0.05-0.1 s CPU of every command: the objects
+    are frozen out of them and left to the exit. (Tests call main, which leaves them be.)"""
+    code = main()
+    gc.freeze()
+    raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> ExitCode:
