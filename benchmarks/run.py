@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer runs per figure: 2 (the heaviest: 1) instead of 5 (2)",
+        help="fewer runs per figure: 2 (the heaviest: 1) instead of 5 (3)",
     )
     parser.add_argument(
         "--only",
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     _compile_digest()
-    runs = Runs(2, 1) if arguments.quick else Runs(5, 2)
+    runs = Runs(2, 1) if arguments.quick else Runs(5, 3)
     print(header(runs), end="\n\n", flush=True)
     started = time.perf_counter()
     tables: list[Table] = []
