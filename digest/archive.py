@@ -116,7 +116,11 @@ def _batches(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
+    return _utc_text(moment) if moment else None
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -245,8 +249,9 @@ ON CONFLICT (id) DO UPDATE SET
 
 
 def _row(
-    entry: Entry, text: str, fingerprint: str, now: datetime, link_key: str | None
+    entry: Entry, text: str, fingerprint: str, first_seen: str, link_key: str | None
 ) -> tuple[Any, ...]:
+    """The entries row of an entry; its third value is its `published` as stored."""
     event = entry.event
     return (
         entry.id,
@@ -255,7 +260,7 @@ def _row(
         _iso(event.start) if event else None,
         _iso(event.end or event.start) if event else None,
         fingerprint,
-        _iso(now),
+        first_seen,
         text,
         link_key,
     )
@@ -372,6 +377,7 @@ class Archive:
     def _store(self, entries: list[Entry], now: datetime, keep_first_date: bool) -> tuple[int, int]:
         new = updated = 0
         rows = []
+        first_seen = _utc_text(now)
         link_keys = {entry.link: links.story_link(entry.link) for entry in entries}
         with self._transaction():
             known = self._known(entry.id for entry in entries)
@@ -391,8 +397,9 @@ class Archive:
                 fingerprint = _fingerprint(text)
                 if row and row[2] == fingerprint:
                     continue
-                rows.append(_row(entry, text, fingerprint, now, link_keys[entry.link]))
-                known[entry.id] = (entry.source, _iso(entry.published) or "", fingerprint)
+                values = _row(entry, text, fingerprint, first_seen, link_keys[entry.link])
+                rows.append(values)
+                known[entry.id] = (entry.source, values[2], fingerprint)
                 if row:
                     updated += 1
                 else:
