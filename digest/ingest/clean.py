@@ -567,7 +567,11 @@ def one_line(text: str) -> str:
 
 def _one_spaced(text: str) -> str:
     """`_SPACES.sub(" ", text).strip()`: str.split knows the same whitespace as \\s, and
-    joining its words costs a fifth of substituting every space of a summary."""
+    joining its words costs a fifth of substituting every space of a summary. Printable text
+    has no whitespace but the space (Unicode's separators are not printable): without two in a
+    row, only one at either end can go, and no split is needed."""
+    if "  " not in text and text.isprintable():
+        return text.strip(" ")
     return " ".join(text.split())
 
 
