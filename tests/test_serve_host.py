@@ -9,7 +9,12 @@ reached on 127.0.0.1 (or ::1) with the Host header a rebinding page's browser wo
 from __future__ import annotations
 
 import http.client
+import re
+import signal
 import socket
+import subprocess
+import sys
+import urllib.request
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,6 +103,31 @@ def test_a_preview_on_every_address_answers_for_this_machine(small: Path, name: 
         assert status == 200 and "Lab opens its doors" in text
 
 
+def test_a_preview_on_every_address_is_announced_at_an_address_a_browser_opens(
+    small: Path,
+) -> None:
+    """`--host 0.0.0.0` printed http://0.0.0.0:port/, which is no address to open."""
+    command = [sys.executable, "-m", "digest", "serve", "--config", str(small)]
+    child = subprocess.Popen(
+        [*command, "--host", "0.0.0.0", "--port", "0", "--offline"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        while line and not line.startswith("previewing"):
+            line = child.stdout.readline()
+        found = re.search(r"at (http://\S+/); listening on every address \(Ctrl-C stops\)$", line)
+        assert found and found.group(1).startswith("http://127.0.0.1:"), line
+        with urllib.request.urlopen(found.group(1), timeout=30) as response:
+            assert response.status == 200 and b"/issue/weekly/" in response.read()
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.communicate(timeout=60)
+
+
 def test_a_rebinding_page_cannot_edit_even_with_the_token(small: Path) -> None:
     """The rebinding page is same-origin with itself: Origin matches its Host. The Host check
     is what stops it (the token alone would not: the page could have read it)."""
@@ -164,6 +194,7 @@ def test_a_preview_on_every_ipv6_address_answers_for_its_own_only(small: Path) -
         pytest.fail("this machine has no IPv6 loopback (::1) to test '--host ::' on")
     with serving(small, "::") as server:
         port = server.server_address[1]
+        assert server.url == f"http://[::1]:{port}/"  # the address to open, not "[::]"
         for name in ("[::1]", "localhost", "[::]"):
             assert request(server, f"{name}:{port}", connect_to="::1")[0] == 200, name
         status, text = request(server, f"attacker.example:{port}", connect_to="::1")

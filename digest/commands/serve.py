@@ -76,8 +76,9 @@ def serve(
                 config_path, config, host=host, port=port, offline=offline, reporter=reporter
             ) as server,
         ):
+            everywhere = "; listening on every address" if server.listens_everywhere else ""
             reporter.summary(
-                f"previewing {config.publication.title} at {server.url} (Ctrl-C stops)"
+                f"previewing {config.publication.title} at {server.url}{everywhere} (Ctrl-C stops)"
             )
             server.serve_forever()
     except KeyboardInterrupt:
