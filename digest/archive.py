@@ -105,6 +105,9 @@ DROP INDEX IF EXISTS entries_by_event;
 """
 
 
+# Rows written at a time within a store's transaction: their JSON is let go as it is written,
+# not held for every entry of a 10,000-item feed at once (30 MB).
+WRITE_BATCH = 500
 IN_BATCH = 500  # values bound in one `IN (…)`: far under SQLite's limit of host parameters
 
 
@@ -404,6 +407,9 @@ class Archive:
                     updated += 1
                 else:
                     new += 1
+                if len(rows) == WRITE_BATCH:
+                    self.db.executemany(UPSERT, rows)
+                    rows.clear()
             self.db.executemany(UPSERT, rows)
         return new, updated
 

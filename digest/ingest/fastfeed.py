@@ -254,6 +254,7 @@ def _rss(root: Any) -> RawFeed:
                 credit=credit,
             )
         )
+        item.clear()  # read: its part of the tree goes now, not with the whole feed
     return RawFeed(_text(channel.find("title")), _text(channel.find("link")), tuple(items))
 
 
@@ -343,6 +344,7 @@ def _atom(root: Any) -> RawFeed:
                 credit=credit,
             )
         )
+        item.clear()  # read: its part of the tree goes now, not with the whole feed
     feed_link, _ = _atom_links(root)
     return RawFeed(_atom_text(root.find(f"{ATOM}title")), feed_link, tuple(items))
 
