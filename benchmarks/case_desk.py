@@ -13,7 +13,6 @@ issue, `python -m digest build --week 2025-W40 --offline` (whole command).
 from __future__ import annotations
 
 import http.client
-import shutil
 import statistics
 import threading
 import time
@@ -23,7 +22,8 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from measure import BENCHMARKS, PYTHON, Row, Table, run_child, seconds, times
+from measure import PYTHON, Row, Table, run_child, seconds, times
+from publication import sample_copy
 
 from digest import editorial
 from digest.commands.serve import preview
@@ -44,14 +44,6 @@ LEADS = (  # (entry id, its title in the email)
 )
 TARGET = 1.0  # seconds from the click to the rebuilt email being served
 GIVE_UP = 30.0
-
-
-def _sample(folder: Path) -> Path:
-    repo = BENCHMARKS.parent
-    folder.mkdir(parents=True)
-    shutil.copy(repo / "digest.toml", folder / "digest.toml")
-    shutil.copytree(repo / "feeds", folder / "feeds")
-    return folder / "digest.toml"
 
 
 class _Events:
@@ -153,7 +145,7 @@ def run(workspace: Path, runs: int) -> Table:
         f"12. desk: the editor's desk on the sample's {WEEK}: click 'Make lead' -> rebuilt email served, "
         f"median of {runs} runs"
     )
-    previewed, built = _sample(workspace / "desk"), _sample(workspace / "desk-build")
+    previewed, built = sample_copy(workspace / "desk"), sample_copy(workspace / "desk-build")
     build = [PYTHON, "-m", "digest", "build", "--week", WEEK, "--offline", "--quiet"]
     build += ["--config", str(built)]
     run_child(build).check("first build")

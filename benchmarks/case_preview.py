@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from case_years import years_publication
-from measure import BENCHMARKS, PYTHON, Row, Table, run_child, seconds, times
+from measure import PYTHON, Row, Table, run_child, seconds, times
+from publication import sample_copy
 
 from digest.commands.serve import preview
 from digest.config import load
@@ -36,14 +37,6 @@ YEARS_WEEK = "2025-W03"  # the week after case 13's 10-year archive, in progress
 YEARS_NOW = datetime(2025, 1, 16, 12, 0, tzinfo=UTC)
 YEARS_ENTRY = Path("entries/new-year.md")
 SETTLE_GIVE_UP = 300.0  # the first build of the 10-year preview builds 533 issues
-
-
-def _sample(folder: Path) -> Path:
-    repo = BENCHMARKS.parent
-    folder.mkdir(parents=True)
-    shutil.copy(repo / "digest.toml", folder / "digest.toml")
-    shutil.copytree(repo / "feeds", folder / "feeds")
-    return folder / "digest.toml"
 
 
 def _years(workspace: Path, name: str) -> Path:
@@ -167,7 +160,7 @@ def run(workspace: Path, runs: int) -> Table:
         f"7. live preview of the sample's {WEEK}, and of a week after case 13's 10 years: "
         f"save an entry -> served, median of {runs} runs"
     )
-    previewed, built = _sample(workspace / "preview"), _sample(workspace / "preview-build")
+    previewed, built = sample_copy(workspace / "preview"), sample_copy(workspace / "preview-build")
     _rows(table, "", *_measure(previewed, built, WEEK, IN_PROGRESS, ENTRY, runs, False))
     previewed, built = _years(workspace, "preview-years"), _years(workspace, "preview-years-build")
     measured = _measure(previewed, built, YEARS_WEEK, YEARS_NOW, YEARS_ENTRY, runs, True)

@@ -70,9 +70,9 @@ def run(workspace: Path, runs: int) -> tuple[Table, list[Row]]:
     issues = dict.fromkeys(SPANS, 0)
     for _ in range(runs):
         for years in SPANS:  # interleaved, so a busy neighbour slows each alike
-            wall, cpu, peak, built = _build_all(folders[years])
-            walls[years].append(wall)
-            cpus[years].append(cpu)
+            took, used, peak, built = _build_all(folders[years])
+            walls[years].append(took)
+            cpus[years].append(used)
             peaks[years] = max(peaks[years], peak)
             issues[years] = built
     wall = {years: statistics.median(walls[years]) for years in SPANS}

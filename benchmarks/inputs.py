@@ -243,7 +243,8 @@ def wordpress_block(rng: random.Random, number: int, index: int) -> str:
 
 def wordpress_body(rng: random.Random, number: int) -> str:
     """content:encoded of 5-15 KB: blocks as the block editor writes them, then Yoast's footer."""
-    target, blocks, size = rng.randint(5_000, 15_000), [], 0
+    target, size = rng.randint(5_000, 15_000), 0
+    blocks: list[str] = []
     while size < target:
         block = wordpress_block(rng, number, len(blocks))
         blocks.append(block)

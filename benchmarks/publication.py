@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,6 +21,17 @@ SECTIONS = ("News", "Publications", "People")
 PUBLICATION_URL = "https://digest.example.org/"
 LOCAL_SOURCE = "Communications"
 IMAGE_FILES = 6
+
+
+def sample_copy(folder: Path) -> Path:
+    """A fresh copy of the repository's sample publication (digest.toml, feeds/) in `folder`,
+    replacing what a kept workspace (run.py --workspace) has there; its digest.toml."""
+    repo = Path(__file__).resolve().parent.parent
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copy(repo / "digest.toml", folder / "digest.toml")
+    shutil.copytree(repo / "feeds", folder / "feeds")
+    return folder / "digest.toml"
 
 
 def write_config(
