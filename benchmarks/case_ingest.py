@@ -115,9 +115,8 @@ def run(workspace: Path, runs: int) -> tuple[Table, list[Row]]:
         median = {variant: statistics.median(found) for variant, found in cpu.items()}
         # Each round's own ratio, its two runs a few seconds apart: the machine's speed drifts
         # over minutes (by a third, on a shared one), which a ratio of medians takes in.
-        ratio = statistics.median(
-            base / ours for base, ours in zip(cpu["feedparser"], cpu["digest"], strict=True)
-        )
+        rounds = [base / ours for base, ours in zip(cpu["feedparser"], cpu["digest"], strict=True)]
+        ratio = statistics.median(rounds)
         lxml = float(_once("lxml", feed)[0]["cpu"])  # type: ignore[arg-type]
         _fresh(publication)
         phases = _once("phases", publication)[0]["phases"]
@@ -139,7 +138,10 @@ def run(workspace: Path, runs: int) -> tuple[Table, list[Row]]:
                 times(median["digest"] / lxml),
             )
         )
-        table.notes.append(f"{kind} feed: {megabytes(feed.stat().st_size)}, {ITEMS:,} items")
+        table.notes.append(
+            f"{kind} feed: {megabytes(feed.stat().st_size)}, {ITEMS:,} items; each round's ratio: "
+            + ", ".join(times(found) for found in rounds)
+        )
         table.notes.extend(_breakdown(kind, phases, median["digest"], lxml))  # type: ignore[arg-type]
         peaks.append(
             Row(
