@@ -434,6 +434,7 @@ def _add_serve(commands: _Commands) -> None:
         [
             "digest serve                      # then open http://127.0.0.1:8000/",
             "digest serve --port 8001 --offline",
+            "digest serve --allow-host preview.example.org   # behind a reverse proxy",
         ],
         commands.common,
     )
@@ -443,6 +444,15 @@ def _add_serve(commands: _Commands) -> None:
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument(
         "--offline", action="store_true", help="do not fetch web sources at start; use the archive"
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        type=_allowed_host,
+        default=[],
+        metavar="NAME",
+        help="also answer for this host name or address, on any port and connection (a reverse "
+        "proxy's name); repeat for more. List only names whose address you control",
     )
 
 
@@ -759,13 +769,28 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def _allowed_host(value: str) -> str:
+    from digest.preview.hosts import allowed_name
+
+    try:
+        return allowed_name(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _serve(arguments: argparse.Namespace, config: Config, reporter: Reporter) -> ExitCode:
     """Preview until Ctrl-C; a port that cannot be used is a command-line problem (exit 2)."""
     from digest.commands.serve import serve
 
     path = paths.config_file(arguments.config).resolve()
     serve(
-        path, config, reporter, host=arguments.host, port=arguments.port, offline=arguments.offline
+        path,
+        config,
+        reporter,
+        host=arguments.host,
+        port=arguments.port,
+        offline=arguments.offline,
+        allowed_hosts=tuple(arguments.allow_host),
     )
     return ExitCode.OK
 

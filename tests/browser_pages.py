@@ -9,7 +9,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,9 +41,11 @@ def previewing(
     now: datetime,
     reporter: Reporter | None = None,
     host: str = "127.0.0.1",
+    allowed_hosts: Sequence[str] = (),
 ) -> Iterator[PreviewServer]:
-    """`digest serve --host <host>` of a publication on a free port, serving in a thread with
-    the clock at `now`; stopped as Ctrl-C would stop it."""
+    """`digest serve --host <host>` (and `--allow-host` each of `allowed_hosts`) of a
+    publication on a free port, serving in a thread with the clock at `now`; stopped as
+    Ctrl-C would stop it."""
     with preview(
         config_path,
         load(config_path),
@@ -52,6 +54,7 @@ def previewing(
         offline=True,
         clock=lambda: now,
         reporter=reporter,
+        allowed_hosts=allowed_hosts,
     ) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -37,15 +37,17 @@ def preview(
     offline: bool = False,
     clock: Clock = utc_now,
     reporter: Reporter | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> Iterator[PreviewServer]:
     """Listen, build once (fetching web sources unless `offline`), watch the inputs; yields the
-    server, ready for serve_forever(). Raises AddressError before building if it cannot listen."""
+    server, ready for serve_forever(). Raises AddressError before building if it cannot listen.
+    `allowed_hosts` are --allow-host's names, answered for besides this machine's."""
     reporter = reporter or Reporter(quiet=True)
     with tempfile.TemporaryDirectory(prefix="digest-preview-") as folder:
         builder = PreviewBuilder(
             config_path, config, Path(folder), _build, clock, reporter.err, lineup_of=_lineup
         )
-        server = PreviewServer((host, port), builder)
+        server = PreviewServer((host, port), builder, allowed_hosts)
         tell = _Teller(reporter)
         watcher = Watcher(builder, on_rebuild=tell)
         try:
@@ -66,6 +68,7 @@ def serve(
     host: str,
     port: int,
     offline: bool,
+    allowed_hosts: Sequence[str] = (),
 ) -> None:
     """Run the preview until Ctrl-C or SIGTERM (at any moment, even during the first build);
     either way the temporary folder is removed."""
@@ -73,7 +76,13 @@ def serve(
         with (
             _terminate_as_interrupt(),
             preview(
-                config_path, config, host=host, port=port, offline=offline, reporter=reporter
+                config_path,
+                config,
+                host=host,
+                port=port,
+                offline=offline,
+                reporter=reporter,
+                allowed_hosts=allowed_hosts,
             ) as server,
         ):
             everywhere = "; listening on every address" if server.listens_everywhere else ""

@@ -73,13 +73,17 @@ def handle(request: BaseHTTPRequestHandler, issue: str) -> Answer:
 
 def check_origin(request: BaseHTTPRequestHandler, server: PreviewServer) -> None:
     """Same-origin only: Origin must be this server as the browser reached it (the Host it
-    sent, already checked, on this server's port); Sec-Fetch-Site, when sent, same-origin."""
+    sent, already checked, on this server's port), or a page of a name --allow-host lists
+    (a reverse proxy's https://preview.example.org, whatever Host the proxy sends on);
+    Sec-Fetch-Site, when sent, same-origin."""
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site != "same-origin":
         raise Refused(HTTPStatus.FORBIDDEN, f"refused: a {site} request cannot edit the issue")
     origin = request.headers.get("Origin")
     if not origin:
         raise Refused(HTTPStatus.FORBIDDEN, "refused: a POST without Origin cannot edit the issue")
+    if server.host_names.allows_origin(origin):
+        return
     host = request.headers.get("Host", "")
     port = server.server_address[1]
     try:

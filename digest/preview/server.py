@@ -3,8 +3,8 @@
 Standard library only (ThreadingHTTPServer): one thread per connection, so the open pages'
 event streams never hold up a request. Every path below /build/ is decoded, resolved and
 checked to lie inside the build folder before anything is read; anything else is a 404.
-A request whose Host is not a name or address of this machine is refused first (421), on
-every --host: DNS rebinding (hosts.py).
+A request whose Host is not a name or address of this machine, nor one --allow-host lists,
+is refused first (421), on every --host: DNS rebinding (hosts.py).
 The desk's edits (POST /desk/<issue>) are refused unless same-origin and carrying this run's
 token (desk_http.py checks them); they are parsed here and made by digest/desk.py.
 """
@@ -17,6 +17,7 @@ import re
 import secrets
 import socket
 import sys
+from collections.abc import Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,14 +52,21 @@ class PreviewServer(ThreadingHTTPServer):
 
     daemon_threads = True  # open event streams must not keep the process alive
 
-    def __init__(self, address: tuple[str, int], builder: PreviewBuilder) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        builder: PreviewBuilder,
+        allowed_hosts: Sequence[str] = (),
+    ) -> None:
+        """Listen on `address`; answer for this machine's names and `allowed_hosts`
+        (--allow-host's, already checked by hosts.allowed_name)."""
         self.builder = builder
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         try:
             super().__init__(address, PreviewHandler)
         except OSError as error:
             raise AddressError(_address_problem(address, error)) from None
-        self.host_names = HostNames.of(address[0])
+        self.host_names = HostNames.of(address[0], allowed_hosts)
         self.token = secrets.token_urlsafe(32)  # this run's: the desk's pages carry it
 
     @property
