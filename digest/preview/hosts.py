@@ -65,12 +65,8 @@ class HostNames:
     def listed(self, header: str) -> bool:
         """Is the name of `header` (a Host, or an origin's host and port) one --allow-host
         lists? On any port, and whichever connection it came in on."""
-        match = HOST_HEADER.fullmatch(header)
-        if match is None or not self.allowed:
-            return False
-        name = normal(match.group("name").removeprefix("[").removesuffix("]"))
-        written = address(name)
-        return (str(written) if written is not None else name) in self.allowed
+        name = _name_of(header)
+        return name is not None and self._lists(name)
 
     def allows_origin(self, origin: str) -> bool:
         """Is `origin` (an Origin header) a page of a name --allow-host lists, over http or
@@ -89,10 +85,11 @@ class HostNames:
     def allows(self, header: str, local_address: str) -> bool:
         """Does a request with `Host: header`, on a connection to `local_address`, come
         from a browser that was pointed at this preview?"""
-        match = HOST_HEADER.fullmatch(header)
-        if match is None:
+        name = _name_of(header)
+        if name is None:
             return False
-        name = normal(match.group("name").removeprefix("[").removesuffix("]"))
+        if self._lists(name):
+            return True
         local = address(local_address)
         over_loopback = local is not None and local.is_loopback
         written = address(name)
@@ -101,11 +98,21 @@ class HostNames:
                 written == local
                 or (over_loopback and written.is_loopback)
                 or (self.wildcard is not None and written == self.wildcard)
-                or self.listed(header)
             )
-        if (name == "localhost" and over_loopback) or name in self.names:
-            return True
-        return self.listed(header)
+        return (name == "localhost" and over_loopback) or name in self.names
+
+    def _lists(self, name: str) -> bool:
+        """Does --allow-host list `name` (as _name_of gives it)? An address as allowed_name writes it."""
+        written = address(name)
+        return (str(written) if written is not None else name) in self.allowed
+
+
+def _name_of(header: str) -> str | None:
+    """The name of a Host header (or an origin's host and port), as compared; None if malformed."""
+    match = HOST_HEADER.fullmatch(header)
+    if match is None:
+        return None
+    return normal(match.group("name").removeprefix("[").removesuffix("]"))
 
 
 def address(text: str) -> Address | None:

@@ -73,26 +73,23 @@ class PreviewServer(ThreadingHTTPServer):
     def url(self) -> str:
         """The address to open. A wildcard (0.0.0.0, ::) is no address a browser can go to:
         this machine's loopback stands for it."""
-        text = _LOOPBACK.get(self.host, self.host)
+        wildcard = self.host_names.wildcard
+        if wildcard is not None:
+            text = "::1" if wildcard.version == 6 else "127.0.0.1"
+        else:
+            host = self.server_address[0]
+            text = host.decode() if isinstance(host, bytes) else str(host)
         return f"http://{f'[{text}]' if ':' in text else text}:{self.server_address[1]}/"
 
     @property
-    def host(self) -> str:
-        host = self.server_address[0]
-        return host.decode() if isinstance(host, bytes) else str(host)
-
-    @property
     def listens_everywhere(self) -> bool:
-        return self.host in _LOOPBACK
+        return self.host_names.wildcard is not None
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A browser that closed its connection is not news; anything else is one line."""
         error = sys.exc_info()[1]
         if not isinstance(error, ConnectionError):
             print(f"warning: preview: {client_address[0]}: {error!r}", file=sys.stderr)
-
-
-_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # for the wildcard addresses
 
 
 def _address_problem(address: tuple[str, int], error: OSError) -> str:
