@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, Route
@@ -318,3 +318,12 @@ def chromium() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+def announcement(stdout: IO[str]) -> str:
+    """The line `digest serve` announces its URL on ("previewing … at http://…/"), read from
+    its standard output; "" if it ended first."""
+    line = stdout.readline()
+    while line and not line.startswith("previewing"):
+        line = stdout.readline()
+    return line

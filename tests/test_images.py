@@ -86,7 +86,11 @@ def item(title: str, image_url: str, day: int = 1) -> str:
 
 
 def publish_feed(
-    publication: Publication, server: HTTPServer, items: str, images_table: str = ""
+    publication: Publication,
+    server: HTTPServer,
+    items: str,
+    images_table: str = "",
+    fetch_settings: str = "timeout = 10",
 ) -> None:
     server.expect_request("/feed.xml").respond_with_data(
         rss(items), content_type="application/rss+xml"
@@ -95,7 +99,7 @@ def publish_feed(
         f"""
         [fetch]
         retries = 0
-        timeout = 10
+        {fetch_settings}
 
         [images]
         {images_table or 'allow_hosts = ["127.0.0.1"]'}
@@ -788,21 +792,7 @@ def test_pictures_are_stored_as_they_arrive_so_a_fetch_holds_only_a_few_at_a_tim
         item(f"Story {number}", f"{base}{name}", 1 + number % 7)
         for number, name in enumerate(names)
     )
-    threaded_server.expect_request("/feed.xml").respond_with_data(
-        rss(items), content_type="application/rss+xml"
-    )
-    publication.configure(
-        f"""
-        [fetch]
-        retries = 0
-        concurrency = {concurrency}
-
-        {IMAGES_TABLE}
-        [[sources]]
-        name = "News"
-        url = "{threaded_server.url_for("/feed.xml")}"
-        """
-    )
+    publish_feed(publication, threaded_server, items, fetch_settings=f"concurrency = {concurrency}")
     assert main(["fetch", "--config", str(publication.root), "--quiet"]) == 0
     assert len(ahead) == len(names) and max(ahead) <= window
     assert stored() == count  # the slow one too

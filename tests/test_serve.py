@@ -32,6 +32,7 @@ from tests import stress_publication
 from tests.browser_pages import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    announcement,
     effective_background,
     email_frame,
     luminance,
@@ -443,9 +444,7 @@ def stopped_by(
     watchdog.start()
     try:
         assert child.stdout is not None
-        line = child.stdout.readline()
-        while line and not line.startswith("previewing"):
-            line = child.stdout.readline()
+        line = announcement(child.stdout)
         url = re.search(r"http://\S+/", line)
         assert url, f"no URL in {line!r}"
         while_serving(url.group(0))

@@ -27,7 +27,7 @@ from digest.cli import main
 from digest.config import load
 from digest.preview.hosts import HostNames
 from digest.preview.server import PreviewServer
-from tests.browser_pages import previewing
+from tests.browser_pages import announcement, previewing
 from tests.conftest import Publication
 
 IN_W43 = datetime(2025, 10, 22, 10, 0, tzinfo=UTC)  # Wednesday of 2025-W43
@@ -117,9 +117,7 @@ def test_a_preview_on_every_address_is_announced_at_an_address_a_browser_opens(
     )
     try:
         assert child.stdout is not None
-        line = child.stdout.readline()
-        while line and not line.startswith("previewing"):
-            line = child.stdout.readline()
+        line = announcement(child.stdout)
         found = re.search(r"at (http://\S+/); listening on every address \(Ctrl-C stops\)$", line)
         assert found and found.group(1).startswith("http://127.0.0.1:"), line
         with urllib.request.urlopen(found.group(1), timeout=30) as response:
