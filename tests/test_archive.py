@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +37,23 @@ def test_entry_survives_a_round_trip_through_json() -> None:
         updated=T0,
     )
     assert entry_from_json(entry_to_json(rich)) == rich
+
+
+def test_entries_are_stored_as_text_whose_hash_is_their_fingerprint(tmp_path: Path) -> None:
+    """The JSON goes in as orjson's bytes: it must still be text (SQL's text functions, an
+    older digest reading the archive), and its fingerprint that of the text, as it always was."""
+    path = tmp_path / "archive.sqlite"
+    quoted = entry(1, title="Les “résultats” — 2025 …", summary="Zürich")
+    with Archive(path) as archive:
+        archive.store([quoted, entry(2)], T0)
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT typeof(data), data, fingerprint FROM entries ORDER BY id").fetchall()
+    assert [kind for kind, _, _ in rows] == ["text", "text"]
+    assert entry_from_json(rows[0][1]) == quoted
+    for _, data, fingerprint in rows:
+        assert fingerprint == hashlib.sha256(data.encode()).hexdigest()[:32]
+    with Archive(path) as archive:  # the same entries again: nothing changed, nothing written
+        assert archive.store([quoted, entry(2)], T0) == (0, 0)
 
 
 def test_editorial_decisions_are_not_stored_in_the_entry() -> None:

@@ -180,6 +180,28 @@ def test_figures_are_found_where_the_regular_expression_finds_them(fragment: str
     assert list(clean._figures(fragment)) == expected
 
 
+FOOTER_PIECES = st.sampled_from(
+    ["<p>", "<P>", '<p class="x">', "<pre>", "<param>", "<p\u00e9>", "</p>", "</P>", "The post ",
+     "This post ", "THE POST ", "The pOsT ", '<a href="/p">', "<A HREF=/>", "<a>", "</a>", "Story",
+     " first appeared on ", " appeared first on ", " was first published in ", " is a post from: ",
+     ".", "\n", " ", "&nbsp;", "\xa0", "text"]
+)  # fmt: skip
+
+
+@given(st.lists(FOOTER_PIECES, max_size=16).map("".join), st.sampled_from([0, 4480, 4500]))
+@example(
+    '<p>The post <a href="/p">P</a> first appeared on <a href="/">Site</a>.</p>' + "\n" * 22, 0
+)
+@example("<p>x</p><P>The post <a>P</a> first appeared on <a>S</a>.</P>", 0)
+@example('<p>The post <a href="/p">P<pre>x</a> first appeared on <a href="/">Site</a>.</p>', 0)
+@settings(max_examples=500)
+def test_footers_go_as_the_regular_expression_takes_them(fragment: str, padding: int) -> None:
+    fragment = "x" * padding + fragment  # the footer's search begins _FOOTER_TAIL from the end
+    start = max(0, len(fragment) - clean._FOOTER_TAIL)
+    expected = fragment[:start] + clean._FOOTER_HTML.sub("", fragment[start:])
+    assert clean.without_footer(fragment) == expected
+
+
 def _tracking_pixel_by_urlsplit(tag: str) -> bool:
     """clean._is_tracking_pixel as it was: the host always from urlsplit."""
     attributes = dict(clean._ATTRIBUTE.findall(tag))
