@@ -239,10 +239,38 @@ def test_tracking_pixels_are_told_as_urlsplit_tells_them(src: str, size: str) ->
     except ValueError:
         expected = ValueError
     try:
-        found: bool | type[Exception] = clean._is_tracking_pixel(tag)
+        found: bool | type[Exception] = clean._is_tracking_pixel(
+            dict(clean._ATTRIBUTE.findall(tag))
+        )
     except ValueError:
         found = ValueError
     assert found == expected
+
+
+def _image_the_long_way(match: re.Match[str]) -> str:
+    """clean._image as it was: every tag through _BAD_DIMENSION and _ALT."""
+    tag = match.group(0)
+    if clean._is_tracking_pixel(dict(clean._ATTRIBUTE.findall(tag))):
+        return ""
+    tag = clean._BAD_DIMENSION.sub("", tag)
+    return tag if clean._ALT.search(tag) else tag[:4] + ' alt=""' + tag[4:]
+
+
+IMG_ATTRIBUTE_PIECES = st.sampled_from(
+    [' src="https://a.example/p.jpg"', ' alt="A"', ' alt=""', ' ALT="a"', ' width="800"',
+     ' height="533"', ' width="1"', ' height="0"', ' width="123456"', ' width=""', ' width="12x"',
+     ' height="7"', ' title="a width="', ' title="x alt=y"', ' title="b height="', ' alt="c width="',
+     ' data-width="9"', ' width="42"']
+)  # fmt: skip
+
+
+@given(st.lists(IMG_ATTRIBUTE_PIECES, max_size=7).map(lambda pieces: "<img" + "".join(pieces) + ">"))
+@example('<img src="https://a.example/p.jpg" title="a width=" alt="b">')
+@settings(max_examples=500)
+def test_images_are_kept_as_the_long_way_keeps_them(tag: str) -> None:
+    match = clean._IMG_TAG.search(tag)
+    assert match is not None
+    assert clean._image(match) == _image_the_long_way(match)
 
 
 def _absolute_url_by_urljoin(url: str, base: str | None) -> str | None:

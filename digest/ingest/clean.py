@@ -102,7 +102,6 @@ _READ_MORE = re.compile(r"\s*(\[(…|\.\.\.|&hellip;)\]|(…|\.\.\.)\s*$)")
 _URL_BREAKS = re.compile(r"[\r\n\t\x00]")  # what a browser drops from a URL before reading it
 # What urlsplit drops (tabs, line breaks) or takes apart in a host (brackets: IPv6).
 _NOT_PLAIN_URL = re.compile(r"[\[\]\t\r\n]")
-_TRACKER = re.compile("|".join(re.escape(host) for host in TRACKER_HOSTS))
 
 
 def web_url(url: str, base: str | None) -> str | None:
@@ -152,8 +151,8 @@ def _plainly_absolute(url: str) -> bool:
     )
 
 
-def _is_tracking_pixel(tag: str) -> bool:
-    attributes = dict(_ATTRIBUTE.findall(tag))
+def _is_tracking_pixel(attributes: dict[str, str]) -> bool:
+    """Is an <img> with these attributes (of nh3's output) a tracking pixel, or no picture?"""
     width, height = _dimension(attributes.get("width")), _dimension(attributes.get("height"))
     if width is not None and height is not None and width <= 1 and height <= 1:
         return True
@@ -164,10 +163,16 @@ def _is_tracking_pixel(tag: str) -> bool:
     # urlsplit raises only for brackets or non-ASCII, and changes the text only by dropping
     # tabs and line breaks: without them, the lowered URL holds the host urlsplit would give.
     plain = src.isascii() and not _NOT_PLAIN_URL.search(src)
-    if plain and (not web or not _TRACKER.search(src.lower())):
+    if plain and (not web or not _names_a_tracker(src.lower())):
         return not web  # the common case, without taking the URL apart
     host = urlsplit(src).hostname or ""
     return not web or host.endswith(TRACKER_HOSTS)
+
+
+def _names_a_tracker(url: str) -> bool:
+    """Is a tracker's host anywhere in the text? (A find each, not an alternation tried at every
+    position.)"""
+    return any(host in url for host in TRACKER_HOSTS)
 
 
 def _dimension(value: str | None) -> int | None:
@@ -182,10 +187,24 @@ def _image(match: re.Match[str]) -> str:
     alt="" where the source gave none (decorative, so a screen reader skips it rather than
     reading out its URL)."""
     tag = match.group(0)
-    if _is_tracking_pixel(tag):
+    attributes = dict(_ATTRIBUTE.findall(tag))
+    if _is_tracking_pixel(attributes):
         return ""
-    tag = _BAD_DIMENSION.sub("", tag)
+    if _may_have_bad_dimension(tag, attributes):
+        tag = _BAD_DIMENSION.sub("", tag)
+    elif "alt" in attributes:
+        return tag  # the common case: as it came (its " alt=" is what _ALT finds)
     return tag if _ALT.search(tag) else tag[:4] + ' alt=""' + tag[4:]
+
+
+def _may_have_bad_dimension(tag: str, attributes: dict[str, str]) -> bool:
+    """Could _BAD_DIMENSION match in the tag? Not when each of width="…" and height="…" is
+    there at most once, as an attribute with a plain number (its own text is the one match)."""
+    for name in ("width", "height"):
+        found = tag.count(f'{name}="')
+        if found and (found > 1 or _dimension(attributes.get(name)) is None):
+            return True
+    return False
 
 
 # Lazy-loading themes and plugins (Jetpack, Smush, WP Rocket, lazysizes) put the image in
