@@ -170,21 +170,30 @@ def _plain(value: Any) -> Any:
 
 def _json(value: Any) -> str:
     """Canonical JSON: sorted keys, no spaces, non-ASCII as it is."""
-    return _json_bytes(value).decode()
+    written = _orjson(value)
+    return written.decode() if written is not None else _plain_json(value)
 
 
 def _json_bytes(value: Any) -> bytes:
-    """Canonical JSON in UTF-8. orjson writes it about four times as fast as json (a tenth of a
-    large ingest), byte for byte the same (tests/test_ingest_paths.py), and walks the
-    dataclasses itself, asking `_orjson_default` only for each dataclass's stored fields and
-    each datetime's isoformat (_plain's walk in Python cost twice the writing); what orjson
-    refuses (a lone surrogate, an integer beyond 64 bits) json writes as before."""
+    """The same in UTF-8, as the archive stores it (a lone surrogate cannot be)."""
+    written = _orjson(value)
+    return written if written is not None else _plain_json(value).encode()
+
+
+def _orjson(value: Any) -> bytes | None:
+    """orjson writes canonical JSON about four times as fast as json (a tenth of a large
+    ingest), byte for byte the same (tests/test_ingest_paths.py), and walks the dataclasses
+    itself, asking `_orjson_default` only for each dataclass's stored fields and each
+    datetime's isoformat (_plain's walk in Python cost twice the writing). None for what it
+    refuses (a lone surrogate, an integer beyond 64 bits), which json writes as before."""
     try:
         return orjson.dumps(value, default=_orjson_default, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError:
-        plain = _plain(value)
-        text = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return text.encode()
+        return None
+
+
+def _plain_json(value: Any) -> str:
+    return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 _ORJSON_OPTIONS = (

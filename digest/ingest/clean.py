@@ -70,7 +70,8 @@ _FOOTER_TEXT = re.compile(
     re.IGNORECASE,
 )
 _AFTER_EXCERPT = re.compile(r"\[(?:…|\.\.\.|&hellip;)\] ?$")
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+# An <img> in nh3's output, where every tag name is in lower case and "<" begins only tags.
+_SERIALISED_IMG = re.compile(r"<img\b[^>]*>")
 # The innermost figure holding an image: no other <figure> opens inside the match, so in
 # serialised (well-formed) HTML the first </figure> after it is its own, and cutting it out
 # cannot leave a stray closing tag (a stray </td> would break the email's layout table).
@@ -94,6 +95,7 @@ _BLOCK_EDGE = re.compile(
 )
 _DIMENSION = re.compile(r"[0-9]{1,5}")
 _TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9:-]*)")
+_KNOWN_TAGS = frozenset(ALLOWED_TAGS | DROPPED_WITH_CONTENT)  # kept or dropped: none unwrapped
 _BAD_DIMENSION = re.compile(r'\s(?:width|height)="(?![0-9]{1,5}")[^"]*"')
 _DECODING_ROUNDS = 4  # "&amp;amp;lt;b&amp;amp;gt;" is three levels deep; more is not a title
 _READ_MORE = re.compile(r"\s*(\[(…|\.\.\.|&hellip;)\]|(…|\.\.\.)\s*$)")
@@ -286,14 +288,11 @@ def sanitize_html(fragment: str, base: str | None = None, *, from_xml: bool = Fa
     cleaner, cleaned = _cleaned(fragment, base)
     if "&#" in fragment:  # a character reference can spell what the raw text had removed: "&#1;"
         cleaned = _NOT_XML.sub("", cleaned)
-    unwrapped = (
-        {name.lower() for name in set(_TAG_NAME.findall(fragment))}
-        - ALLOWED_TAGS
-        - DROPPED_WITH_CONTENT
-    )
+    names = set(_TAG_NAME.findall(fragment))  # in lower case as a rule: lowered only if need be
+    unwrapped = not names <= _KNOWN_TAGS and bool({name.lower() for name in names} - _KNOWN_TAGS)
     marks = _MARKS.findall(cleaned)
     if "img" in marks:
-        cleaned = _IMG_TAG.sub(_image, cleaned)
+        cleaned = _SERIALISED_IMG.sub(_image, cleaned)
     if "a>" in marks:  # a bare <a>, which goes: count the links of what is left
         cleaned = _without_empty_links(cleaned)
         marks = _MARKS.findall(cleaned)
@@ -643,7 +642,7 @@ class FoundImage:
 
 def first_image(fragment: str) -> FoundImage | None:
     """The first image in sanitised HTML, for entries whose feed names no image."""
-    match = _IMG_TAG.search(fragment)
+    match = _SERIALISED_IMG.search(fragment)
     if not match:
         return None
     attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match.group(0))}
@@ -703,5 +702,7 @@ def remove_image(fragment: str, src: str) -> tuple[str, str]:
             caption = _FIGCAPTION.search(figure)
             rest = fragment[:start] + fragment[end:]
             return rest.strip(), plain_text(caption.group(1)) if caption else ""
-    without = _IMG_TAG.sub(lambda m: "" if marker in m.group(0) else m.group(0), fragment, count=1)
+    without = _SERIALISED_IMG.sub(
+        lambda m: "" if marker in m.group(0) else m.group(0), fragment, count=1
+    )
     return _EMPTY_WRAPPER.sub("", without).strip(), ""
