@@ -210,7 +210,7 @@ def _tracking_pixel_by_urlsplit(tag: str) -> bool:
     attributes = dict(clean._ATTRIBUTE.findall(tag))
     width, height = (
         int(value)
-        if (value := attributes.get(name)) is not None and clean._DIMENSION.fullmatch(value)
+        if (value := attributes.get(name)) is not None and re.fullmatch(r"[0-9]{1,5}", value)
         else None
         for name in ("width", "height")
     )

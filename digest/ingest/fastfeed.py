@@ -130,12 +130,12 @@ def _rfc822(text: str) -> datetime:
         try:
             moment = datetime(
                 int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second),
-                tzinfo=timezone(timedelta(seconds=offset)),
+                tzinfo=timezone(timedelta(seconds=offset)) if offset else UTC,
             )  # fmt: skip
         except ValueError:
             pass  # a day or time out of range, an offset of a day or more: as the parser says
         else:
-            return moment.astimezone(UTC)
+            return moment.astimezone(UTC) if offset else moment  # most feeds write UTC
     try:
         return _utc(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError, OverflowError):
