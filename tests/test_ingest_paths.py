@@ -380,6 +380,20 @@ def test_simple_markup_is_taken_out_as_the_parser_takes_it_out(
     assert clean._text_of(fragment, keep_non_elements=keep_non_elements) == expected
 
 
+@given(
+    st.lists(TEXT_PIECES | XML_TEXT | st.just("\x7f"), max_size=14)
+    .map("".join)
+    .filter(lambda text: not _NOT_XML.search(text)),  # what an XML parser can give
+    st.booleans(),
+)
+@example("\x7f&amp;", False)
+@settings(max_examples=500)
+def test_text_from_xml_is_read_as_any_text(fragment: str, keep_non_elements: bool) -> None:
+    """The controls' search is shortened for an XML parser's text: never to another result."""
+    expected = clean._text_of(fragment, keep_non_elements=keep_non_elements)
+    assert clean._text_of(fragment, keep_non_elements=keep_non_elements, from_xml=True) == expected
+
+
 STORY_LINK_PIECES = st.sampled_from(
     ["http://", "https://", "HTTPS://", "www.", "WWW.", "News.Example.org", "x", "xn--bcher-kva",
      "XN--", "a-", "-", ".", "..", "/", "//", "/.", "/..", "./", "post-1", "~u", "_", "2025",

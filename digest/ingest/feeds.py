@@ -260,8 +260,8 @@ def _section(categories: tuple[str, ...], source: Source, config: Config) -> str
     return source.section or config.default_section
 
 
-def _categories(item: RawItem) -> tuple[str, ...]:
-    names = [plain_text(category) for category in item.categories]
+def _categories(item: RawItem, from_xml: bool) -> tuple[str, ...]:
+    names = [plain_text(category, from_xml=from_xml) for category in item.categories]
     return tuple(dict.fromkeys(name for name in names if name))
 
 
@@ -336,7 +336,7 @@ def entry_from(
     its text is an XML parser's (see sanitize_html)."""
     base, site = feed
     where = f"item {position + 1}"
-    title = title_text(item.title)
+    title = title_text(item.title, from_xml=from_xml)
     link = web_url(item.link, base)
     published = item.published or item.updated
     updated = item.updated
@@ -344,7 +344,7 @@ def entry_from(
     body_base = absolute_url(html_base, base) if html_base else (link or base)
     html = sanitize_html(raw_html, body_base, from_xml=from_xml)
     # The summary's footer goes while it is still HTML, where its links tell it from a story.
-    text = plain_text(without_footer(item.summary)) or plain_text(html)
+    text = plain_text(without_footer(item.summary), from_xml=from_xml) or plain_text(html)
     if not title:
         if not text and not link:
             warnings.append(f"{where}: no title, text or link; skipped")
@@ -367,7 +367,7 @@ def entry_from(
         published = fetched_at
     image, html = _lead_image(item, html, link or base, from_content)
     event = _event(item, config.publication.zone, f"{where} ({title[:40]})", warnings)
-    categories = _categories(item)
+    categories = _categories(item, from_xml)
     return Entry(
         id=entry_id,
         source=source.name,
