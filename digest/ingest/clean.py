@@ -116,10 +116,11 @@ def absolute_url(url: str, base: str | None) -> str | None:
     url = url.strip()
     if not url:
         return None
-    if _URL_BREAKS.search(url):
-        url = _URL_BREAKS.sub("", url)
-    if _NOT_XML.search(url):
-        return None
+    if not (url.isascii() and url.isprintable()):  # printable ASCII has neither: two scans saved
+        if _URL_BREAKS.search(url):
+            url = _URL_BREAKS.sub("", url)
+        if _NOT_XML.search(url):
+            return None
     if _plainly_absolute(url) and (not base or (base.isascii() and not _has_bracket(base))):
         return url  # what urljoin and urlsplit would give back, unchanged, without them
     resolved = urljoin(base, url) if base else url
@@ -666,7 +667,10 @@ def first_image(fragment: str) -> FoundImage | None:
     match = _SERIALISED_IMG.search(fragment)
     if not match:
         return None
-    attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match.group(0))}
+    attributes = {
+        name: html.unescape(value) if "&" in value else value
+        for name, value in _ATTRIBUTE.findall(match.group(0))
+    }
     src = attributes.get("src")
     if not src:
         return None
