@@ -153,14 +153,15 @@ def _plainly_absolute(url: str) -> bool:
     )
 
 
-def _is_tracking_pixel(attributes: dict[str, str]) -> bool:
-    """Is an <img> with these attributes (of nh3's output) a tracking pixel, or no picture?"""
-    width, height = _dimension(attributes.get("width")), _dimension(attributes.get("height"))
+def _is_tracking_pixel(width: int | None, height: int | None, src: str) -> bool:
+    """Is an <img> of these dimensions (`_dimension`'s) and src, as nh3 wrote it, a tracking
+    pixel, or no picture?"""
     if width is not None and height is not None and width <= 1 and height <= 1:
         return True
-    if 0 in (width, height):
+    if width == 0 or height == 0:
         return True
-    src = html.unescape(attributes.get("src", ""))
+    if "&" in src:
+        src = html.unescape(src)
     web = src.startswith(("http://", "https://"))  # a mailto: (or no) URL is nothing to show
     # urlsplit raises only for brackets or non-ASCII, and changes the text only by dropping
     # tabs and line breaks: without them, the lowered URL holds the host urlsplit would give.
@@ -193,23 +194,22 @@ def _image(match: re.Match[str]) -> str:
     reading out its URL)."""
     tag = match.group(0)
     attributes = dict(_ATTRIBUTE.findall(tag))
-    if _is_tracking_pixel(attributes):
+    width_text, height_text = attributes.get("width"), attributes.get("height")
+    width, height = _dimension(width_text), _dimension(height_text)
+    if _is_tracking_pixel(width, height, attributes.get("src", "")):
         return ""
-    if _may_have_bad_dimension(tag, attributes):
+    # _BAD_DIMENSION can match only at a width=" or height=": not when each is there only as
+    # the attribute of its name, with a plain number.
+    if (
+        tag.count('width="') != (width_text is not None)
+        or tag.count('height="') != (height_text is not None)
+        or (width is None and width_text is not None)
+        or (height is None and height_text is not None)
+    ):
         tag = _BAD_DIMENSION.sub("", tag)
     elif "alt" in attributes:
         return tag  # the common case: as it came (its " alt=" is what _ALT finds)
     return tag if _ALT.search(tag) else tag[:4] + ' alt=""' + tag[4:]
-
-
-def _may_have_bad_dimension(tag: str, attributes: dict[str, str]) -> bool:
-    """Could _BAD_DIMENSION match in the tag? Not when each of width="…" and height="…" is
-    there at most once, as an attribute with a plain number (its own text is the one match)."""
-    for name in ("width", "height"):
-        found = tag.count(f'{name}="')
-        if found and (found > 1 or _dimension(attributes.get(name)) is None):
-            return True
-    return False
 
 
 # Lazy-loading themes and plugins (Jetpack, Smush, WP Rocket, lazysizes) put the image in

@@ -296,18 +296,19 @@ def _lead_image(
     An image found in the body is taken out of it (with its <figure>, whose caption it keeps),
     so the email does not show it twice.
     """
-    credit = plain_text(item.credit)
-    candidates = [(media.url, "") for media in item.media if _is_image(media)]
-    candidates += [(url, "") for url in item.thumbnails]
-    candidates += [
-        (enclosure.url, plain_text(enclosure.title))
-        for enclosure in item.enclosures
-        if enclosure.type.startswith("image/")
-    ]
-    for url, alt in candidates:
-        absolute = web_url(url, base)
-        if absolute:
-            return Image(url=absolute, alt=alt, credit=credit), html
+    credit = plain_text(item.credit) if item.credit else ""
+    if item.media or item.thumbnails or item.enclosures:  # most items have none of them
+        candidates = [(media.url, "") for media in item.media if _is_image(media)]
+        candidates += [(url, "") for url in item.thumbnails]
+        candidates += [
+            (enclosure.url, plain_text(enclosure.title))
+            for enclosure in item.enclosures
+            if enclosure.type.startswith("image/")
+        ]
+        for url, alt in candidates:
+            absolute = web_url(url, base)
+            if absolute:
+                return Image(url=absolute, alt=alt, credit=credit), html
     found = first_image(html)
     if found is None:
         summary = item.summary if from_content else ""
@@ -366,7 +367,11 @@ def entry_from(
         )
         published = fetched_at
     image, html = _lead_image(item, html, link or base, from_content)
-    event = _event(item, config.publication.zone, f"{where} ({title[:40]})", warnings)
+    event = (
+        _event(item, config.publication.zone, f"{where} ({title[:40]})", warnings)
+        if item.event_start
+        else None
+    )
     categories = _categories(item, from_xml)
     return Entry(
         id=entry_id,
