@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from benchmarks import inputs
 from digest.config import Config
 from digest.ingest import fastfeed
+from digest.ingest.fastfeed import ATOM
 from digest.ingest.feeds import FeedUnreadable, parse_feed, read_with_feedparser
 from digest.ingest.prepare import prepare
 from tests.conftest import NOW, REPO, Publication
@@ -63,6 +65,57 @@ def test_what_the_fast_reader_does_not_know_goes_to_feedparser() -> None:
     for name in ("rss-1.0-rdf.xml", "rss-0.91.xml", "atom-xhtml-content.xml", "illformed-unclosed-tags.xml"):
         document, _ = prepare((REPO / "tests" / "feeds" / name).read_bytes())
         assert fastfeed.read(document) is None, name
+
+
+def _item(title: str) -> str:
+    return f"<item><title>{title}</title><link>https://news.test/{title}</link></item>"
+
+
+ATOM_ENTRY = "<entry><title>{0}</title><link href='https://news.test/{0}'/><id>{0}</id></entry>"
+ATOM_FEED = "<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title>{0}</feed>"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        f"<rss version='2.0'>{_item('outside')}<channel><title>t</title>{_item('a')}{_item('b')}</channel></rss>",
+        f"<rss version='2.0'><channel>{_item('a')}</channel><channel>{_item('second')}</channel></rss>",
+        f"<rss version='2.0'><channel>{_item('a')}<x>{_item('deeper')}</x>{_item('b')}</channel></rss>",
+        f"<rss version='2.0'><x><channel>{_item('not-the-channel')}</channel></x><channel>{_item('a')}</channel></rss>",
+        "<rss version='2.0'><channel><title>t</title><entry xmlns='http://www.w3.org/2005/Atom'>"
+        f"<title>e</title></entry>{_item('a')}</channel></rss>",
+        ATOM_FEED.format(ATOM_ENTRY.format("a") + f"<x>{ATOM_ENTRY.format('deeper')}</x>" + _item("rss")),
+    ],
+)
+def test_items_are_the_ones_the_whole_tree_has_where_each_format_keeps_them(document: str) -> None:
+    """The reader reads each item as the parser finishes it: only those an RSS channel (the
+    first) or an Atom feed holds itself count, as a lookup in the whole tree finds them."""
+    root = etree.fromstring(document.encode())
+    holder = root.find("channel") if root.tag == "rss" else root
+    wanted = [
+        child.findtext("title") or child.findtext(f"{ATOM}title")
+        for child in holder
+        if child.tag in ("item", f"{ATOM}entry") and (root.tag == "rss") == (child.tag == "item")
+    ]
+    feed = fastfeed.read(document.encode())
+    assert feed is not None
+    assert [item.title for item in feed.items] == wanted
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        f"<rss version='2.0'><channel>{_item('a')}{_item('b')}</channel><broken></rss>",  # after the items
+        f"<rss version='2.0'>{_item('a')}</rss>",  # no channel
+        f"<rss version='2.0'><channel><item><title>a</title>{_item('inner')}</item></channel></rss>",
+        f"<rdf>{_item('a')}</rdf>",
+        ATOM_FEED.format("<entry><title>a</title><link href='https://news.test/a'/>"
+                         + ATOM_ENTRY.format("inner") + "</entry>"),
+    ],
+)
+def test_a_feed_the_reader_cannot_take_whole_goes_to_feedparser(document: str) -> None:
+    """An error after the items were read, or an item it does not know, fails the whole feed."""
+    assert fastfeed.read(document.encode()) is None
 
 
 @pytest.mark.parametrize("c1", ["&#150;", "&#x85;", "&#X9F;", "\u0085"])

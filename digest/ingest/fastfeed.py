@@ -10,6 +10,7 @@ None and goes to feedparser. Both give the same RawItem records to normalisation
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -48,6 +49,7 @@ ATOM_ENTRY_ELEMENTS = {
     )
 } | {f"{MEDIA}content", f"{MEDIA}thumbnail", f"{MEDIA}group"}
 ENCODED = f"{CONTENT}encoded"
+ENTRY = f"{ATOM}entry"
 LINK, CATEGORY = f"{ATOM}link", f"{ATOM}category"
 MEDIA_ELEMENTS = {
     f"{MEDIA}{name}" for name in ("content", "thumbnail", "group", "credit", "description", "title")
@@ -64,24 +66,62 @@ def read(document: bytes) -> RawFeed | None:
 
     if _C1_RAW.search(document) or _C1_REFERENCE.search(document):
         return None
+    try:
+        feed = _streamed(document)
+    except (etree.XMLSyntaxError, _Unsupported):
+        return None
+    return feed if feed is not None and feed.items else None  # no item: feedparser may know better
 
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+
+def _streamed(document: bytes) -> RawFeed | None:
+    """Each item read as soon as the parser has it, and cleared: the tree never holds the
+    whole feed (a quarter of the reader's time went to the memory a whole tree of a large
+    feed takes). An item counts only where the whole tree's lookup found it (an RSS
+    channel's, the first channel's; an Atom feed's own entries), and an error anywhere in the
+    document still fails it all, as the whole parse did."""
+    from lxml import etree
+
+    events = etree.iterparse(
+        io.BytesIO(document),
+        events=("end",),
+        tag=("item", ENTRY),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
     )
-    try:
-        root = etree.fromstring(document, parser)
-    except etree.XMLSyntaxError:
-        return None
-    try:
-        if root.tag == "rss" and root.get("version", "").strip() in ("2.0", "2.0.1"):
-            feed = _rss(root)
-        elif root.tag == f"{ATOM}feed":
-            feed = _atom(root)
-        else:
-            return None
-    except _Unsupported:
-        return None
-    return feed if feed.items else None  # no item found here: feedparser may know better
+    items: list[RawItem] = []
+    kind = container = None
+    for _, element in events:
+        if kind is None:
+            kind = _kind(element.getroottree().getroot())
+            if kind is None:
+                return None
+        if container is None:
+            root = element.getroottree().getroot()
+            container = root.find("channel") if kind == "item" else root
+        if element.tag == kind and element.getparent() is container:
+            items.append(_rss_item(element) if kind == "item" else _atom_item(element))
+            element.clear()  # read: its part of the tree goes now
+    root = events.root
+    if kind is None:
+        kind = _kind(root)
+    if kind == "item":
+        channel = root.find("channel")
+        if channel is None:
+            raise _Unsupported
+        return RawFeed(_text(channel.find("title")), _text(channel.find("link")), tuple(items))
+    if kind == ENTRY:
+        feed_link, _ = _atom_links(root)
+        return RawFeed(_atom_text(root.find(f"{ATOM}title")), feed_link, tuple(items))
+    return None
+
+
+def _kind(root: Any) -> str | None:
+    """The tag of the items of a plain RSS 2.0 or Atom 1.0 root, else None."""
+    if root.tag == "rss" and root.get("version", "").strip() in ("2.0", "2.0.1"):
+        return "item"
+    return ENTRY if root.tag == f"{ATOM}feed" else None
 
 
 # C1 controls, raw or as character references, are windows-1252 or double-encoded UTF-8 that
@@ -208,54 +248,46 @@ def _children(
     return first, repeated, media
 
 
-def _rss(root: Any) -> RawFeed:
-    channel = root.find("channel")
-    if channel is None:
-        raise _Unsupported
-    items = []
-    for item in channel.iterfind("item"):
-        first, repeated, has_media = _children(item, RSS_ITEM_ELEMENTS)
-        media, thumbnails, credit = _media(item, has_media)
-        get = first.get
-        title, link_element = get("title"), get("link")
-        link = _text(link_element) if link_element is not None else None
-        guid_element = get("guid")
-        guid = ""
-        if guid_element is not None:
-            guid = _text(guid_element)
-            permalink = guid_element.get("isPermaLink", "true").strip().lower() != "false"
-            if link is None and permalink and guid.startswith(("http://", "https://")):
-                link = guid  # as feedparser does: a permalink guid is the link
-        published = get("pubDate")
-        published_text = _text(published) if published is not None else ""
-        description = get("description")
-        encoded = get(ENCODED)
-        if encoded is not None and description is None:
-            raise _Unsupported  # feedparser then makes a summary of its own
-        categories = [_text(child) for child in repeated if child.tag == "category"]
-        items.append(
-            RawItem(
-                title=_text(title) if title is not None else "",
-                link=link or "",
-                guid=guid,
-                published=_rfc822(published_text) if published_text else None,
-                summary=_text(description) if description is not None else "",
-                summary_base=_base(description),
-                content=_text(encoded) if encoded is not None else "",
-                content_base=_base(encoded),
-                categories=tuple(category for category in categories if category),
-                enclosures=tuple(
-                    Enclosure(url=child.get("url", ""), type=child.get("type", ""))
-                    for child in repeated
-                    if child.tag == "enclosure"
-                ),
-                media=media,
-                thumbnails=thumbnails,
-                credit=credit,
-            )
-        )
-        item.clear()  # read: its part of the tree goes now, not with the whole feed
-    return RawFeed(_text(channel.find("title")), _text(channel.find("link")), tuple(items))
+def _rss_item(item: Any) -> RawItem:
+    """An RSS 2.0 item as a RawItem."""
+    first, repeated, has_media = _children(item, RSS_ITEM_ELEMENTS)
+    media, thumbnails, credit = _media(item, has_media)
+    get = first.get
+    title, link_element = get("title"), get("link")
+    link = _text(link_element) if link_element is not None else None
+    guid_element = get("guid")
+    guid = ""
+    if guid_element is not None:
+        guid = _text(guid_element)
+        permalink = guid_element.get("isPermaLink", "true").strip().lower() != "false"
+        if link is None and permalink and guid.startswith(("http://", "https://")):
+            link = guid  # as feedparser does: a permalink guid is the link
+    published = get("pubDate")
+    published_text = _text(published) if published is not None else ""
+    description = get("description")
+    encoded = get(ENCODED)
+    if encoded is not None and description is None:
+        raise _Unsupported  # feedparser then makes a summary of its own
+    categories = [_text(child) for child in repeated if child.tag == "category"]
+    return RawItem(
+        title=_text(title) if title is not None else "",
+        link=link or "",
+        guid=guid,
+        published=_rfc822(published_text) if published_text else None,
+        summary=_text(description) if description is not None else "",
+        summary_base=_base(description),
+        content=_text(encoded) if encoded is not None else "",
+        content_base=_base(encoded),
+        categories=tuple(category for category in categories if category),
+        enclosures=tuple(
+            Enclosure(url=child.get("url", ""), type=child.get("type", ""))
+            for child in repeated
+            if child.tag == "enclosure"
+        ),
+        media=media,
+        thumbnails=thumbnails,
+        credit=credit,
+    )
 
 
 def _atom_text(element: Any) -> str:
@@ -292,61 +324,55 @@ def _atom_links(element: Any, links: list[Any] | None = None) -> tuple[str, tupl
     return alternate, tuple(enclosures)
 
 
-def _atom(root: Any) -> RawFeed:
-    items = []
-    for item in root.iterfind(f"{ATOM}entry"):
-        first, repeated, has_media = _children(item, ATOM_ENTRY_ELEMENTS, ATOM_REPEATED)
-        media, thumbnails, credit = _media(item, has_media)
-        get = first.get
-        title = get(f"{ATOM}title")
-        link, enclosures = _atom_links(item, [child for child in repeated if child.tag == LINK])
-        if not link:
-            raise _Unsupported  # feedparser finds a link elsewhere (the id, an enclosure)
-        identifier = get(f"{ATOM}id")
-        published, updated = (
-            _iso(_text(moment)) if moment is not None and _text(moment) else None
-            for moment in (get(f"{ATOM}published"), get(f"{ATOM}updated"))
-        )
-        if published is None and updated is not None:
-            raise _Unsupported  # feedparser's fallback from updated to published: leave it to it
-        summary = get(f"{ATOM}summary")
-        summary_text = _atom_text(summary) if summary is not None else ""
-        content, content_text = get(f"{ATOM}content"), ""
-        if content is not None:
-            if content.get("src") or content.get("type", "html") not in (
-                "html",
-                "text",
-                "text/html",
-            ):
-                raise _Unsupported
-            content_text = _atom_text(content)
-            if summary is None:
-                raise _Unsupported
-        items.append(
-            RawItem(
-                title=_atom_text(title) if title is not None else "",
-                link=link,
-                guid=_text(identifier) if identifier is not None else "",
-                published=published,
-                updated=updated,
-                summary=summary_text,
-                summary_base=_base(summary),
-                content=content_text,
-                content_base=_base(content),
-                categories=tuple(
-                    child.get("term", "") or child.get("label", "")
-                    for child in repeated
-                    if child.tag == CATEGORY
-                ),
-                enclosures=enclosures,
-                media=media,
-                thumbnails=thumbnails,
-                credit=credit,
-            )
-        )
-        item.clear()  # read: its part of the tree goes now, not with the whole feed
-    feed_link, _ = _atom_links(root)
-    return RawFeed(_atom_text(root.find(f"{ATOM}title")), feed_link, tuple(items))
+def _atom_item(item: Any) -> RawItem:
+    """An Atom 1.0 entry as a RawItem."""
+    first, repeated, has_media = _children(item, ATOM_ENTRY_ELEMENTS, ATOM_REPEATED)
+    media, thumbnails, credit = _media(item, has_media)
+    get = first.get
+    title = get(f"{ATOM}title")
+    link, enclosures = _atom_links(item, [child for child in repeated if child.tag == LINK])
+    if not link:
+        raise _Unsupported  # feedparser finds a link elsewhere (the id, an enclosure)
+    identifier = get(f"{ATOM}id")
+    published, updated = (
+        _iso(_text(moment)) if moment is not None and _text(moment) else None
+        for moment in (get(f"{ATOM}published"), get(f"{ATOM}updated"))
+    )
+    if published is None and updated is not None:
+        raise _Unsupported  # feedparser's fallback from updated to published: leave it to it
+    summary = get(f"{ATOM}summary")
+    summary_text = _atom_text(summary) if summary is not None else ""
+    content, content_text = get(f"{ATOM}content"), ""
+    if content is not None:
+        if content.get("src") or content.get("type", "html") not in (
+            "html",
+            "text",
+            "text/html",
+        ):
+            raise _Unsupported
+        content_text = _atom_text(content)
+        if summary is None:
+            raise _Unsupported
+    return RawItem(
+        title=_atom_text(title) if title is not None else "",
+        link=link,
+        guid=_text(identifier) if identifier is not None else "",
+        published=published,
+        updated=updated,
+        summary=summary_text,
+        summary_base=_base(summary),
+        content=content_text,
+        content_base=_base(content),
+        categories=tuple(
+            child.get("term", "") or child.get("label", "")
+            for child in repeated
+            if child.tag == CATEGORY
+        ),
+        enclosures=enclosures,
+        media=media,
+        thumbnails=thumbnails,
+        credit=credit,
+    )
 
 
 def _base(element: Any) -> str:
