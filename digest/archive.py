@@ -123,7 +123,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    return (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).isoformat()
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -6,6 +6,7 @@ each one to the path it stands in for, byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -563,9 +564,15 @@ BASE_URLS = st.lists(LINK_PIECES, max_size=8).map("".join) | st.tuples(
 ).map(lambda parts: parts[0] + "".join(parts[1]) + "".join(parts[2]))
 
 
-@given(BASE_URLS)
+@given(BASE_URLS, BASE_URLS)
+@example("https://news.example.org/a/", "https://news.example.org/b\t/é?x#y")
+@example("https://news.example.org/a/", "https://news.example.org:80/b")
+@example("https://x", "https://x.example/")  # a site ends at its "/"
+@example("https://x?a", "https://x?a.example/")
 @settings(max_examples=300)
-def test_a_base_is_split_as_urlsplit_splits_it(url: str) -> None:
+def test_a_base_is_split_as_urlsplit_splits_it(earlier: str, url: str) -> None:
+    with contextlib.suppress(ValueError):
+        clean._scheme_and_netloc(earlier)  # the site it remembers
     try:
         parts = urlsplit(url)
         expected: tuple[str, str] | type[Exception] = (parts.scheme, parts.netloc)

@@ -364,13 +364,28 @@ _split = lru_cache(maxsize=8)(urlsplit)
 def _scheme_and_netloc(url: str) -> tuple[str, str]:
     """urlsplit(url)'s scheme and netloc; of a plainly absolute URL without tab or line break
     (which urlsplit would drop), the text up to the path or query, without urlsplit (each body
-    has a base of its own: 10,000 splits of a large feed; tests/test_ingest_paths.py holds it)."""
+    has a base of its own: 10,000 splits of a large feed; tests/test_ingest_paths.py holds it).
+
+    A feed's entries share their site: a URL that begins with the last such URL's
+    "scheme://netloc/" has its scheme and netloc (urlsplit reads them from there alone)."""
+    site, scheme, netloc = _last_site
+    if url.startswith(site):
+        return scheme, netloc
     if _plainly_absolute(url) and not _NOT_PLAIN_URL.search(url):
         host_start = 7 if url[4] == ":" else 8
         ends = [at for at in (url.find("/", host_start), url.find("?", host_start)) if at != -1]
-        return url[: host_start - 3], url[host_start : min(ends, default=len(url))]
+        end = min(ends, default=len(url))
+        scheme, netloc = url[: host_start - 3], url[host_start:end]
+        if url.startswith("/", end):
+            _last_site[:] = url[: end + 1], scheme, netloc
+        return scheme, netloc
     parts = _split(url)
     return parts.scheme, parts.netloc
+
+
+# The last plainly absolute URL's "scheme://netloc/", scheme and netloc (never empty: "/" is
+# no URL's beginning that passes for a site's).
+_last_site = ["\x00", "", ""]
 
 
 # A probe base for a site: "https://site/" and _PROBE_DEPTH directories named _PROBE. A URL
