@@ -376,6 +376,9 @@ def _text_by_the_parser(fragment: str, keep_non_elements: bool) -> str:
 
 
 @given(st.lists(TEXT_PIECES, max_size=14).map("".join), st.booleans())
+@example("<p>Gene  data [&hellip;]</p>", False)  # WordPress's excerpt
+@example("<p>&amp;lt;b&amp;gt; &not &notit;</p>", False)
+@example("<p>\ue000</p>", True)
 @settings(max_examples=500)
 def test_simple_markup_is_taken_out_as_the_parser_takes_it_out(
     fragment: str, keep_non_elements: bool

@@ -493,7 +493,8 @@ def plain_text(fragment: str, *, from_xml: bool = False) -> str:
 
     Double-encoded feeds ("&amp;amp;", "&lt;b&gt;") are common: as long as decoding leaves
     entities or tags, they are decoded and stripped again, so no markup ever reaches a title.
-    `from_xml`: the fragment is text an XML parser gave (see `_has_control`).
+    `from_xml`: the fragment holds no character XML forbids, as an XML parser's text and
+    sanitize_html's output do not (see `_has_control`).
     """
     return _text_of(fragment, keep_non_elements=False, from_xml=from_xml)
 
@@ -584,11 +585,16 @@ def _simple_text(fragment: str, from_xml: bool = False) -> str | None:
     if "<" in fragment:
         if "&#" in fragment:
             return None
-        runs = _SIMPLE_TAG.split(_BLOCK_EDGE.sub(" <", fragment))
-        for run in runs:
-            if "<" in run:
-                return None
-        text = "".join([_run_text(run) if "&" in run else run for run in runs])
+        inner = fragment[3:-4]
+        if fragment.startswith("<p>") and fragment.endswith("</p>") and "<" not in inner:
+            # WordPress's excerpt, "<p>…</p>": the one run between the tags, spaced at both ends
+            text = f" {_run_text(inner) if '&' in inner else inner} "
+        else:
+            runs = _SIMPLE_TAG.split(_BLOCK_EDGE.sub(" <", fragment))
+            for run in runs:
+                if "<" in run:
+                    return None
+            text = "".join([_run_text(run) if "&" in run else run for run in runs])
     else:
         text = _ENTITY.sub(_decoded, fragment)
         if text == fragment:  # nothing decoded: the rounds would settle at once on the same text
@@ -741,7 +747,7 @@ def remove_image(fragment: str, src: str) -> tuple[str, str]:
         if marker in figure:
             caption = _FIGCAPTION.search(figure)
             rest = fragment[:start] + fragment[end:]
-            return rest.strip(), plain_text(caption.group(1)) if caption else ""
+            return rest.strip(), plain_text(caption.group(1), from_xml=True) if caption else ""
     without = _SERIALISED_IMG.sub(
         lambda m: "" if marker in m.group(0) else m.group(0), fragment, count=1
     )

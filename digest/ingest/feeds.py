@@ -345,7 +345,9 @@ def entry_from(
     body_base = absolute_url(html_base, base) if html_base else (link or base)
     html = sanitize_html(raw_html, body_base, from_xml=from_xml)
     # The summary's footer goes while it is still HTML, where its links tell it from a story.
-    text = plain_text(without_footer(item.summary), from_xml=from_xml) or plain_text(html)
+    text = plain_text(without_footer(item.summary), from_xml=from_xml) or plain_text(
+        html, from_xml=True
+    )
     if not title:
         if not text and not link:
             warnings.append(f"{where}: no title, text or link; skipped")
