@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -261,8 +262,21 @@ def _section(categories: tuple[str, ...], source: Source, config: Config) -> str
 
 
 def _categories(item: RawItem, from_xml: bool) -> tuple[str, ...]:
-    names = [plain_text(category, from_xml=from_xml) for category in item.categories]
+    names = [
+        _short_category_text(category, from_xml)
+        if len(category) <= _SHORT_CATEGORY
+        else plain_text(category, from_xml=from_xml)
+        for category in item.categories
+    ]
     return tuple(dict.fromkeys(name for name in names if name))
+
+
+_SHORT_CATEGORY = 120  # characters: what is remembered stays small, whatever a feed holds
+
+
+@lru_cache(maxsize=4096)  # a feed names the same few categories on item after item
+def _short_category_text(category: str, from_xml: bool) -> str:
+    return plain_text(category, from_xml=from_xml)
 
 
 def _body(item: RawItem) -> tuple[str, str, bool]:
