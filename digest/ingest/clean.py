@@ -369,7 +369,7 @@ def _scheme_and_netloc(url: str) -> tuple[str, str]:
     A feed's entries share their site: a URL that begins with the last such URL's
     "scheme://netloc/" has its scheme and netloc (urlsplit reads them from there alone)."""
     site, scheme, netloc = _last_site
-    if url.startswith(site):
+    if site and url.startswith(site):
         return scheme, netloc
     if _plainly_absolute(url) and not _NOT_PLAIN_URL.search(url):
         host_start = 7 if url[4] == ":" else 8
@@ -383,9 +383,8 @@ def _scheme_and_netloc(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-# The last plainly absolute URL's "scheme://netloc/", scheme and netloc (never empty: "/" is
-# no URL's beginning that passes for a site's).
-_last_site = ["\x00", "", ""]
+# The "scheme://netloc/", scheme and netloc of the last plainly absolute URL split with a path.
+_last_site = ["", "", ""]
 
 
 # A probe base for a site: "https://site/" and _PROBE_DEPTH directories named _PROBE. A URL
@@ -507,8 +506,8 @@ def title_text(fragment: str, *, from_xml: bool = False) -> str:
 
 def _has_control(text: str, from_xml: bool) -> bool:
     """Does the text hold one of _CONTROLS? Of them, XML allows only DEL below U+0080, so ASCII
-    text an XML parser gave is searched for it alone, by a find: the pattern's scan was a
-    quarter of a summary's time."""
+    text without what XML forbids (`from_xml`) is searched for it alone, by a find: the
+    pattern's scan was a quarter of a summary's time."""
     if from_xml and text.isascii():
         return "\x7f" in text
     return _CONTROLS.search(text) is not None
