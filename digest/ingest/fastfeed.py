@@ -93,12 +93,11 @@ def _streamed(document: bytes) -> RawFeed | None:
     items: list[RawItem] = []
     kind = container = None
     for _, element in events:
-        if kind is None:
-            kind = _kind(element.getroottree().getroot())
+        if container is None:  # until an RSS document's first channel has begun
+            root = element.getroottree().getroot()
+            kind = kind or _kind(root)
             if kind is None:
                 return None
-        if container is None:
-            root = element.getroottree().getroot()
             container = root.find("channel") if kind == "item" else root
         if element.tag == kind and element.getparent() is container:
             items.append(_rss_item(element) if kind == "item" else _atom_item(element))
