@@ -142,16 +142,15 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(field.name for field in fields(kind))
 
 
+# The fields not stored as JSON: an Entry's editorial is a table of its own, never its JSON,
+# and an editor's comment lives in the issue's decision file only (digest/editorial.py).
+_NOT_STORED: dict[type, str] = {Entry: "editorial", Editorial: "comment"}
+
+
 @cache
 def _stored_names(kind: type) -> tuple[str, ...]:
-    """The fields stored as JSON: an Entry's editorial is a table of its own, never its JSON,
-    and an editor's comment lives in the issue's decision file only (digest/editorial.py)."""
-    return tuple(
-        name
-        for name in _field_names(kind)
-        if not (kind is Entry and name == "editorial")
-        and not (kind is Editorial and name == "comment")
-    )
+    """The fields stored as JSON."""
+    return tuple(name for name in _field_names(kind) if name != _NOT_STORED.get(kind))
 
 
 def _plain(value: Any) -> Any:
@@ -202,12 +201,34 @@ _ORJSON_OPTIONS = (
 
 
 def _orjson_default(value: Any) -> Any:
-    """What _plain makes of a dataclass (its stored fields) and a datetime (its isoformat)."""
-    if isinstance(value, datetime):
+    """What _plain makes of a dataclass (its stored fields) and a datetime (its isoformat).
+
+    A dataclass's fields are its __dict__ when that holds them and nothing else (no slots, no
+    attribute set beside them): handed over as they are, not read one by one (a third of the
+    JSON's time); sorting the keys is orjson's."""
+    kind: type = type(value)
+    if kind is datetime:
         return value.isoformat()
-    if is_dataclass(value):
-        return {name: getattr(value, name) for name in _stored_names(type(value))}  # type: ignore[arg-type]
-    raise TypeError(f"{type(value).__name__} is not stored as JSON")
+    names = _dataclass_names(kind)
+    if names is None:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        raise TypeError(f"{kind.__name__} is not stored as JSON")
+    attributes = getattr(value, "__dict__", None)
+    if attributes is None or len(attributes) != len(_field_names(kind)):
+        return {name: getattr(value, name) for name in names}
+    left_out = _NOT_STORED.get(kind)
+    if left_out is None:
+        return attributes
+    attributes = attributes.copy()
+    del attributes[left_out]
+    return attributes
+
+
+@cache
+def _dataclass_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's stored field names; None for any other type."""
+    return _stored_names(kind) if is_dataclass(kind) else None
 
 
 def entry_to_json(entry: Entry) -> str:
