@@ -7,7 +7,7 @@ import re
 import string
 import tomllib
 import unicodedata
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
@@ -406,6 +406,12 @@ class Source(_Table):
     categories: dict[str, str] = Field(default_factory=dict)  # feed category -> section
     max_items: Annotated[int, Field(ge=1)] | None = None
     events: EventFields | None = None  # where its items carry event times, if not in ev:*
+
+    @cached_property
+    def sections_by_category(self) -> dict[str, str]:
+        """`categories` keyed by the casefolded feed category, as items' categories are matched
+        (made once, not for each item)."""
+        return {key.casefold(): value for key, value in self.categories.items()}
 
     @model_validator(mode="after")
     def _url_or_path(self) -> Source:

@@ -259,7 +259,7 @@ def stable_id(
 
 def _section(categories: tuple[str, ...], source: Source, config: Config) -> str:
     """The section of the first category the source maps, else the source's, else the default."""
-    mapping = {key.casefold(): value for key, value in source.categories.items()}
+    mapping = source.sections_by_category
     for category in categories:
         if category.casefold() in mapping:
             return mapping[category.casefold()]
