@@ -206,18 +206,16 @@ def _orjson_default(value: Any) -> Any:
     A dataclass's fields are its __dict__ when that holds them and nothing else (no slots, no
     attribute set beside them): handed over as they are, not read one by one (a third of the
     JSON's time); sorting the keys is orjson's."""
-    kind: type = type(value)
-    if kind is datetime:
+    if isinstance(value, datetime):
         return value.isoformat()
-    names = _dataclass_names(kind)
-    if names is None:
-        if isinstance(value, datetime):
-            return value.isoformat()
+    kind: type = type(value)
+    shape = _dataclass_shape(kind)
+    if shape is None:
         raise TypeError(f"{kind.__name__} is not stored as JSON")
+    names, field_count, left_out = shape
     attributes = getattr(value, "__dict__", None)
-    if attributes is None or len(attributes) != len(_field_names(kind)):
+    if attributes is None or len(attributes) != field_count:
         return {name: getattr(value, name) for name in names}
-    left_out = _NOT_STORED.get(kind)
     if left_out is None:
         return attributes
     attributes = attributes.copy()
@@ -226,9 +224,12 @@ def _orjson_default(value: Any) -> Any:
 
 
 @cache
-def _dataclass_names(kind: type) -> tuple[str, ...] | None:
-    """A dataclass's stored field names; None for any other type."""
-    return _stored_names(kind) if is_dataclass(kind) else None
+def _dataclass_shape(kind: type) -> tuple[tuple[str, ...], int, str | None] | None:
+    """(stored field names, how many fields, the one left out) of a dataclass; None for any
+    other type."""
+    if not is_dataclass(kind):
+        return None
+    return _stored_names(kind), len(_field_names(kind)), _NOT_STORED.get(kind)
 
 
 def entry_to_json(entry: Entry) -> str:

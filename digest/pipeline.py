@@ -482,9 +482,9 @@ def _asset_files(config: Config, entry_assets: tuple[Asset, ...]) -> dict[str, b
 def _body_hash(body: bytes) -> str:
     """Hash of the bytes and of digest's version: a new version re-parses even unchanged feeds.
     The body is fed on its own, not joined to the version: no copy of a feed of megabytes."""
-    digest = hashlib.sha256(__version__.encode() + b"\0")
-    digest.update(body)
-    return digest.hexdigest()
+    hashed = hashlib.sha256(__version__.encode() + b"\0")
+    hashed.update(body)
+    return hashed.hexdigest()
 
 
 def update_archive(
