@@ -4,13 +4,17 @@ replaces one block; everything else is built as the packaged templates build it.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
+import jinja2
 import lxml.html
 import pytest
 
 from digest.cli import main
 from digest.colour import MINIMUM_TEXT_CONTRAST, contrast
+from digest.render.environment import compiled_templates
 from tests.conftest import Publication
 
 WEEK = "weekly/2025-W40"
@@ -360,3 +364,65 @@ def test_logo_dark_is_published_and_shown_in_dark_mode_only(publication: Publica
     assert "display: none" in hidden.replace(":", ": ").replace(":  ", ": ")
     assert "mso-hide: all" in hidden.replace(":", ": ").replace(":  ", ": ")
     assert "<!--[if !mso]><!-->" in html
+
+
+@pytest.fixture
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary folder Jinja keeps compiled templates under, this test's own."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_an_issue_built_from_compiled_templates_is_the_same_and_a_damaged_cache_is_compiled_again(
+    sample: Path, cache_folder: Path
+) -> None:
+    assert build(sample) == 0
+    built = {name: read(sample, WEEK, name) for name in ("email.html", "email.txt", "index.html")}
+    compiled = sorted(cache_folder.glob("_jinja2-cache-*/digest-*.jinja"))
+    assert len(compiled) >= 4  # the email, its text part, the web version, what they extend
+
+    shutil.rmtree(sample / "out")
+    assert build(sample) == 0
+    assert {name: read(sample, WEEK, name) for name in built} == built
+
+    sizes = {path: path.stat().st_size for path in compiled}
+    for path in compiled:  # cut short, as by a disk that filled up
+        path.write_bytes(path.read_bytes()[:40])
+    shutil.rmtree(sample / "out")
+    assert build(sample) == 0
+    assert {name: read(sample, WEEK, name) for name in built} == built
+    assert {path: path.stat().st_size for path in compiled} == sizes  # compiled and kept again
+
+
+def test_a_build_goes_on_when_no_private_folder_can_hold_compiled_templates(
+    sample: Path, cache_folder: Path
+) -> None:
+    import os
+
+    (cache_folder / f"_jinja2-cache-{os.getuid()}").write_text("a file, not a folder")
+    assert build(sample) == 0
+    assert PACKAGED_FOOTER in read(sample, WEEK, "email.html")
+
+
+def test_environments_of_other_settings_never_take_each_others_compiled_template(
+    tmp_path: Path, cache_folder: Path
+) -> None:
+    """Jinja keys a compiled template by its name and file; the code also depends on the
+    environment's settings (here trim_blocks), so digest's key holds them too."""
+    (tmp_path / "page.j2").write_text("a\n{% if yes %}\nyes\n{% endif %}\nb\n", encoding="utf-8")
+
+    def rendered(trim_blocks: bool) -> str:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(tmp_path),
+            bytecode_cache=compiled_templates(),
+            trim_blocks=trim_blocks,
+            keep_trailing_newline=True,
+        )
+        return env.get_template("page.j2").render(yes=True)
+
+    assert rendered(True) == "a\nyes\nb\n"
+    assert rendered(False) == "a\n\nyes\n\nb\n"
+    assert rendered(True) == "a\nyes\nb\n"  # each from the cache now
+    assert len(list(cache_folder.glob("_jinja2-cache-*/digest-*.jinja"))) == 2
