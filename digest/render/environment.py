@@ -270,7 +270,10 @@ _FULL_MONTH = re.compile(r"(?<![ML])[ML]{3}(?![ML])")
 
 
 def wrap(text: str, width: int = 72, indent: str = "") -> str:
-    """Fill each paragraph of plain text to `width` columns; long words (URLs) are never broken."""
+    """Fill each paragraph of plain text to `width` columns; long words (URLs) are never broken.
+
+    Each paragraph's whitespace is single spaces already, so textwrap is told not to replace
+    it (its translate of every character was a tenth of a text part's rendering)."""
     paragraphs = [" ".join(part.split()) for part in text.split("\n\n")]
     return "\n\n".join(
         textwrap.fill(
@@ -280,6 +283,8 @@ def wrap(text: str, width: int = 72, indent: str = "") -> str:
             subsequent_indent=indent,
             break_long_words=False,
             break_on_hyphens=False,
+            expand_tabs=False,
+            replace_whitespace=False,
         )
         for paragraph in paragraphs
         if paragraph
