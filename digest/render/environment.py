@@ -12,7 +12,9 @@ import textwrap
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import date, datetime, timedelta, tzinfo
+from functools import cache
 from gettext import NullTranslations
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -99,12 +101,17 @@ def compiled_templates() -> jinja2.BytecodeCache | None:
         return None
 
 
+@cache
+def _jinja_version() -> str:
+    return version("jinja2")  # not jinja2.__version__, which Pallets' projects deprecate
+
+
 def _compiled_by(environment: jinja2.Environment, name: str) -> str:
     """What the code Jinja compiles a template to depends on besides its source."""
     autoescape = environment.autoescape
     return repr(
         (
-            jinja2.__version__,
+            _jinja_version(),
             environment.block_start_string,
             environment.block_end_string,
             environment.variable_start_string,
