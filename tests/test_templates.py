@@ -3,6 +3,7 @@ replaces one block; everything else is built as the packaged templates build it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -399,8 +400,6 @@ def test_an_issue_built_from_compiled_templates_is_the_same_and_a_damaged_cache_
 def test_a_build_goes_on_when_no_private_folder_can_hold_compiled_templates(
     sample: Path, cache_folder: Path
 ) -> None:
-    import os
-
     (cache_folder / f"_jinja2-cache-{os.getuid()}").write_text("a file, not a folder")
     assert build(sample) == 0
     assert PACKAGED_FOOTER in read(sample, WEEK, "email.html")
